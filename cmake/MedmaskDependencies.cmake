@@ -1,0 +1,13 @@
+# Third-party libraries, all from Debian packages (see scripts/install_deps.sh).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+if(MEDMASK_BUILD_CLI)
+  find_package(CLI11 2.0 REQUIRED)
+endif()
+if(MEDMASK_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

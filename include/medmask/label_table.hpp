@@ -1,0 +1,69 @@
+// medmask/label_table.hpp: what each label value means.
+//
+// A LabelTable maps unique, non-empty UTF-8 names to label values 1 .. 2^32-1 (0 is background),
+// each with an optional display colour, free-text description and coded concept (for example
+// SNOMED CT: scheme "SCT", code "78961009", meaning "Spleen").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace medmask {
+
+struct Rgb {
+  std::uint8_t r = 0, g = 0, b = 0;
+  bool operator==(const Rgb&) const = default;
+};
+
+struct CodedConcept {
+  std::string scheme;   // coding scheme designator, e.g. "SCT"
+  std::string code;     // code value, e.g. "78961009"
+  std::string meaning;  // code meaning, e.g. "Spleen"
+  bool operator==(const CodedConcept&) const = default;
+};
+
+struct Label {
+  std::string name;
+  std::uint32_t value = 0;
+  std::optional<Rgb> color;
+  std::string description;
+  std::optional<CodedConcept> concept_code;
+  bool operator==(const Label&) const = default;
+};
+
+class LabelTable {
+ public:
+  LabelTable() = default;
+
+  // Adds a label. Throws ArgumentError if the name is empty, not valid UTF-8 or already used,
+  // or if the value is 0 or already used.
+  void add(Label label);
+  void add(std::string name, std::uint32_t value) {
+    add(Label{std::move(name), value, {}, {}, {}});
+  }
+
+  // nullptr when absent.
+  const Label* find(std::string_view name) const noexcept;
+  const Label* find_value(std::uint32_t value) const noexcept;
+  // Throws NotFoundError naming the unknown name (and listing a few known ones).
+  const Label& at(std::string_view name) const;
+
+  bool empty() const noexcept { return labels_.empty(); }
+  std::size_t size() const noexcept { return labels_.size(); }
+  std::uint32_t max_value() const noexcept;
+  const std::vector<Label>& labels() const noexcept { return labels_; }
+  auto begin() const noexcept { return labels_.begin(); }
+  auto end() const noexcept { return labels_.end(); }
+  bool operator==(const LabelTable&) const = default;
+
+ private:
+  std::vector<Label> labels_;  // in insertion order
+};
+
+// True when bytes are well-formed UTF-8 (no overlongs, no surrogates).
+bool is_valid_utf8(std::string_view bytes) noexcept;
+
+}  // namespace medmask

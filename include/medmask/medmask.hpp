@@ -1,0 +1,11 @@
+// medmask/medmask.hpp: the whole public API in one include.
+#pragma once
+
+#include "medmask/archive.hpp"
+#include "medmask/error.hpp"
+#include "medmask/label_table.hpp"
+#include "medmask/mask.hpp"
+#include "medmask/nifti.hpp"
+#include "medmask/space.hpp"
+#include "medmask/version.hpp"
+#include "medmask/volume.hpp"

@@ -1,0 +1,58 @@
+// medmask/nifti.hpp: reading and writing NIfTI-1 label images (.nii and .nii.gz).
+//
+// Voxels come back as a LabelVolume in numpy (z, y, x) order, which is NIfTI's own disk order
+// (i fastest), so no transposition happens. The affine is chosen as nibabel does (sform if
+// sform_code > 0, else qform if qform_code > 0, else the pixdim fall-back) unless the options
+// say otherwise, and converted exactly from RAS to an LPS Space.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "medmask/space.hpp"
+#include "medmask/volume.hpp"
+
+namespace medmask {
+
+struct NiftiExtension {
+  std::int32_t code = 0;  // ecode: 0 unknown (TotalSegmentator's label XML), 6 comment, ...
+  std::string data;       // payload, padding included
+};
+
+enum class AffineSource { kAuto, kSform, kQform };  // kAuto: nibabel's precedence
+
+struct NiftiReadOptions {
+  AffineSource affine_source = AffineSource::kAuto;
+};
+
+struct NiftiImage {
+  LabelVolume volume;  // smallest unsigned dtype that holds the values (uint8 for masks)
+  Space space;
+  std::string affine_used;  // "sform", "qform" or "fallback"
+  std::int16_t sform_code = 0;
+  std::int16_t qform_code = 0;
+  std::vector<NiftiExtension> extensions;
+  std::vector<std::string> warnings;  // e.g. sform and qform disagree by more than 1e-3 mm
+};
+
+// Throws IoError (cannot open), FormatError (bad header, truncated data, corrupt gzip),
+// UnsupportedError (4-D with more than one volume, complex or RGB data), ArgumentError (negative
+// or non-integer voxel values: masks must hold labels).
+NiftiImage read_nifti(const std::string& path, const NiftiReadOptions& options = {});
+NiftiImage read_nifti_bytes(std::span<const std::uint8_t> bytes, const std::string& name,
+                            const NiftiReadOptions& options = {});
+
+struct NiftiWriteOptions {
+  int gzip_level = 6;           // used when the path ends in .gz
+  std::int16_t xform_code = 1;  // written as both sform_code and qform_code (1 = scanner)
+  std::vector<NiftiExtension> extensions;
+};
+
+// Writes volume as NIfTI-1 with sform and a matching qform; dtype bool is written as uint8.
+// .nii.gz paths are gzipped. Written atomically (temporary file, then rename).
+void write_nifti(const std::string& path, const LabelVolume& volume, const Space& space,
+                 const NiftiWriteOptions& options = {});
+
+}  // namespace medmask

@@ -1,0 +1,9 @@
+#include "medmask/error.hpp"
+
+namespace medmask {
+
+Error::Error(ErrorCode code, const std::string& message, std::string path,
+             std::optional<std::uint64_t> offset)
+    : std::runtime_error(message), code_(code), path_(std::move(path)), offset_(offset) {}
+
+}  // namespace medmask

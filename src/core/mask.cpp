@@ -1,0 +1,170 @@
+#include "medmask/mask.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "medmask/error.hpp"
+
+namespace medmask {
+
+namespace {
+
+void extend(LabelStats& stats, std::uint64_t count, std::int64_t z, std::int64_t y,
+            std::int64_t x_first, std::int64_t x_last) {
+  if (stats.voxels == 0) {
+    stats.bbox_min_zyx = {z, y, x_first};
+    stats.bbox_max_zyx = {z, y, x_last};
+  } else {
+    stats.bbox_min_zyx = {std::min(stats.bbox_min_zyx[0], z), std::min(stats.bbox_min_zyx[1], y),
+                          std::min(stats.bbox_min_zyx[2], x_first)};
+    stats.bbox_max_zyx = {std::max(stats.bbox_max_zyx[0], z), std::max(stats.bbox_max_zyx[1], y),
+                          std::max(stats.bbox_max_zyx[2], x_last)};
+  }
+  stats.voxels += count;
+}
+
+template <class T>
+std::map<std::uint32_t, LabelStats> stats_of(const T* values, const Shape3& shape) {
+  // Runs of equal values along x are accumulated at once: masks are mostly long runs.
+  std::unordered_map<std::uint32_t, LabelStats> by_value;
+  const std::int64_t nz = shape[0], ny = shape[1], nx = shape[2];
+  for (std::int64_t z = 0; z < nz; ++z) {
+    for (std::int64_t y = 0; y < ny; ++y) {
+      const T* row = values + (z * ny + y) * nx;
+      std::int64_t x = 0;
+      while (x < nx) {
+        const T value = row[x];
+        std::int64_t end = x + 1;
+        while (end < nx && row[end] == value) ++end;
+        if (value != 0) {
+          extend(by_value[value], static_cast<std::uint64_t>(end - x), z, y, x, end - 1);
+        }
+        x = end;
+      }
+    }
+  }
+  return {by_value.begin(), by_value.end()};
+}
+
+void require_same_shape(const LabelVolume& binary, const Space& space, const std::string& name) {
+  if (binary.shape_zyx() != space.shape_zyx()) {
+    const auto& s = binary.shape_zyx();
+    const auto e = space.shape_zyx();
+    throw ArgumentError("mask '" + name + "' has shape (z, y, x) = (" + std::to_string(s[0]) +
+                        ", " + std::to_string(s[1]) + ", " + std::to_string(s[2]) +
+                        "); expected (" + std::to_string(e[0]) + ", " + std::to_string(e[1]) +
+                        ", " + std::to_string(e[2]) + ")");
+  }
+}
+
+}  // namespace
+
+std::map<std::uint32_t, LabelStats> compute_label_stats(const LabelVolume& volume) {
+  switch (volume.dtype()) {
+    case DType::kBool:
+    case DType::kUInt8:
+      return stats_of(volume.data_as<std::uint8_t>(), volume.shape_zyx());
+    case DType::kUInt16:
+      return stats_of(volume.data_as<std::uint16_t>(), volume.shape_zyx());
+    case DType::kUInt32:
+      return stats_of(volume.data_as<std::uint32_t>(), volume.shape_zyx());
+  }
+  return {};
+}
+
+SegmentationMask::SegmentationMask(LabelVolume volume, LabelTable labels, Space space)
+    : volume_(std::move(volume)), labels_(std::move(labels)), space_(std::move(space)) {
+  require_same_shape(volume_, space_, "label map");
+  const std::uint32_t limit = dtype_max_value(volume_.dtype());
+  for (const Label& label : labels_) {
+    if (label.value > limit) {
+      throw ArgumentError("label '" + label.name + "' has value " + std::to_string(label.value) +
+                          ", beyond the maximum " + std::to_string(limit) + " of dtype " +
+                          std::string(dtype_name(volume_.dtype())));
+    }
+  }
+  if (volume_.dtype() == DType::kBool && volume_.max_value() > 1) {
+    throw ArgumentError("bool label map holds values other than 0 and 1");
+  }
+}
+
+SegmentationMask SegmentationMask::lazy_init(int bit_depth, const Space& space) {
+  DType dtype;
+  switch (bit_depth) {
+    case 1:
+      dtype = DType::kBool;
+      break;
+    case 8:
+      dtype = DType::kUInt8;
+      break;
+    case 16:
+      dtype = DType::kUInt16;
+      break;
+    case 32:
+      dtype = DType::kUInt32;
+      break;
+    default:
+      throw ArgumentError("bit_depth must be 1, 8, 16 or 32; found " + std::to_string(bit_depth));
+  }
+  return SegmentationMask(LabelVolume(dtype, space.shape_zyx()), LabelTable{}, space);
+}
+
+void SegmentationMask::add_label(const LabelVolume& binary, std::uint32_t value,
+                                 const std::string& name) {
+  require_same_shape(binary, space_, name);
+  if (value > dtype_max_value(volume_.dtype())) {
+    throw ArgumentError("label '" + name + "': value " + std::to_string(value) +
+                        " does not fit dtype " + std::string(dtype_name(volume_.dtype())));
+  }
+  LabelTable labels = labels_;
+  labels.add(Label{name, value, {}, {}, {}});  // validates name and value before any voxel changes
+
+  // Check overlap first so that a failure leaves the mask unchanged.
+  std::unordered_map<std::uint32_t, std::uint64_t> overlap;
+  const std::size_t n = volume_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (binary.get(i) != 0) {
+      const std::uint32_t existing = volume_.get(i);
+      if (existing != 0) ++overlap[existing];
+    }
+  }
+  if (!overlap.empty()) {
+    const auto [other_value, count] = *std::max_element(
+        overlap.begin(), overlap.end(), [](auto& a, auto& b) { return a.second < b.second; });
+    const Label* other = labels_.find_value(other_value);
+    const std::string other_name =
+        other ? "'" + other->name + "'" : "unnamed value " + std::to_string(other_value);
+    throw ArgumentError("structure '" + name + "' overlaps " + other_name + " in " +
+                        std::to_string(count) + " voxels; structures of one label map must be " +
+                        "exclusive (store overlapping structures as separate masks or layers)");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (binary.get(i) != 0) volume_.set(i, value);
+  }
+  labels_ = std::move(labels);
+}
+
+LabelVolume SegmentationMask::binary_mask_by_names(std::span<const std::string> names) const {
+  std::vector<std::uint32_t> values;
+  values.reserve(names.size());
+  for (const std::string& name : names) values.push_back(labels_.at(name).value);
+  return binary_mask_by_values(values);
+}
+
+LabelVolume SegmentationMask::binary_mask_by_values(std::span<const std::uint32_t> values) const {
+  LabelVolume result(DType::kBool, volume_.shape_zyx());
+  const std::unordered_set<std::uint32_t> wanted(values.begin(), values.end());
+  if (wanted.empty()) return result;
+  auto* out = result.data_as<std::uint8_t>();
+  const std::size_t n = volume_.size();
+  if (wanted.size() == 1) {
+    const std::uint32_t value = *wanted.begin();
+    for (std::size_t i = 0; i < n; ++i) out[i] = volume_.get(i) == value;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) out[i] = wanted.count(volume_.get(i)) != 0;
+  }
+  return result;
+}
+
+}  // namespace medmask

@@ -1,0 +1,113 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "medmask/error.hpp"
+#include "medmask/mask.hpp"
+
+using namespace medmask;
+
+namespace {
+
+Space small_space() {
+  return Space({5, 4, 3}, {0, 0, 0}, {1, 1, 1}, {{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}});
+}
+
+// Flat C-order index of (z, y, x) in a 3 x 4 x 5 (z, y, x) volume.
+std::size_t at(int z, int y, int x) { return static_cast<std::size_t>((z * 4 + y) * 5 + x); }
+
+LabelVolume box(int z0, int z1, int y0, int y1, int x0, int x1) {
+  LabelVolume v(DType::kBool, {3, 4, 5});
+  for (int z = z0; z <= z1; ++z)
+    for (int y = y0; y <= y1; ++y)
+      for (int x = x0; x <= x1; ++x) v.set(at(z, y, x), 1);
+  return v;
+}
+
+}  // namespace
+
+TEST(LabelVolume, OwnedIsZeroFilledAndCloneIsDeep) {
+  LabelVolume v(DType::kUInt16, {2, 3, 4});
+  EXPECT_EQ(v.size(), 24u);
+  EXPECT_EQ(v.byte_size(), 48u);
+  EXPECT_EQ(v.max_value(), 0u);
+  LabelVolume copy = v.clone();
+  v.set(7, 65535);
+  EXPECT_EQ(copy.get(7), 0u);
+  EXPECT_EQ(v.get(7), 65535u);
+  EXPECT_FALSE(copy.equals(v));
+}
+
+TEST(LabelVolume, BorrowedSharesMemory) {
+  auto storage = std::make_shared<std::vector<std::uint32_t>>(8, 0u);
+  LabelVolume v(DType::kUInt32, {2, 2, 2}, storage->data(), storage);
+  v.set(3, 4000000000u);
+  EXPECT_EQ((*storage)[3], 4000000000u);
+  EXPECT_THROW(v.converted(DType::kUInt16), ArgumentError);
+  LabelVolume small(DType::kUInt8, {2, 2, 2});
+  small.set(3, 200);
+  EXPECT_TRUE(small.converted(DType::kUInt32).equals(small));
+}
+
+TEST(LabelVolume, RejectsNegativeExtent) {
+  EXPECT_THROW(LabelVolume(DType::kUInt8, {2, -1, 2}), ArgumentError);
+}
+
+TEST(DTypes, SmallestTypeForValues) {
+  EXPECT_EQ(dtype_for_max_value(255), DType::kUInt8);
+  EXPECT_EQ(dtype_for_max_value(256), DType::kUInt16);
+  EXPECT_EQ(dtype_for_max_value(70000), DType::kUInt32);
+  EXPECT_EQ(dtype_name(DType::kUInt16), "uint16");
+}
+
+TEST(SegmentationMask, LazyInitAddLabelAndQueries) {
+  auto mask = SegmentationMask::lazy_init(8, small_space());
+  mask.add_label(box(0, 0, 0, 1, 0, 1), 1, "a");  // 4 voxels
+  mask.add_label(box(2, 2, 3, 3, 4, 4), 7, "b");  // 1 voxel
+  EXPECT_EQ(mask.labels().at("b").value, 7u);
+  const auto stats = mask.label_stats();
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats.at(1).voxels, 4u);
+  EXPECT_EQ(stats.at(1).bbox_min_zyx, (std::array<std::int64_t, 3>{0, 0, 0}));
+  EXPECT_EQ(stats.at(1).bbox_max_zyx, (std::array<std::int64_t, 3>{0, 1, 1}));
+  EXPECT_EQ(stats.at(7).bbox_min_zyx, (std::array<std::int64_t, 3>{2, 3, 4}));
+
+  const std::vector<std::string> names{"a", "b"};
+  const LabelVolume both = mask.binary_mask_by_names(names);
+  EXPECT_EQ(both.dtype(), DType::kBool);
+  EXPECT_EQ(both.get(at(0, 1, 1)), 1u);
+  EXPECT_EQ(both.get(at(2, 3, 4)), 1u);
+  EXPECT_EQ(both.get(at(1, 1, 1)), 0u);
+  const std::vector<std::uint32_t> values{7};
+  EXPECT_EQ(compute_label_stats(mask.binary_mask_by_values(values)).at(1).voxels, 1u);
+}
+
+TEST(SegmentationMask, OverlapIsAnErrorNamingBothAndLeavesMaskUnchanged) {
+  auto mask = SegmentationMask::lazy_init(8, small_space());
+  mask.add_label(box(0, 1, 0, 1, 0, 1), 1, "lobe");  // 8 voxels
+  try {
+    mask.add_label(box(1, 2, 1, 2, 1, 2), 2, "lesion");  // shares (1,1,1) only
+    FAIL() << "expected ArgumentError";
+  } catch (const ArgumentError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("lesion"), std::string::npos) << message;
+    EXPECT_NE(message.find("lobe"), std::string::npos) << message;
+    EXPECT_NE(message.find(" 1 voxels"), std::string::npos) << message;
+  }
+  EXPECT_EQ(mask.labels().size(), 1u);
+  EXPECT_EQ(mask.label_stats().at(1).voxels, 8u);
+  EXPECT_EQ(mask.label_stats().count(2), 0u);
+}
+
+TEST(SegmentationMask, RejectsWrongShapeValueAndBitDepth) {
+  auto mask = SegmentationMask::lazy_init(8, small_space());
+  EXPECT_THROW(mask.add_label(LabelVolume(DType::kBool, {3, 4, 6}), 1, "x"), ArgumentError);
+  EXPECT_THROW(mask.add_label(box(0, 0, 0, 0, 0, 0), 256, "x"), ArgumentError);
+  EXPECT_THROW(SegmentationMask::lazy_init(12, small_space()), ArgumentError);
+  EXPECT_THROW(mask.binary_mask_by_names(std::vector<std::string>{"nope"}), NotFoundError);
+  LabelTable table;
+  table.add("big", 300);
+  EXPECT_THROW(SegmentationMask(LabelVolume(DType::kUInt8, {3, 4, 5}), table, small_space()),
+               ArgumentError);
+}
