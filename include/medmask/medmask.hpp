@@ -9,3 +9,4 @@
 #include "medmask/space.hpp"
 #include "medmask/version.hpp"
 #include "medmask/volume.hpp"
+#include "medmask/medmask_v1.hpp"

@@ -1,0 +1,287 @@
+// Reader for the original Python medmask 0.1.x files (format 1.0). FORMAT.md appendix A.
+#include "medmask/medmask_v1.hpp"
+
+#include <zstd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "medmask/error.hpp"
+
+namespace medmask {
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+constexpr std::size_t kMsk1HeaderSize = 62;  // struct "<4s2B B 6Q 7x"
+constexpr std::size_t kMskaHeaderSize = 90;  // struct "<4s2B B 7Q27x"
+// Largest array accepted: 2^34 bytes; guards allocations against hostile shapes.
+constexpr std::uint64_t kMaxArrayBytes = std::uint64_t{1} << 34;
+
+Bytes read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path + ": cannot open for reading", path);
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::size_t>(in.tellg());
+  in.seekg(0);
+  Bytes bytes(size);
+  if (size && !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
+    throw IoError(path + ": read failed", path);
+  }
+  return bytes;
+}
+
+std::uint64_t load_u64(const Bytes& bytes, std::size_t at) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < 8; ++i) value |= std::uint64_t{bytes[at + i]} << (8 * i);
+  return value;
+}
+
+// A [offset, offset + length) range checked against the file size.
+std::span<const std::uint8_t> slice(const Bytes& bytes, std::uint64_t offset, std::uint64_t length,
+                                    const std::string& path, const char* what) {
+  if (offset > bytes.size() || length > bytes.size() - offset) {
+    throw FormatError(path + ": " + what + " at byte " + std::to_string(offset) + " with length " +
+                          std::to_string(length) + " runs past the end of the file (" +
+                          std::to_string(bytes.size()) + " bytes)",
+                      path, offset);
+  }
+  return {bytes.data() + offset, static_cast<std::size_t>(length)};
+}
+
+nlohmann::json parse_json(std::span<const std::uint8_t> text, const std::string& path,
+                          const char* what) {
+  // The archive index is zero-padded after its JSON text.
+  std::size_t end = text.size();
+  while (end > 0 && text[end - 1] == 0) --end;
+  auto json = nlohmann::json::parse(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(end),
+                                    nullptr, false);
+  if (json.is_discarded()) throw FormatError(path + ": " + what + " is not valid JSON", path);
+  return json;
+}
+
+Vec3 vec3_field(const nlohmann::json& space, const char* key, const std::string& path) {
+  const auto it = space.find(key);
+  if (it == space.end() || !it->is_array() || it->size() != 3) {
+    throw FormatError(path + ": space JSON field '" + key + "' must be a list of 3 numbers", path);
+  }
+  Vec3 v{};
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (!(*it)[i].is_number()) {
+      throw FormatError(path + ": space JSON field '" + key + "' holds a non-number", path);
+    }
+    v[i] = (*it)[i].get<double>();
+  }
+  return v;
+}
+
+Space parse_space(const nlohmann::json& json, const std::string& path) {
+  if (!json.is_object()) throw FormatError(path + ": space JSON is not an object", path);
+  const Vec3 shape = vec3_field(json, "shape", path);
+  Shape3 shape_xyz{};
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (!(shape[i] >= 1 && shape[i] <= 1e9) ||
+        shape[i] != static_cast<double>(static_cast<std::int64_t>(shape[i]))) {
+      throw FormatError(path + ": space shape holds " + std::to_string(shape[i]), path);
+    }
+    shape_xyz[i] = static_cast<std::int64_t>(shape[i]);
+  }
+  const Vec3 x = vec3_field(json, "x_orientation", path);
+  const Vec3 y = vec3_field(json, "y_orientation", path);
+  const Vec3 z = vec3_field(json, "z_orientation", path);
+  // The orientations are the axis directions: the columns of the direction matrix.
+  const Mat3 direction{{{x[0], y[0], z[0]}, {x[1], y[1], z[1]}, {x[2], y[2], z[2]}}};
+  try {
+    return Space(shape_xyz, vec3_field(json, "origin", path), vec3_field(json, "spacing", path),
+                 direction);
+  } catch (const ArgumentError& error) {
+    throw FormatError(path + ": space JSON: " + error.what(), path);
+  }
+}
+
+LabelTable parse_mapping(const nlohmann::json& mapping, const std::string& path) {
+  if (!mapping.is_object()) throw FormatError(path + ": mapping JSON is not an object", path);
+  LabelTable table;
+  for (const auto& [name, value] : mapping.items()) {
+    if (!value.is_number_integer() || value.get<std::int64_t>() < 1 ||
+        value.get<std::int64_t>() > std::numeric_limits<std::uint32_t>::max()) {
+      throw FormatError(path + ": mapping of '" + name + "' is not a label value 1..2^32-1", path);
+    }
+    try {
+      table.add(name, static_cast<std::uint32_t>(value.get<std::int64_t>()));
+    } catch (const ArgumentError& error) {
+      throw FormatError(path + ": mapping: " + error.what(), path);
+    }
+  }
+  return table;
+}
+
+// Decodes one v1 data blob: flag, dtype, shape, zstd frame (FORMAT.md A.3).
+LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& path,
+                        std::uint64_t blob_offset) {
+  auto fail = [&](const std::string& problem) -> FormatError {
+    return FormatError(path + ": array at byte " + std::to_string(blob_offset) + ": " + problem,
+                       path, blob_offset);
+  };
+  if (blob.size() < 3) throw fail("truncated array header");
+  const std::uint8_t packed_bits = blob[0];
+  if (packed_bits > 1) throw fail("flag must be 0 or 1, found " + std::to_string(packed_bits));
+  const std::size_t dtype_length = blob[1];
+  if (2 + dtype_length + 1 > blob.size()) throw fail("truncated dtype");
+  const std::string dtype_text(reinterpret_cast<const char*>(blob.data() + 2), dtype_length);
+  std::size_t at = 2 + dtype_length;
+  const std::size_t ndim = blob[at++];
+  if (ndim != 3) throw fail("array has " + std::to_string(ndim) + " dimensions; expected 3");
+  if (at + 24 > blob.size()) throw fail("truncated shape");
+  Shape3 shape{};
+  std::uint64_t voxels = 1;
+  for (std::size_t i = 0; i < 3; ++i) {
+    std::int64_t extent;
+    std::memcpy(&extent, blob.data() + at + 8 * i, 8);  // little-endian host assumed (x86, arm)
+    if (extent < 1 || extent > (std::int64_t{1} << 31)) {
+      throw fail("array extent " + std::to_string(extent) + " is out of range");
+    }
+    shape[i] = extent;
+    voxels *= static_cast<std::uint64_t>(extent);
+    if (voxels > kMaxArrayBytes) throw LimitError(path + ": array of too many voxels", path);
+  }
+  at += 24;
+
+  DType dtype;
+  if (dtype_text == "bool") {
+    dtype = DType::kBool;
+  } else if (dtype_text == "uint8") {
+    dtype = DType::kUInt8;
+  } else if (dtype_text == "uint16") {
+    dtype = DType::kUInt16;
+  } else if (dtype_text == "uint32") {
+    dtype = DType::kUInt32;
+  } else {
+    throw UnsupportedError(path + ": array dtype '" + dtype_text + "' is not supported", path);
+  }
+  if (packed_bits != (dtype == DType::kBool)) throw fail("flag does not match dtype " + dtype_text);
+
+  const std::uint64_t raw_size = packed_bits ? (voxels + 7) / 8 : voxels * dtype_size(dtype);
+  const auto frame = blob.subspan(at);
+  const unsigned long long declared = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (declared == ZSTD_CONTENTSIZE_ERROR) throw fail("not a zstd frame");
+  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != raw_size) {
+    throw fail("zstd frame holds " + std::to_string(declared) + " bytes; expected " +
+               std::to_string(raw_size));
+  }
+  Bytes raw(static_cast<std::size_t>(raw_size));
+  const std::size_t got = ZSTD_decompress(raw.data(), raw.size(), frame.data(), frame.size());
+  if (ZSTD_isError(got)) throw fail(std::string("zstd: ") + ZSTD_getErrorName(got));
+  if (got != raw_size) throw fail("zstd frame is short");
+
+  LabelVolume volume(dtype, shape);
+  if (!packed_bits) {
+    std::memcpy(volume.data(), raw.data(), raw.size());
+  } else {
+    // numpy.packbits: big-endian bit order, most significant bit first.
+    auto* out = volume.data_as<std::uint8_t>();
+    for (std::uint64_t i = 0; i < voxels; ++i) {
+      out[i] = static_cast<std::uint8_t>((raw[i >> 3] >> (7 - (i & 7))) & 1u);
+    }
+  }
+  return volume;
+}
+
+SegmentationMask make_mask(LabelVolume volume, LabelTable table, const Space& space,
+                           const std::string& path) {
+  if (volume.shape_zyx() != space.shape_zyx()) {
+    throw FormatError(path + ": array shape does not match the space's shape", path);
+  }
+  try {
+    return SegmentationMask(std::move(volume), std::move(table), space);
+  } catch (const ArgumentError& error) {
+    throw FormatError(path + ": " + error.what(), path);
+  }
+}
+
+void check_version(const Bytes& bytes, const std::string& path) {
+  if (bytes[4] != 1) {
+    throw UnsupportedError(path + ": medmask v1 version " + std::to_string(bytes[4]) + "." +
+                               std::to_string(bytes[5]) + " is not supported; expected 1.x",
+                           path, 4);
+  }
+  if (bytes[6] != 0) {
+    throw UnsupportedError(
+        path + ": codec id " + std::to_string(bytes[6]) + " is not supported; expected 0 (zstd)",
+        path, 6);
+  }
+}
+
+LegacyFile read_msk1(const Bytes& bytes, const std::string& path) {
+  if (bytes.size() < kMsk1HeaderSize) throw FormatError(path + ": truncated MSK1 header", path);
+  check_version(bytes, path);
+  LegacyFile file;
+  file.magic = "MSK1";
+  file.space = parse_space(
+      parse_json(slice(bytes, load_u64(bytes, 7), load_u64(bytes, 15), path, "space JSON"), path,
+                 "space JSON"),
+      path);
+  LabelTable table = parse_mapping(
+      parse_json(slice(bytes, load_u64(bytes, 23), load_u64(bytes, 31), path, "mapping JSON"), path,
+                 "mapping JSON"),
+      path);
+  const std::uint64_t data_offset = load_u64(bytes, 39);
+  LabelVolume volume =
+      decode_blob(slice(bytes, data_offset, load_u64(bytes, 47), path, "data"), path, data_offset);
+  file.entries.push_back(
+      LegacyEntry{std::filesystem::path(path).stem().string(),
+                  make_mask(std::move(volume), std::move(table), file.space, path)});
+  return file;
+}
+
+LegacyFile read_mska(const Bytes& bytes, const std::string& path) {
+  if (bytes.size() < kMskaHeaderSize) throw FormatError(path + ": truncated MSKA header", path);
+  check_version(bytes, path);
+  LegacyFile file;
+  file.magic = "MSKA";
+  file.space = parse_space(
+      parse_json(slice(bytes, load_u64(bytes, 7), load_u64(bytes, 15), path, "space JSON"), path,
+                 "space JSON"),
+      path);
+  const auto index =
+      parse_json(slice(bytes, load_u64(bytes, 23), load_u64(bytes, 31), path, "index JSON"), path,
+                 "index JSON");
+  if (!index.is_array()) throw FormatError(path + ": index JSON is not a list", path);
+  for (const auto& entry : index) {
+    if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string() ||
+        !entry.contains("offset") || !entry["offset"].is_number_unsigned() ||
+        !entry.contains("length") || !entry["length"].is_number_unsigned() ||
+        !entry.contains("mapping")) {
+      throw FormatError(path + ": index entry lacks name, offset, length or mapping", path);
+    }
+    const auto offset = entry["offset"].get<std::uint64_t>();
+    const auto length = entry["length"].get<std::uint64_t>();
+    LabelVolume volume =
+        decode_blob(slice(bytes, offset, length, path, "entry data"), path, offset);
+    file.entries.push_back(LegacyEntry{
+        entry["name"].get<std::string>(),
+        make_mask(std::move(volume), parse_mapping(entry["mapping"], path), file.space, path)});
+  }
+  return file;
+}
+
+}  // namespace
+
+bool is_medmask_v1_file(const std::string& path) noexcept {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  if (!in.read(magic, 4)) return false;
+  return std::memcmp(magic, "MSK1", 4) == 0 || std::memcmp(magic, "MSKA", 4) == 0;
+}
+
+LegacyFile read_medmask_v1(const std::string& path) {
+  const Bytes bytes = read_whole_file(path);
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "MSK1", 4) == 0) return read_msk1(bytes, path);
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "MSKA", 4) == 0) return read_mska(bytes, path);
+  throw FormatError(path + ": not a medmask v1 file (magic is not MSK1 or MSKA)", path, 0);
+}
+
+}  // namespace medmask
