@@ -10,3 +10,4 @@
 #include "medmask/version.hpp"
 #include "medmask/volume.hpp"
 #include "medmask/medmask_v1.hpp"
+#include "medmask/label_files.hpp"
