@@ -11,3 +11,4 @@
 #include "medmask/volume.hpp"
 #include "medmask/medmask_v1.hpp"
 #include "medmask/label_files.hpp"
+#include "medmask/seg_nrrd.hpp"
