@@ -6,6 +6,8 @@ find_package(pugixml 1.11 REQUIRED)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+# Debian's libzip CMake package points at tools of another package: use pkg-config.
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 if(MEDMASK_BUILD_CLI)
   find_package(CLI11 2.0 REQUIRED)
 endif()

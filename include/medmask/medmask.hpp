@@ -12,3 +12,4 @@
 #include "medmask/medmask_v1.hpp"
 #include "medmask/label_files.hpp"
 #include "medmask/seg_nrrd.hpp"
+#include "medmask/numpy_io.hpp"
