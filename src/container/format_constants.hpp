@@ -1,0 +1,35 @@
+// container/format_constants.hpp: the fixed numbers of the .mska format (docs/FORMAT.md).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace medmask::detail {
+
+// FORMAT.md 3: PNG-style signature; the 0x89 byte and the CR LF / ^Z / LF sequence reveal 7-bit
+// transfers and text-mode newline conversion.
+inline constexpr std::array<std::uint8_t, 8> kMagic = {0x89, 'M', 'S', 'K', '\r', '\n', 0x1A, '\n'};
+inline constexpr std::uint16_t kVersionMajor = 1;
+inline constexpr std::uint16_t kVersionMinor = 0;
+inline constexpr std::uint32_t kKnownRequiredFeatures = 0;  // no must-understand feature in 1.0
+inline constexpr std::uint64_t kHeaderSize = 64;
+
+// FORMAT.md 3: byte offsets of the header fields.
+inline constexpr std::size_t kOffsetVersionMajor = 8;
+inline constexpr std::size_t kOffsetVersionMinor = 10;
+inline constexpr std::size_t kOffsetRequiredFeatures = 12;
+inline constexpr std::size_t kOffsetIndexOffset = 16;
+inline constexpr std::size_t kOffsetIndexLength = 24;
+inline constexpr std::size_t kOffsetIndexRawLength = 32;
+inline constexpr std::size_t kOffsetFileLength = 40;
+inline constexpr std::size_t kOffsetIndexXxh3 = 48;
+inline constexpr std::size_t kOffsetHeaderXxh3 = 56;
+
+// FORMAT.md 4: index JSON constants.
+inline constexpr std::string_view kFormatName = "mska";
+inline constexpr std::string_view kCodingZstd = "zstd";
+inline constexpr std::string_view kKindMask = "mask";
+inline constexpr std::string_view kKindLayer = "layer";
+
+}  // namespace medmask::detail

@@ -1,0 +1,422 @@
+#include "container/index_json.hpp"
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "container/error_message.hpp"
+#include "container/format_constants.hpp"
+#include "detail/checksum.hpp"
+#include "medmask/error.hpp"
+
+namespace medmask::detail {
+
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+std::string dtype_text(DType dtype) { return std::string(dtype_name(dtype)); }
+
+std::string kind_text(EntryKind kind) {
+  return std::string(kind == EntryKind::kLayer ? kKindLayer : kKindMask);
+}
+
+OrderedJson label_to_json(const Label& label) {
+  OrderedJson out;
+  out["name"] = label.name;
+  out["value"] = label.value;
+  if (label.color) out["color"] = {label.color->r, label.color->g, label.color->b};
+  if (!label.description.empty()) out["description"] = label.description;
+  if (label.concept_code) {
+    out["concept"] = {{"scheme", label.concept_code->scheme},
+                      {"code", label.concept_code->code},
+                      {"meaning", label.concept_code->meaning}};
+  }
+  return out;
+}
+
+// Checks one JSON value against FORMAT.md 4; every failure names the field.
+class Checker {
+ public:
+  Checker(const std::string& path, std::uint64_t offset) : path_(path), offset_(offset) {}
+
+  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
+    throw_at<FormatError>(path_, "index field " + field, offset_, problem);
+  }
+
+  static std::string shown(const Json& value) {
+    std::string text = value.dump(-1, ' ', true, Json::error_handler_t::replace);
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    return std::string(value.type_name()) + " " + text;
+  }
+
+  const Json& object(const Json& value, const std::string& field) const {
+    if (!value.is_object()) fail(field, "expected an object, found " + shown(value));
+    return value;
+  }
+  const Json& member(const Json& object_value, const char* key, const std::string& field) const {
+    object(object_value, field);
+    const auto it = object_value.find(key);
+    if (it == object_value.end()) fail(field + "." + key, "missing");
+    return *it;
+  }
+  const Json* optional_member(const Json& object_value, const char* key) const {
+    const auto it = object_value.find(key);
+    return it == object_value.end() ? nullptr : &*it;
+  }
+  const Json& array(const Json& value, const std::string& field,
+                    std::size_t exact_size = std::numeric_limits<std::size_t>::max()) const {
+    if (!value.is_array()) fail(field, "expected an array, found " + shown(value));
+    if (exact_size != std::numeric_limits<std::size_t>::max() && value.size() != exact_size) {
+      fail(field, "expected an array of " + std::to_string(exact_size) + " items, found " +
+                      std::to_string(value.size()));
+    }
+    return value;
+  }
+  std::uint64_t integer(const Json& value, const std::string& field, std::uint64_t min,
+                        std::uint64_t max) const {
+    const std::string range = std::to_string(min) + ".." + std::to_string(max);
+    if (!value.is_number_unsigned()) {
+      fail(field, "expected an integer in " + range + ", found " + shown(value));
+    }
+    const auto number = value.get<std::uint64_t>();
+    if (number < min || number > max) {
+      fail(field, "out of range; expected " + range + ", found " + std::to_string(number));
+    }
+    return number;
+  }
+  double finite(const Json& value, const std::string& field) const {
+    if (!value.is_number()) fail(field, "expected a number, found " + shown(value));
+    const auto number = value.get<double>();
+    if (!std::isfinite(number)) fail(field, "expected a finite number");
+    return number;
+  }
+  const std::string& string(const Json& value, const std::string& field,
+                            bool allow_empty = true) const {
+    if (!value.is_string()) fail(field, "expected a string, found " + shown(value));
+    const auto& text = value.get_ref<const std::string&>();
+    if (!allow_empty && text.empty()) fail(field, "expected a non-empty string");
+    if (!is_valid_utf8(text)) fail(field, "not valid UTF-8");
+    return text;
+  }
+
+ private:
+  const std::string& path_;
+  std::uint64_t offset_;
+};
+
+Vec3 vec3(const Checker& check, const Json& value, const std::string& field) {
+  check.array(value, field, 3);
+  Vec3 out{};
+  for (std::size_t i = 0; i < 3; ++i) {
+    out[i] = check.finite(value[i], field + "[" + std::to_string(i) + "]");
+  }
+  return out;
+}
+
+std::uint64_t checked_voxel_count(const Shape3& shape_xyz, const std::string& path,
+                                  std::uint64_t offset, const ReadLimits& limits) {
+  std::uint64_t count = 1;
+  for (const std::int64_t extent : shape_xyz) {
+    const auto e = static_cast<std::uint64_t>(extent);  // >= 1, checked by the caller
+    if (count > limits.max_voxels / e) {
+      throw_at<LimitError>(path, "index field space.shape_xyz", offset,
+                           "grid of " + std::to_string(shape_xyz[0]) + " x " +
+                               std::to_string(shape_xyz[1]) + " x " + std::to_string(shape_xyz[2]) +
+                               " voxels exceeds the read limit of " +
+                               std::to_string(limits.max_voxels) + " voxels");
+    }
+    count *= e;
+  }
+  return count;
+}
+
+Space parse_space(const Checker& check, const Json& value) {
+  const std::string field = "space";
+  check.object(value, field);
+  const Json& shape = check.array(check.member(value, "shape_xyz", field), "space.shape_xyz", 3);
+  Shape3 shape_xyz{};
+  for (std::size_t i = 0; i < 3; ++i) {
+    shape_xyz[i] = static_cast<std::int64_t>(
+        check.integer(shape[i], "space.shape_xyz[" + std::to_string(i) + "]", 1, 0x7FFFFFFF));
+  }
+  const Vec3 origin = vec3(check, check.member(value, "origin_lps", field), "space.origin_lps");
+  const Vec3 spacing = vec3(check, check.member(value, "spacing_mm", field), "space.spacing_mm");
+  const Json& columns =
+      check.array(check.member(value, "direction_columns", field), "space.direction_columns", 3);
+  Mat3 direction{};
+  for (std::size_t c = 0; c < 3; ++c) {
+    const Vec3 column =
+        vec3(check, columns[c], "space.direction_columns[" + std::to_string(c) + "]");
+    for (std::size_t r = 0; r < 3; ++r) direction[r][c] = column[r];
+  }
+  try {
+    return Space(shape_xyz, origin, spacing, direction);
+  } catch (const ArgumentError& error) {
+    check.fail(field, error.what());
+  }
+}
+
+DType parse_dtype(const Checker& check, const Json& value, const std::string& field) {
+  const std::string& text = check.string(value, field);
+  for (const DType dtype : {DType::kBool, DType::kUInt8, DType::kUInt16, DType::kUInt32}) {
+    if (text == dtype_name(dtype)) return dtype;
+  }
+  check.fail(field,
+             "unknown dtype; expected bool, uint8, uint16 or uint32, found \"" + text + "\"");
+}
+
+Label parse_label(const Checker& check, const Json& value, const std::string& field,
+                  std::uint32_t max_value) {
+  check.object(value, field);
+  Label label;
+  label.name = check.string(check.member(value, "name", field), field + ".name", false);
+  label.value = static_cast<std::uint32_t>(
+      check.integer(check.member(value, "value", field), field + ".value", 1, max_value));
+  if (const Json* color = check.optional_member(value, "color")) {
+    check.array(*color, field + ".color", 3);
+    std::array<std::uint8_t, 3> rgb{};
+    for (std::size_t i = 0; i < 3; ++i) {
+      rgb[i] = static_cast<std::uint8_t>(
+          check.integer((*color)[i], field + ".color[" + std::to_string(i) + "]", 0, 255));
+    }
+    label.color = Rgb{rgb[0], rgb[1], rgb[2]};
+  }
+  if (const Json* description = check.optional_member(value, "description")) {
+    label.description = check.string(*description, field + ".description");
+  }
+  if (const Json* concept_value = check.optional_member(value, "concept")) {
+    const std::string concept_field = field + ".concept";
+    check.object(*concept_value, concept_field);
+    CodedConcept coded;
+    coded.scheme = check.string(check.member(*concept_value, "scheme", concept_field),
+                                concept_field + ".scheme");
+    coded.code =
+        check.string(check.member(*concept_value, "code", concept_field), concept_field + ".code");
+    coded.meaning = check.string(check.member(*concept_value, "meaning", concept_field),
+                                 concept_field + ".meaning");
+    label.concept_code = std::move(coded);
+  }
+  return label;
+}
+
+LabelStats parse_stats(const Checker& check, const Json& value, const std::string& field,
+                       const Shape3& shape_zyx) {
+  check.object(value, field);
+  LabelStats stats;
+  std::uint64_t total = 1;
+  for (const std::int64_t e : shape_zyx) total *= static_cast<std::uint64_t>(e);
+  stats.voxels = check.integer(check.member(value, "voxels", field), field + ".voxels", 1, total);
+  const Json& min =
+      check.array(check.member(value, "bbox_min_zyx", field), field + ".bbox_min_zyx", 3);
+  const Json& max =
+      check.array(check.member(value, "bbox_max_zyx", field), field + ".bbox_max_zyx", 3);
+  std::uint64_t box = 1;
+  for (std::size_t a = 0; a < 3; ++a) {
+    const auto limit = static_cast<std::uint64_t>(shape_zyx[a] - 1);
+    const std::string suffix = "[" + std::to_string(a) + "]";
+    const std::uint64_t lo = check.integer(min[a], field + ".bbox_min_zyx" + suffix, 0, limit);
+    const std::uint64_t hi = check.integer(max[a], field + ".bbox_max_zyx" + suffix, lo, limit);
+    stats.bbox_min_zyx[a] = static_cast<std::int64_t>(lo);
+    stats.bbox_max_zyx[a] = static_cast<std::int64_t>(hi);
+    box *= hi - lo + 1;  // <= total, no overflow
+  }
+  if (stats.voxels > box) {
+    check.fail(field + ".voxels", "exceeds the bounding box; expected at most " +
+                                      std::to_string(box) + ", found " +
+                                      std::to_string(stats.voxels));
+  }
+  return stats;
+}
+
+EntryRecord parse_entry(const Checker& check, const Json& value, const std::string& field,
+                        std::uint64_t voxels, const Shape3& shape_zyx, std::uint64_t file_length) {
+  check.object(value, field);
+  EntryRecord entry;
+  entry.name = check.string(check.member(value, "name", field), field + ".name", false);
+  const std::string& kind = check.string(check.member(value, "kind", field), field + ".kind");
+  if (kind == kKindMask) {
+    entry.kind = EntryKind::kMask;
+  } else if (kind == kKindLayer) {
+    entry.kind = EntryKind::kLayer;
+  } else {
+    check.fail(field + ".kind", "expected \"mask\" or \"layer\", found \"" + kind + "\"");
+  }
+  entry.dtype = parse_dtype(check, check.member(value, "dtype", field), field + ".dtype");
+  entry.coding = check.string(check.member(value, "coding", field), field + ".coding", false);
+  entry.offset =
+      check.integer(check.member(value, "offset", field), field + ".offset", 64, file_length);
+  entry.length = check.integer(check.member(value, "length", field), field + ".length", 1,
+                               file_length - entry.offset);
+  const std::uint64_t raw_length = voxels * dtype_size(entry.dtype);  // <= 2^36: no overflow
+  entry.raw_length = check.integer(check.member(value, "raw_length", field), field + ".raw_length",
+                                   raw_length, raw_length);
+  const std::string& xxh3 = check.string(check.member(value, "xxh3", field), field + ".xxh3");
+  const auto parsed = parse_hex64(xxh3);
+  if (!parsed)
+    check.fail(field + ".xxh3", "expected 16 hexadecimal digits, found \"" + xxh3 + "\"");
+  entry.xxh3 = *parsed;
+
+  const std::uint32_t max_value = dtype_max_value(entry.dtype);
+  const Json& labels = check.array(check.member(value, "labels", field), field + ".labels");
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const std::string label_field = field + ".labels[" + std::to_string(i) + "]";
+    Label label = parse_label(check, labels[i], label_field, max_value);
+    try {
+      entry.labels.add(std::move(label));
+    } catch (const ArgumentError& error) {
+      check.fail(label_field, error.what());
+    }
+  }
+  const Json& stats = check.object(check.member(value, "stats", field), field + ".stats");
+  for (const auto& [key, item] : stats.items()) {
+    const std::string stats_field = field + ".stats[\"" + key + "\"]";
+    // Canonical decimal: no sign, no leading zero, 1..dtype max.
+    std::uint64_t number = 0;
+    bool ok = !key.empty() && key.size() <= 10 && key[0] != '0';
+    for (const char c : key) {
+      if (c < '0' || c > '9') {
+        ok = false;
+        break;
+      }
+      number = number * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (!ok || number > max_value) {
+      check.fail(stats_field,
+                 "key must be a label value 1.." + std::to_string(max_value) + " in decimal");
+    }
+    entry.stats[static_cast<std::uint32_t>(number)] =
+        parse_stats(check, item, stats_field, shape_zyx);
+  }
+  return entry;
+}
+
+}  // namespace
+
+std::string encode_index_json(const IndexRecord& index) {
+  OrderedJson root;
+  root["format"] = kFormatName;
+  root["version"] = {index.version_major, index.version_minor};
+  const Space& space = index.space;
+  OrderedJson columns = OrderedJson::array();
+  for (std::size_t c = 0; c < 3; ++c) {
+    columns.push_back({space.direction()[0][c], space.direction()[1][c], space.direction()[2][c]});
+  }
+  root["space"] = {
+      {"shape_xyz", space.shape_xyz()},
+      {"origin_lps", space.origin_lps()},
+      {"spacing_mm", space.spacing_mm()},
+      {"direction_columns", columns},
+  };
+  OrderedJson entries = OrderedJson::array();
+  for (const EntryRecord& entry : index.entries) {
+    OrderedJson out;
+    out["name"] = entry.name;
+    out["kind"] = kind_text(entry.kind);
+    out["dtype"] = dtype_text(entry.dtype);
+    out["coding"] = entry.coding;
+    out["offset"] = entry.offset;
+    out["length"] = entry.length;
+    out["raw_length"] = entry.raw_length;
+    out["xxh3"] = hex64(entry.xxh3);
+    OrderedJson labels = OrderedJson::array();
+    for (const Label& label : entry.labels) labels.push_back(label_to_json(label));
+    out["labels"] = std::move(labels);
+    OrderedJson stats = OrderedJson::object();
+    for (const auto& [value, item] : entry.stats) {
+      if (item.voxels == 0) continue;
+      stats[std::to_string(value)] = {{"voxels", item.voxels},
+                                      {"bbox_min_zyx", item.bbox_min_zyx},
+                                      {"bbox_max_zyx", item.bbox_max_zyx}};
+    }
+    out["stats"] = std::move(stats);
+    entries.push_back(std::move(out));
+  }
+  root["entries"] = std::move(entries);
+  root["structure_order"] = index.structure_order;
+  return root.dump(-1, ' ', false, OrderedJson::error_handler_t::strict);
+}
+
+IndexRecord decode_index_json(std::string_view text, const std::string& path,
+                              std::uint64_t index_offset, std::uint64_t file_length,
+                              const ReadLimits& limits) {
+  const Checker check(path, index_offset);
+  Json root;
+  try {
+    // The callback bounds nesting, so hostile input cannot exhaust the stack or memory.
+    root = Json::parse(text, [&](int depth, Json::parse_event_t, Json&) {
+      if (depth > static_cast<int>(limits.max_json_depth)) {
+        check.fail("(document)",
+                   "nested deeper than " + std::to_string(limits.max_json_depth) + " levels");
+      }
+      return true;
+    });
+  } catch (const Json::exception& error) {
+    check.fail("(document)", std::string("not valid JSON: ") + error.what());
+  }
+  check.object(root, "(document)");
+  IndexRecord index;
+  const std::string& format = check.string(check.member(root, "format", "index"), "format");
+  if (format != kFormatName) {
+    check.fail("format", "expected \"mska\", found \"" + format + "\"");
+  }
+  const Json& version = check.array(check.member(root, "version", "index"), "version", 2);
+  index.version_major =
+      static_cast<std::uint16_t>(check.integer(version[0], "version[0]", 0, 65535));
+  index.version_minor =
+      static_cast<std::uint16_t>(check.integer(version[1], "version[1]", 0, 65535));
+  index.space = parse_space(check, check.member(root, "space", "index"));
+  const std::uint64_t voxels =
+      checked_voxel_count(index.space.shape_xyz(), path, index_offset, limits);
+  const Shape3 shape_zyx = index.space.shape_zyx();
+
+  const Json& entries = check.array(check.member(root, "entries", "index"), "entries");
+  if (entries.size() > limits.max_entries) {
+    throw_at<LimitError>(path, "index field entries", index_offset,
+                         std::to_string(entries.size()) + " entries exceed the read limit of " +
+                             std::to_string(limits.max_entries));
+  }
+  std::set<std::string> entry_names;
+  std::set<std::string> label_names;
+  std::uint64_t label_count = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::string field = "entries[" + std::to_string(i) + "]";
+    EntryRecord entry = parse_entry(check, entries[i], field, voxels, shape_zyx, file_length);
+    if (!entry_names.insert(entry.name).second) {
+      check.fail(field + ".name", "duplicate entry name \"" + entry.name + "\"");
+    }
+    label_count += entry.labels.size();
+    if (label_count > limits.max_labels) {
+      throw_at<LimitError>(path, "index field " + field + ".labels", index_offset,
+                           "more than " + std::to_string(limits.max_labels) + " labels");
+    }
+    for (const Label& label : entry.labels) {
+      if (!label_names.insert(label.name).second) {
+        check.fail(field + ".labels", "structure name \"" + label.name +
+                                          "\" is used twice; names are unique per archive");
+      }
+    }
+    index.entries.push_back(std::move(entry));
+  }
+
+  const Json& order =
+      check.array(check.member(root, "structure_order", "index"), "structure_order");
+  std::set<std::string> listed;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const std::string field = "structure_order[" + std::to_string(i) + "]";
+    const std::string& name = check.string(order[i], field, false);
+    if (label_names.count(name) == 0) check.fail(field, "unknown structure \"" + name + "\"");
+    if (!listed.insert(name).second) check.fail(field, "\"" + name + "\" is listed twice");
+    index.structure_order.push_back(name);
+  }
+  if (listed.size() != label_names.size()) {
+    check.fail("structure_order", "expected every structure once; " +
+                                      std::to_string(label_names.size() - listed.size()) +
+                                      " missing");
+  }
+  return index;
+}
+
+}  // namespace medmask::detail

@@ -1,0 +1,53 @@
+// container/index_json.hpp: the archive index, a JSON document (FORMAT.md 4), and its schema
+// checks. The index is the section table of the archive: it names every data section.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "container/read_limits.hpp"
+#include "medmask/label_table.hpp"
+#include "medmask/mask.hpp"
+#include "medmask/space.hpp"
+#include "medmask/volume.hpp"
+
+namespace medmask::detail {
+
+enum class EntryKind { kMask, kLayer };
+
+// One data section and what it holds (FORMAT.md 4.3).
+struct EntryRecord {
+  std::string name;
+  EntryKind kind = EntryKind::kMask;
+  DType dtype = DType::kUInt8;
+  std::string coding = "zstd";   // unknown codings fail only when the entry is decoded
+  std::uint64_t offset = 0;      // of the zstd frame, from the file start
+  std::uint64_t length = 0;      // of the zstd frame
+  std::uint64_t raw_length = 0;  // decoded bytes: voxels * dtype_size
+  std::uint64_t xxh3 = 0;        // of the length bytes at offset
+  LabelTable labels;
+  std::map<std::uint32_t, LabelStats> stats;  // non-zero values present; absent = 0 voxels
+};
+
+struct IndexRecord {
+  std::uint16_t version_major = 1;
+  std::uint16_t version_minor = 0;
+  Space space;
+  std::vector<EntryRecord> entries;
+  std::vector<std::string> structure_order;  // every label name once, in insertion order
+};
+
+// UTF-8 JSON text of the index.
+std::string encode_index_json(const IndexRecord& index);
+
+// Parses and validates the index text. index_offset is where the index section starts (for
+// messages); file_length bounds the data sections. Throws FormatError naming the field,
+// UnsupportedError (unknown coding), LimitError (beyond limits).
+IndexRecord decode_index_json(std::string_view text, const std::string& path,
+                              std::uint64_t index_offset, std::uint64_t file_length,
+                              const ReadLimits& limits);
+
+}  // namespace medmask::detail
