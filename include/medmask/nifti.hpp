@@ -21,7 +21,10 @@ struct NiftiExtension {
   std::string data;       // payload, padding included
 };
 
-enum class AffineSource { kAuto, kSform, kQform };  // kAuto: nibabel's precedence
+// kAuto: nibabel's precedence (codes outside 0..5 count as 0, as nibabel fixes them on load);
+// a sheared sform falls back to a coded qform with a warning (as ITK does). kSform / kQform
+// force that transform and throw ArgumentError when its code is 0 (the field is not set).
+enum class AffineSource { kAuto, kSform, kQform };
 
 struct NiftiReadOptions {
   AffineSource affine_source = AffineSource::kAuto;

@@ -19,7 +19,7 @@ T load_le(const std::uint8_t* bytes) noexcept {
 template <class T>
 void store_le(std::uint8_t* bytes, T value) noexcept {
   for (std::size_t i = 0; i < sizeof(T); ++i) {
-    bytes[i] = static_cast<std::uint8_t>((value >> (8 * i)) & 0xFFu);
+    bytes[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(value) >> (8 * i));
   }
 }
 

@@ -1,0 +1,137 @@
+// cli/cmd_info.cpp: `medmask info`: what an archive holds, read from its index (no voxel data).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "medmask/archive.hpp"
+#include "text.hpp"
+
+namespace medmask::cli {
+namespace {
+
+struct InfoOptions {
+  std::string archive;
+  bool json = false;
+};
+
+bool is_empty(const StructureInfo& s) { return s.stats.voxels == 0; }
+
+nlohmann::ordered_json space_json(const Space& space) {
+  nlohmann::ordered_json direction = nlohmann::ordered_json::array();
+  for (const auto& row : space.direction()) direction.push_back(row);
+  return {{"shape_xyz", space.shape_xyz()},
+          {"spacing_mm", space.spacing_mm()},
+          {"origin_lps", space.origin_lps()},
+          {"direction", direction},
+          {"handedness", static_cast<int>(space.handedness())}};
+}
+
+nlohmann::ordered_json structure_json(const StructureInfo& s) {
+  nlohmann::ordered_json out = {{"name", s.name},
+                                {"value", s.value},
+                                {"entry", s.entry},
+                                {"voxels", s.stats.voxels},
+                                {"volume_ml", s.volume_mm3 / 1000.0}};
+  if (is_empty(s)) {
+    out["bbox_min_zyx"] = nullptr;
+    out["bbox_max_zyx"] = nullptr;
+  } else {
+    out["bbox_min_zyx"] = s.stats.bbox_min_zyx;
+    out["bbox_max_zyx"] = s.stats.bbox_max_zyx;
+  }
+  return out;
+}
+
+void print_json(const MaskArchive& archive, const std::vector<StructureInfo>& structures,
+                std::size_t non_empty) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const StructureInfo& s : structures) list.push_back(structure_json(s));
+  const nlohmann::ordered_json out = {{"path", archive.path()},
+                                      {"space", space_json(archive.space())},
+                                      {"entries", archive.entry_names()},
+                                      {"structures", list},
+                                      {"counts",
+                                       {{"structures", structures.size()},
+                                        {"non_empty", non_empty},
+                                        {"empty", structures.size() - non_empty}}}};
+  std::cout << out.dump(2) << '\n';
+}
+
+std::string bbox_text(const StructureInfo& s) {
+  if (is_empty(s)) return "-";
+  std::string out;
+  for (std::size_t axis = 0; axis < 3; ++axis) {
+    if (axis > 0) out += ", ";
+    out += std::to_string(s.stats.bbox_min_zyx[axis]) + ".." +
+           std::to_string(s.stats.bbox_max_zyx[axis]);
+  }
+  return out;
+}
+
+void print_text(const MaskArchive& archive, const std::vector<StructureInfo>& structures,
+                std::size_t non_empty) {
+  const Space& space = archive.space();
+  const Shape3& shape = space.shape_xyz();
+  std::cout << archive.path() << '\n';
+  std::cout << "space (LPS mm, x y z order)\n";
+  std::cout << "  shape      " << shape[0] << " x " << shape[1] << " x " << shape[2] << '\n';
+  std::cout << "  spacing    " << triple(space.spacing_mm(), 6) << " mm\n";
+  std::cout << "  origin     " << triple(space.origin_lps(), 4) << " mm\n";
+  const Mat3& d = space.direction();
+  for (std::size_t col = 0; col < 3; ++col) {
+    std::cout << "  direction "
+              << "ijk"[col] << ' ' << triple({d[0][col], d[1][col], d[2][col]}, 6) << '\n';
+  }
+  std::cout << "  handedness " << (space.handedness() > 0 ? "right (+1)" : "left (-1)") << '\n';
+
+  const std::vector<std::string> entries = archive.entry_names();
+  std::cout << "entries: " << entries.size();
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    std::cout << (i == 0 ? " (" : ", ") << entries[i];
+  std::cout << (entries.empty() ? "" : ")") << '\n';
+  std::cout << "structures: " << structures.size() << " (" << non_empty << " non-empty, "
+            << structures.size() - non_empty << " empty)\n\n";
+
+  std::size_t name_width = 4, entry_width = 5;
+  for (const StructureInfo& s : structures) {
+    name_width = std::max(name_width, s.name.size());
+    entry_width = std::max(entry_width, s.entry.size());
+  }
+  std::cout << left("name", name_width) << right("value", 7) << "  " << left("entry", entry_width)
+            << right("voxels", 12) << right("volume mL", 12) << "  bbox z, y, x (inclusive)\n";
+  for (const StructureInfo& s : structures) {
+    std::cout << left(s.name, name_width) << right(std::to_string(s.value), 7) << "  "
+              << left(s.entry, entry_width) << right(with_commas(s.stats.voxels), 12)
+              << right(fixed(s.volume_mm3 / 1000.0, 3), 12) << "  " << bbox_text(s) << '\n';
+  }
+}
+
+void run_info(const InfoOptions& options) {
+  const MaskArchive archive(options.archive, OpenMode::kRead);
+  const std::vector<StructureInfo> structures = archive.structures();
+  std::size_t non_empty = 0;
+  for (const StructureInfo& s : structures)
+    if (!is_empty(s)) ++non_empty;
+  if (options.json) {
+    print_json(archive, structures, non_empty);
+  } else {
+    print_text(archive, structures, non_empty);
+  }
+}
+
+}  // namespace
+
+void register_info(CLI::App& app) {
+  auto options = std::make_shared<InfoOptions>();
+  CLI::App* cmd =
+      app.add_subcommand("info", "Show the space, entries and structures of an archive");
+  cmd->add_option("archive", options->archive, "archive (.mska)")->required();
+  cmd->add_flag("--json", options->json, "print JSON instead of text");
+  cmd->callback([options] { run_info(*options); });
+}
+
+}  // namespace medmask::cli

@@ -1,0 +1,51 @@
+// cli/inputs.hpp: NIfTI inputs of `pack` and `verify --against`: finding them and reading them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "medmask/nifti.hpp"
+
+namespace medmask::cli {
+
+struct InputFile {
+  std::filesystem::path path;
+  std::string name;  // structure name: the file name without .nii.gz / .nii
+  std::uint64_t bytes = 0;
+};
+
+// Expands each argument: a folder gives its .nii/.nii.gz files sorted by name (not recursive), a
+// file is taken as is. Throws IoError for a missing path, ArgumentError for a folder without
+// NIfTI files, no inputs at all, or two files giving the same structure name.
+std::vector<InputFile> find_inputs(const std::vector<std::string>& arguments);
+
+// The file name without a .nii.gz or .nii ending (case-insensitive).
+std::string structure_name(const std::filesystem::path& path);
+
+struct ReadTiming {
+  double read_seconds = 0.0;     // wall time until the last file was read
+  double consume_seconds = 0.0;  // time spent in consume (on the calling thread)
+};
+
+// Reads every file with read_nifti on `threads` worker threads (a few files ahead at most, to
+// bound memory) and calls consume(index, image) on the calling thread in input order. A read
+// error is rethrown, in input order, with the file named in its message.
+ReadTiming read_inputs_in_order(const std::vector<InputFile>& files, unsigned threads,
+                                const std::function<void(std::size_t, NiftiImage&)>& consume);
+
+// Inputs must share one grid: corner voxels within this distance (Space::is_close).
+inline constexpr double kDefaultToleranceMm = 1e-4;
+
+// Why two spaces are not close: the shapes (x, y, z) when they differ, else how far apart the two
+// put the same corner voxel, e.g. "corner voxels up to 0.5 mm apart (tolerance 0.0001 mm)".
+std::string space_difference(const Space& a, const Space& b,
+                             double tolerance_mm = kDefaultToleranceMm);
+
+// Worker threads to use: hardware_concurrency, at least 1, at most the number of files.
+unsigned reader_threads(std::size_t file_count);
+
+}  // namespace medmask::cli

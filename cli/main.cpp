@@ -1,0 +1,53 @@
+// cli/main.cpp: the medmask command-line tool; subcommands live in cmd_*.cpp.
+//
+// Exit codes: 0 success, 1 failure (one line `medmask: error: ...` on stderr), 2 usage error.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "commands.hpp"
+#include "medmask/error.hpp"
+#include "medmask/version.hpp"
+
+namespace {
+
+// The error must stay on one line, whatever the message holds.
+std::string one_line(std::string message) {
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return message;
+}
+
+int report(const std::string& message) {
+  std::cout.flush();
+  std::cerr << "medmask: error: " << one_line(message) << '\n';
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"MedMask: many segmentation masks of one case in one .mska file", "medmask"};
+  app.set_version_flag("--version", std::string("medmask ") + MEDMASK_VERSION_STRING);
+  app.require_subcommand(1);
+  medmask::cli::register_pack(app);
+  medmask::cli::register_info(app);
+  medmask::cli::register_extract(app);
+  medmask::cli::register_verify(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version arrive here too, with exit code 0.
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const medmask::cli::ReportedFailure&) {
+    return 1;
+  } catch (const medmask::Error& e) {
+    return report(e.what());
+  } catch (const std::exception& e) {
+    return report(e.what());
+  }
+  return 0;
+}

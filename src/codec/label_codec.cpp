@@ -1,0 +1,283 @@
+// codec/label_codec.cpp: one chunk's stream: header, crop box, and the coded or stored voxels.
+#include "codec/label_codec.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "codec/voxel_coder.hpp"
+
+namespace medmask::codec {
+namespace {
+
+constexpr std::uint8_t kVersion = 1;
+enum Mode : std::uint8_t { kEmpty = 0, kStored = 1, kCoded = 2 };
+
+void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<std::uint8_t>(v | 0x80u));
+    v >>= 7;
+  }
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+
+class Reader {
+ public:
+  Reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  Status byte(std::uint8_t* v) {
+    if (pos_ >= size_) return Status::kTruncated;
+    *v = data_[pos_++];
+    return Status::kOk;
+  }
+  // LEB128, at most 10 bytes, value must fit 64 bits.
+  Status varint(std::uint64_t* v) {
+    std::uint64_t result = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+      std::uint8_t b = 0;
+      if (const Status s = byte(&b); s != Status::kOk) return s;
+      if (shift == 63 && b > 1) return Status::kCorrupt;
+      result |= static_cast<std::uint64_t>(b & 0x7Fu) << shift;
+      if ((b & 0x80u) == 0) {
+        *v = result;
+        return Status::kOk;
+      }
+    }
+    return Status::kCorrupt;
+  }
+  std::size_t pos() const { return pos_; }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t pos_ = 0;
+};
+
+// Bounding box of the nonzero voxels; false when there are none.
+template <class T>
+bool find_box(const T* v, Dims d, Box* box) {
+  std::size_t x0 = d.nx, x1 = 0, y0 = d.ny, y1 = 0, z0 = d.nz, z1 = 0;
+  for (std::size_t z = 0; z < d.nz; ++z) {
+    for (std::size_t y = 0; y < d.ny; ++y) {
+      const T* row = v + (z * d.ny + y) * d.nx;
+      std::size_t first = 0;
+      while (first < d.nx && row[first] == T{0}) ++first;
+      if (first == d.nx) continue;
+      std::size_t last = d.nx - 1;
+      while (row[last] == T{0}) --last;
+      x0 = std::min(x0, first);
+      x1 = std::max(x1, last);
+      y0 = std::min(y0, y);
+      y1 = std::max(y1, y);
+      z0 = std::min(z0, z);
+      z1 = std::max(z1, z);
+    }
+  }
+  if (z0 == d.nz) return false;
+  *box = Box{x0, y0, z0, x1 - x0 + 1, y1 - y0 + 1, z1 - z0 + 1};
+  return true;
+}
+
+// Codes the crop box; gives up (false) once the payload exceeds `budget` bytes, so that noise
+// costs no more time than it must before being stored raw.
+template <class T, int N, bool kMix>
+bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
+                std::vector<std::uint8_t>& out) {
+  EncodeIo io{RangeEncoder(out)};
+  auto coder = std::make_unique<VoxelCoder<T, EncodeIo, N, kMix>>(io, box);
+  for (std::size_t zz = 0; zz < box.wz; ++zz) {
+    coder->code_slice(zz, voxels, d.nx, d.ny);
+    if (out.size() > budget) return false;
+  }
+  io.rc.finish();
+  return out.size() <= budget;
+}
+
+template <class T, int N, bool kMix>
+Status decode_box(const std::uint8_t* data, std::size_t size, Dims d, const Box& box, T* out) {
+  DecodeIo io{RangeDecoder(data, size)};
+  auto coder = std::make_unique<VoxelCoder<T, DecodeIo, N, kMix>>(io, box);
+  for (std::size_t zz = 0; zz < box.wz; ++zz) {
+    if (!coder->code_slice(zz, out, d.nx, d.ny)) {
+      return io.rc.overran() ? Status::kTruncated : Status::kCorrupt;
+    }
+    // A stream read far past its end is truncated; stop early rather than decode garbage.
+    if (io.rc.overran()) return Status::kTruncated;
+  }
+  if (!io.rc.ended_exactly()) return io.rc.overran() ? Status::kTruncated : Status::kCorrupt;
+  return Status::kOk;
+}
+
+bool valid_level(std::uint8_t level) { return level <= 2; }
+
+// Zeroes the voxels outside the crop box (the decoder writes every voxel inside it).
+template <class T>
+void zero_outside(T* out, Dims d, const Box& b) {
+  const std::size_t slice = d.nx * d.ny;
+  std::fill(out, out + b.z0 * slice, T{0});
+  std::fill(out + (b.z0 + b.wz) * slice, out + d.nz * slice, T{0});
+  for (std::size_t z = b.z0; z < b.z0 + b.wz; ++z) {
+    T* s = out + z * slice;
+    std::fill(s, s + b.y0 * d.nx, T{0});
+    std::fill(s + (b.y0 + b.wy) * d.nx, s + slice, T{0});
+    for (std::size_t y = b.y0; y < b.y0 + b.wy; ++y) {
+      T* row = s + y * d.nx;
+      std::fill(row, row + b.x0, T{0});
+      std::fill(row + b.x0 + b.wx, row + d.nx, T{0});
+    }
+  }
+}
+
+}  // namespace
+
+const char* status_name(Status status) {
+  switch (status) {
+    case Status::kOk:
+      return "ok";
+    case Status::kTruncated:
+      return "truncated";
+    case Status::kCorrupt:
+      return "corrupt";
+    case Status::kUnsupported:
+      return "unsupported";
+    case Status::kBadArgument:
+      return "bad argument";
+  }
+  return "unknown";
+}
+
+template <class T>
+std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level) {
+  std::vector<std::uint8_t> out;
+  out.push_back(kVersion);
+  const std::size_t mode_at = out.size();
+  out.push_back(kEmpty);
+  out.push_back(static_cast<std::uint8_t>(level));
+  out.push_back(static_cast<std::uint8_t>(sizeof(T)));
+  put_varint(out, dims.nx);
+  put_varint(out, dims.ny);
+  put_varint(out, dims.nz);
+  const std::size_t header_size = out.size();
+  const std::size_t count = dims.nx * dims.ny * dims.nz;
+  Box box{};
+  if (count == 0 || !find_box(voxels, dims, &box)) return out;
+  out[mode_at] = kCoded;
+  put_varint(out, box.x0);
+  put_varint(out, box.y0);
+  put_varint(out, box.z0);
+  put_varint(out, box.wx);
+  put_varint(out, box.wy);
+  put_varint(out, box.wz);
+  std::vector<std::uint8_t> payload;
+  const std::size_t budget = count * sizeof(T);
+  bool coded = false;
+  switch (level) {
+    case Level::kFast:
+      coded = encode_box<T, template_size(0), false>(voxels, dims, box, budget, payload);
+      break;
+    case Level::kDefault:
+      coded = encode_box<T, template_size(1), false>(voxels, dims, box, budget, payload);
+      break;
+    case Level::kMax:
+      coded = encode_box<T, template_size(2), true>(voxels, dims, box, budget, payload);
+      break;
+  }
+  // The payload length makes a truncated stream detectable before decoding.
+  put_varint(out, payload.size());
+  out.insert(out.end(), payload.begin(), payload.end());
+  // Incompressible data (noise) is stored: the worst case is the raw size plus the header.
+  if (!coded || out.size() - header_size > count * sizeof(T)) {
+    out.resize(header_size);
+    out[mode_at] = kStored;
+    for (std::size_t i = 0; i < count; ++i) {
+      for (std::size_t b = 0; b < sizeof(T); ++b) {
+        out.push_back(static_cast<std::uint8_t>(voxels[i] >> (8 * b)));
+      }
+    }
+  }
+  return out;
+}
+
+Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level) {
+  Reader r(data, size);
+  std::uint8_t version = 0, mode = 0, lv = 0;
+  if (const Status s = r.byte(&version); s != Status::kOk) return s;
+  if (version != kVersion) return Status::kUnsupported;
+  if (const Status s = r.byte(&mode); s != Status::kOk) return s;
+  if (const Status s = r.byte(&lv); s != Status::kOk) return s;
+  if (!valid_level(lv)) return Status::kUnsupported;
+  *level = static_cast<Level>(lv);
+  return Status::kOk;
+}
+
+template <class T>
+Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out) {
+  if (data == nullptr && size != 0) return Status::kBadArgument;
+  Reader r(data, size);
+  std::uint8_t version = 0, mode = 0, lv = 0, width = 0;
+  if (const Status s = r.byte(&version); s != Status::kOk) return s;
+  if (version != kVersion) return Status::kUnsupported;
+  if (const Status s = r.byte(&mode); s != Status::kOk) return s;
+  if (const Status s = r.byte(&lv); s != Status::kOk) return s;
+  if (const Status s = r.byte(&width); s != Status::kOk) return s;
+  if (!valid_level(lv) || width != sizeof(T)) return Status::kUnsupported;
+  std::uint64_t nx = 0, ny = 0, nz = 0;
+  if (const Status s = r.varint(&nx); s != Status::kOk) return s;
+  if (const Status s = r.varint(&ny); s != Status::kOk) return s;
+  if (const Status s = r.varint(&nz); s != Status::kOk) return s;
+  if (nx != dims.nx || ny != dims.ny || nz != dims.nz) return Status::kCorrupt;
+  const std::size_t count = dims.nx * dims.ny * dims.nz;  // the caller holds `out` of this size
+  if (mode == kEmpty) {
+    if (r.pos() != size) return Status::kCorrupt;
+    std::fill(out, out + count, T{0});
+    return Status::kOk;
+  }
+  if (mode == kStored) {
+    const std::size_t left = size - r.pos();
+    if (left / sizeof(T) < count) return Status::kTruncated;
+    if (left != count * sizeof(T)) return Status::kCorrupt;
+    const std::uint8_t* p = data + r.pos();
+    for (std::size_t i = 0; i < count; ++i) {
+      std::uint64_t v = 0;
+      for (std::size_t b = 0; b < sizeof(T); ++b)
+        v |= std::uint64_t{p[i * sizeof(T) + b]} << (8 * b);
+      out[i] = static_cast<T>(v);
+    }
+    return Status::kOk;
+  }
+  if (mode != kCoded) return Status::kCorrupt;
+  std::uint64_t b[6] = {};
+  for (auto& v : b) {
+    if (const Status s = r.varint(&v); s != Status::kOk) return s;
+  }
+  // Crop box inside the chunk, non-empty (each test written so that it cannot overflow).
+  if (b[3] == 0 || b[4] == 0 || b[5] == 0 || b[0] >= nx || b[3] > nx - b[0] || b[1] >= ny ||
+      b[4] > ny - b[1] || b[2] >= nz || b[5] > nz - b[2]) {
+    return Status::kCorrupt;
+  }
+  const Box box{b[0], b[1], b[2], b[3], b[4], b[5]};
+  std::uint64_t payload_size = 0;
+  if (const Status s = r.varint(&payload_size); s != Status::kOk) return s;
+  if (payload_size > size - r.pos()) return Status::kTruncated;
+  if (payload_size < size - r.pos()) return Status::kCorrupt;
+  zero_outside(out, dims, box);
+  const std::uint8_t* payload = data + r.pos();
+  switch (static_cast<Level>(lv)) {
+    case Level::kFast:
+      return decode_box<T, template_size(0), false>(payload, payload_size, dims, box, out);
+    case Level::kDefault:
+      return decode_box<T, template_size(1), false>(payload, payload_size, dims, box, out);
+    case Level::kMax:
+      return decode_box<T, template_size(2), true>(payload, payload_size, dims, box, out);
+  }
+  return Status::kUnsupported;
+}
+
+template std::vector<std::uint8_t> encode_chunk<std::uint8_t>(const std::uint8_t*, Dims, Level);
+template std::vector<std::uint8_t> encode_chunk<std::uint16_t>(const std::uint16_t*, Dims, Level);
+template std::vector<std::uint8_t> encode_chunk<std::uint32_t>(const std::uint32_t*, Dims, Level);
+template Status decode_chunk<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*);
+template Status decode_chunk<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*);
+template Status decode_chunk<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*);
+
+}  // namespace medmask::codec

@@ -1,0 +1,54 @@
+// codec/label_codec.hpp: lossless coding of label volumes (uint8/uint16/uint32, numpy (z, y, x)).
+//
+// Each chunk is a self-describing stream (level, dtype width, dims, foreground crop box) coded by a
+// binary adaptive range coder with a causal 3-D context, a run mode and candidate ranking. The
+// bitstream is specified in docs/CODEC_BITSTREAM.md. Nothing here throws on bad input: decoders
+// return a Status and never read or write out of bounds.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace medmask::codec {
+
+enum class Level : std::uint8_t { kFast = 0, kDefault = 1, kMax = 2 };
+
+enum class Status {
+  kOk,
+  kTruncated,    // the stream ends before the data it announces
+  kCorrupt,      // inconsistent stream (bad header, impossible symbol, trailing bytes)
+  kUnsupported,  // unknown codec version or level, dtype width mismatch
+  kBadArgument,  // dims or chunk list do not fit the call
+};
+
+struct Dims {
+  std::size_t nx, ny, nz;  // x fastest, z slowest (numpy (z, y, x) C order)
+};
+
+const char* status_name(Status status);
+
+// T is std::uint8_t, std::uint16_t or std::uint32_t (bool masks arrive as uint8 0/1).
+template <class T>
+std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level);
+
+template <class T>
+Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out);
+
+// Reads only a chunk's header: its level (for reporting) without decoding.
+Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level);
+
+// The whole volume as independent z-chunks of chunk_depth slices (the last may be shorter), coded
+// with up to `threads` threads. Chunk i holds slices [i * chunk_depth, min(nz, (i+1) *
+// chunk_depth)).
+template <class T>
+std::vector<std::vector<std::uint8_t>> encode_chunks(const T* voxels, Dims dims,
+                                                     std::size_t chunk_depth, Level level,
+                                                     unsigned threads);
+
+template <class T>
+Status decode_chunks(const std::vector<std::span<const std::uint8_t>>& chunks, Dims dims,
+                     std::size_t chunk_depth, T* out, unsigned threads);
+
+}  // namespace medmask::codec
