@@ -46,6 +46,20 @@ nlohmann::ordered_json structure_json(const StructureInfo& s) {
   return out;
 }
 
+// Per entry: how it is stored (coding, codec level, bytes in the file).
+nlohmann::ordered_json entries_json(const MaskArchive& archive) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const EntryInfo& e : archive.entries()) {
+    list.push_back(
+        {{"name", e.name},
+         {"dtype", std::string(dtype_name(e.dtype))},
+         {"coding", e.coding},
+         {"level", e.level.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(e.level)},
+         {"stored_bytes", e.stored_bytes}});
+  }
+  return list;
+}
+
 void print_json(const MaskArchive& archive, const std::vector<StructureInfo>& structures,
                 std::size_t non_empty) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -53,6 +67,7 @@ void print_json(const MaskArchive& archive, const std::vector<StructureInfo>& st
   const nlohmann::ordered_json out = {{"path", archive.path()},
                                       {"space", space_json(archive.space())},
                                       {"entries", archive.entry_names()},
+                                      {"entry_details", entries_json(archive)},
                                       {"structures", list},
                                       {"counts",
                                        {{"structures", structures.size()},
@@ -88,11 +103,16 @@ void print_text(const MaskArchive& archive, const std::vector<StructureInfo>& st
   }
   std::cout << "  handedness " << (space.handedness() > 0 ? "right (+1)" : "left (-1)") << '\n';
 
-  const std::vector<std::string> entries = archive.entry_names();
-  std::cout << "entries: " << entries.size();
-  for (std::size_t i = 0; i < entries.size(); ++i)
-    std::cout << (i == 0 ? " (" : ", ") << entries[i];
-  std::cout << (entries.empty() ? "" : ")") << '\n';
+  const std::vector<EntryInfo> entries = archive.entries();
+  std::cout << "entries: " << entries.size() << '\n';
+  std::size_t entry_name_width = 4;
+  for (const EntryInfo& e : entries) entry_name_width = std::max(entry_name_width, e.name.size());
+  for (const EntryInfo& e : entries) {
+    const std::string coding = e.level.empty() ? e.coding : e.coding + " (" + e.level + ")";
+    std::cout << "  " << left(e.name, entry_name_width) << "  "
+              << left(std::string(dtype_name(e.dtype)), 6) << "  " << left(coding, 21)
+              << right(with_commas(e.stored_bytes), 12) << " bytes\n";
+  }
   std::cout << "structures: " << structures.size() << " (" << non_empty << " non-empty, "
             << structures.size() - non_empty << " empty)\n\n";
 

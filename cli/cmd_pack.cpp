@@ -22,8 +22,8 @@ using Clock = std::chrono::steady_clock;
 struct PackOptions {
   std::vector<std::string> inputs;
   std::string output;
-  int level = 0;
-  double tolerance_mm = kDefaultToleranceMm;
+  std::string level = "default";
+  std::optional<double> tolerance_mm;  // default_tolerance_mm() of the reference grid
   bool quiet = false;
 };
 
@@ -33,6 +33,14 @@ struct Shifted {
   std::size_t count = 0;
   std::string example;  // the first such file and how far off it is
 };
+
+WriteOptions write_options(const std::string& level) {
+  WriteOptions out;
+  out.level = level == "fast"  ? CompressionLevel::kFast
+              : level == "max" ? CompressionLevel::kMax
+                               : CompressionLevel::kDefault;
+  return out;
+}
 
 void check_same_space(const InputFile& first, const Space& first_space, const InputFile& file,
                       const Space& space, double tolerance_mm, Shifted& shifted) {
@@ -114,9 +122,11 @@ void run_pack(const PackOptions& options) {
         }
         if (!first_space) {
           first_space = image.space;
-          archive.emplace(scratch.path().string(), OpenMode::kWrite, image.space);
+          archive.emplace(scratch.path().string(), OpenMode::kWrite, image.space,
+                          write_options(options.level));
         } else {
-          check_same_space(files.front(), *first_space, file, image.space, options.tolerance_mm,
+          check_same_space(files.front(), *first_space, file, image.space,
+                           options.tolerance_mm.value_or(default_tolerance_mm(*first_space)),
                            shifted);
         }
         archive->add_structure(file.name, image.volume);
@@ -150,10 +160,12 @@ void register_pack(CLI::App& app) {
   cmd->add_option("inputs", options->inputs, "NIfTI files or folders of them (sorted by name)")
       ->required();
   cmd->add_option("-o,--output", options->output, "archive to write (.mska)")->required();
-  cmd->add_option("--level", options->level, "compression level (accepted, currently ignored)");
+  cmd->add_option("--level", options->level,
+                  "codec effort: fast, default or max (smallest file); default: default")
+      ->check(CLI::IsMember({"fast", "default", "max"}));
   cmd->add_option("--tolerance", options->tolerance_mm,
-                  "largest distance (mm) between where two inputs put a corner voxel")
-      ->capture_default_str()
+                  "largest distance (mm) between where two inputs put a corner voxel; default: a "
+                  "tenth of the smallest voxel spacing")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("-q,--quiet", options->quiet, "print nothing on success");
   cmd->callback([options] { run_pack(*options); });

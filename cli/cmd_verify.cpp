@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,7 +22,7 @@ namespace {
 struct VerifyOptions {
   std::string archive;
   std::vector<std::string> against;
-  double tolerance_mm = kDefaultToleranceMm;
+  std::optional<double> tolerance_mm;  // default_tolerance_mm() of the reference grid
 };
 
 // Reads one structure; on failure prints why and returns false.
@@ -79,7 +80,9 @@ void run_verify(const VerifyOptions& options) {
     const std::vector<InputFile> files = find_inputs(options.against);
     read_inputs_in_order(
         files, reader_threads(files.size()), [&](std::size_t index, NiftiImage& image) {
-          problems += compare_one(archive, files[index], image, options.tolerance_mm);
+          problems +=
+              compare_one(archive, files[index], image,
+                          options.tolerance_mm.value_or(default_tolerance_mm(archive.space())));
           compared.insert(files[index].name);
           ++checked;
         });
@@ -122,8 +125,8 @@ void register_verify(CLI::App& app) {
   cmd->add_option("--against", options->against,
                   "NIfTI files or folders of them to compare with, bit for bit");
   cmd->add_option("--tolerance", options->tolerance_mm,
-                  "largest distance (mm) between where archive and file put a corner voxel")
-      ->capture_default_str()
+                  "largest distance (mm) between where archive and file put a corner voxel; "
+                  "default: a tenth of the smallest voxel spacing")
       ->check(CLI::PositiveNumber);
   cmd->callback([options] { run_verify(*options); });
 }

@@ -136,6 +136,11 @@ double max_corner_distance_mm(const Space& a, const Space& b) {
 
 }  // namespace
 
+double default_tolerance_mm(const Space& space) {
+  const auto& spacing = space.spacing_mm();
+  return kDefaultToleranceVoxels * std::min({spacing[0], spacing[1], spacing[2]});
+}
+
 std::string space_difference(const Space& a, const Space& b, double tolerance_mm) {
   if (a.shape_xyz() != b.shape_xyz()) {
     return "shape (x, y, z) " + shape_text(a.shape_xyz()) + " vs " + shape_text(b.shape_xyz());

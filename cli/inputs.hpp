@@ -37,8 +37,15 @@ struct ReadTiming {
 ReadTiming read_inputs_in_order(const std::vector<InputFile>& files, unsigned threads,
                                 const std::function<void(std::size_t, NiftiImage&)>& consume);
 
-// Inputs must share one grid: corner voxels within this distance (Space::is_close).
+// Grids closer than this are the same grid: nothing is reported.
 inline constexpr double kDefaultToleranceMm = 1e-4;
+
+// The default --tolerance: a tenth of the smallest voxel spacing. Masks written by one tool for
+// one scan differ only by float32 rounding of their affines (0.057 mm at the far corner of the
+// sample case, 4 % of a voxel); a shift under a tenth of a voxel moves no voxel centre across a
+// voxel boundary, while a real misregistration is far larger.
+inline constexpr double kDefaultToleranceVoxels = 0.1;
+double default_tolerance_mm(const Space& space);
 
 // Why two spaces are not close: the shapes (x, y, z) when they differ, else how far apart the two
 // put the same corner voxel, e.g. "corner voxels up to 0.5 mm apart (tolerance 0.0001 mm)".

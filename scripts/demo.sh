@@ -10,7 +10,7 @@ echo "== medmask pack $sample -> $out"
 "$cli" pack "$sample" -o "$out"
 echo
 echo "== medmask info $out (first lines)"
-"$cli" info "$out" | head -n 20
+"$cli" info "$out" | sed -n 1,24p  # sed reads everything: no SIGPIPE under pipefail
 echo
 echo "== medmask verify $out --against $sample"
 "$cli" verify "$out" --against "$sample"

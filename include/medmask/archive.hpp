@@ -39,8 +39,34 @@ struct StructureInfo {
   double volume_mm3 = 0.0;
 };
 
+// How entries' label maps are stored (docs/FORMAT.md 5).
+enum class Coding {
+  kZstd,       // "zstd": the raw voxels as one zstd frame (any format 1.x reader)
+  kMedmaskCm,  // "medmask-cm1": z-chunks coded by the MedMask label codec (readers >= 1.1)
+};
+
+// Effort of the MedMask codec: kFast encodes and decodes quickest, kMax gives the smallest files.
+// Readers never need to know the level.
+enum class CompressionLevel { kFast, kDefault, kMax };
+
 struct WriteOptions {
-  int zstd_level = 19;  // compression level of the data sections
+  int zstd_level = 19;  // zstd level of the index, and of data sections coded kZstd
+  Coding coding = Coding::kMedmaskCm;
+  CompressionLevel level = CompressionLevel::kDefault;  // for kMedmaskCm
+  std::uint32_t chunk_depth = 64;  // slices per independent z-chunk (kMedmaskCm), >= 1
+};
+
+// One entry as the archive index describes it (no voxel data is read to produce this).
+struct EntryInfo {
+  std::string name;
+  DType dtype = DType::kUInt8;
+  // coding: "zstd", "medmask-cm1" or one this reader does not know; level: "fast", "default" or
+  // "max" for medmask-cm1, else empty; stored_bytes: size of the data section. A layer changed
+  // since the last commit is coded only at commit: until then coding and level are empty and
+  // stored_bytes is 0.
+  std::string coding;
+  std::string level;
+  std::uint64_t stored_bytes = 0;
 };
 
 class MaskArchive {
@@ -66,6 +92,7 @@ class MaskArchive {
   // Throws NotFoundError for an unknown entry, FormatError for corrupt data.
   SegmentationMask load_mask(const std::string& entry_name) const;
   std::vector<std::string> entry_names() const;
+  std::vector<EntryInfo> entries() const;
 
   // Structures.
   // binary: non-zero = inside, shape == space().shape_zyx(). value 0 picks the next free value.
@@ -79,6 +106,9 @@ class MaskArchive {
 
   // Writes pending changes atomically. No-op when nothing changed or in kRead mode.
   void commit();
+  // Drops the changes not yet committed, so that neither commit() nor the destructor writes them:
+  // the file keeps what it held. The archive becomes read-only; reopen it to read what is stored.
+  void discard() noexcept;
 
  private:
   struct Impl;

@@ -2,7 +2,7 @@
 //
 // Format 1.0 has two kinds of file: `MSK1` (.msk, one SegmentationMask) and `MSKA` (.mska, an
 // archive of named SegmentationMasks). Both hold a Space as JSON in (x, y, z) order, name->label
-// mappings as JSON and zstd-compressed numpy (z, y, x) arrays. See docs/FORMAT.md, appendix A.
+// mappings as JSON and zstd-compressed numpy (z, y, x) arrays. See docs/MEDMASK_V1.md.
 #pragma once
 
 #include <string>

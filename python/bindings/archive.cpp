@@ -44,6 +44,18 @@ OpenMode mode_from(const std::string& mode) {
   throw ArgumentError("mode must be 'r', 'w' or 'a'; found '" + mode + "'");
 }
 
+WriteOptions options_from(const std::string& level) {
+  WriteOptions options;
+  if (level == "fast") {
+    options.level = CompressionLevel::kFast;
+  } else if (level == "max") {
+    options.level = CompressionLevel::kMax;
+  } else if (level != "default") {
+    throw ArgumentError("level must be 'fast', 'default' or 'max'; found '" + level + "'");
+  }
+  return options;
+}
+
 const char* mode_name(OpenMode mode) {
   switch (mode) {
     case OpenMode::kRead:
@@ -112,17 +124,21 @@ void bind_archive(nb::module_& m) {
       .def(
           "__init__",
           [](ArchiveHandle* self, const std::filesystem::path& path, const std::string& mode,
-             std::optional<Space> space) {
+             std::optional<Space> space, const std::string& level) {
             const std::string p = path_string(path);
             const OpenMode open_mode = mode_from(mode);
+            const WriteOptions options = options_from(level);
             new (self) ArchiveHandle();
             self->path = p;
             nb::gil_scoped_release release;
-            self->archive.emplace(p, open_mode, std::move(space));
+            self->archive.emplace(p, open_mode, std::move(space), options);
           },
           nb::arg("path"), nb::arg("mode") = "r", nb::arg("space") = nb::none(),
-          "Opens or creates an archive. Raises OSError (cannot open), medmask.FormatError, "
-          "medmask.UnsupportedError, medmask.LimitError (bad file), ValueError (bad arguments).")
+          nb::arg("level") = "default",
+          "Opens or creates an archive. level ('fast', 'default' or 'max') is the label codec's "
+          "effort for the entries this handle writes. Raises OSError (cannot open), "
+          "medmask.FormatError, medmask.UnsupportedError, medmask.LimitError (bad file), "
+          "ValueError (bad arguments).")
       .def(
           "add_mask",
           [](ArchiveHandle& self, const MaskHandle& mask, const std::string& name) {
@@ -273,17 +289,18 @@ void bind_archive(nb::module_& m) {
               close(self);
               return;
             }
-            // Leaving by an exception: still close, but never mask the original error.
+            // Leaving by an exception: drop what the block added, keep the file as it was, and
+            // never mask the original error.
             nb::gil_scoped_release release;
             std::unique_lock guard(self.lock);
+            if (self.archive) self.archive->discard();
             self.archive.reset();
           },
           nb::arg("exc_type").none(), nb::arg("exc_value").none(), nb::arg("traceback").none(),
           nb::sig("def __exit__(self, exc_type: object, exc_value: object, traceback: object) "
                   "-> None"),
-          "Commits and closes on a clean exit. On an exception it closes without raising again; "
-          "changes added before the error are still written, best effort, because the archive "
-          "commits when destroyed.")
+          "Commits and closes on a clean exit. On an exception it discards the changes made since "
+          "the last commit, leaving the file as it was, and closes without raising again.")
       .def(
           "__repr__",
           [](const ArchiveHandle& self) {

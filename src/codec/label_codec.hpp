@@ -2,7 +2,7 @@
 //
 // Each chunk is a self-describing stream (level, dtype width, dims, foreground crop box) coded by a
 // binary adaptive range coder with a causal 3-D context, a run mode and candidate ranking. The
-// bitstream is specified in docs/CODEC_BITSTREAM.md. Nothing here throws on bad input: decoders
+// bitstream is specified in docs/FORMAT.md Appendix A. Nothing here throws on bad input: decoders
 // return a Status and never read or write out of bounds.
 #pragma once
 

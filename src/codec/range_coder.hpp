@@ -2,7 +2,8 @@
 //
 // A carry-less binary arithmetic coder in the style of lpaq1 (two 32-bit bounds, bytes shifted out
 // when their top bytes agree), with 16-bit probabilities and 64-bit products for precision. The
-// exact arithmetic is specified in docs/CODEC_BITSTREAM.md; encoder and decoder must stay in step.
+// exact arithmetic is specified in docs/FORMAT.md Appendix A; encoder and decoder must stay in
+// step.
 #pragma once
 
 #include <cstddef>

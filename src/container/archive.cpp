@@ -1,4 +1,4 @@
-// MaskArchive: the .mska container of docs/FORMAT.md (header, zstd data sections, JSON index).
+// MaskArchive: the .mska container of docs/FORMAT.md (header, data sections, JSON index).
 #include "medmask/archive.hpp"
 
 #include <sys/stat.h>
@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "container/atomic_file.hpp"
+#include "container/cm_section.hpp"
 #include "container/error_message.hpp"
 #include "container/file_reader.hpp"
 #include "container/format_constants.hpp"
@@ -294,18 +295,43 @@ struct MaskArchive::Impl {
   LabelVolume decode_entry(const Entry& entry) const {
     if (entry.layer) return layers[*entry.layer].volume;
     const EntryRecord& record = entry.record;
-    if (record.coding != detail::kCodingZstd) {
-      detail::throw_at<UnsupportedError>(
-          path, entry_field(entry), record.offset,
-          "unknown coding \"" + record.coding + "\"; this reader decodes \"zstd\"");
+    const bool cm = record.coding == detail::kCodingMedmaskCm;
+    if (!cm && record.coding != detail::kCodingZstd) {
+      detail::throw_at<UnsupportedError>(path, entry_field(entry), record.offset,
+                                         "unknown coding \"" + record.coding +
+                                             "\"; this reader decodes \"zstd\" and \"" +
+                                             std::string(detail::kCodingMedmaskCm) + "\"");
     }
-    if (!entry.in_file) {
-      return detail::decode_volume(entry.encoded, record.dtype, space.shape_zyx(), path,
-                                   entry_field(entry), 0);
+    std::vector<std::uint8_t> read;
+    if (entry.in_file) read = read_section(entry);
+    const std::span<const std::uint8_t> bytes = entry.in_file ? read : entry.encoded;
+    const std::uint64_t offset = entry.in_file ? record.offset : 0;
+    if (cm) {
+      return detail::decode_cm_section(bytes, record, space.shape_zyx(), path, entry_field(entry),
+                                       offset);
     }
-    const auto bytes = read_section(entry);
     return detail::decode_volume(bytes, record.dtype, space.shape_zyx(), path, entry_field(entry),
-                                 record.offset);
+                                 offset);
+  }
+
+  // Codes volume as options ask, filling the coding fields of record; returns the section.
+  std::vector<std::uint8_t> encode_entry(const LabelVolume& volume, EntryRecord& record) const {
+    record.dtype = volume.dtype();
+    record.raw_length = volume.byte_size();
+    record.chunk_depth = 0;
+    record.chunks.clear();
+    record.level.clear();
+    if (options.coding == Coding::kZstd) {
+      record.coding = std::string(detail::kCodingZstd);
+      return detail::encode_volume(volume, options.zstd_level);
+    }
+    record.coding = std::string(detail::kCodingMedmaskCm);
+    detail::CmSection section =
+        detail::encode_cm_section(volume, options.chunk_depth, options.level);
+    record.chunk_depth = options.chunk_depth;
+    record.chunks = std::move(section.chunks);
+    record.level = std::move(section.level);
+    return std::move(section.bytes);
   }
 
   void ensure_layers_loaded() {
@@ -339,14 +365,11 @@ struct MaskArchive::Impl {
       std::vector<std::uint8_t> fresh;
       const std::vector<std::uint8_t>* bytes = &entry.encoded;
       if (entry.layer && layers[*entry.layer].dirty) {
-        const LabelVolume& volume = layers[*entry.layer].volume;
-        record.dtype = volume.dtype();
-        record.raw_length = volume.byte_size();
-        record.coding = std::string(detail::kCodingZstd);
-        fresh = detail::encode_volume(volume, options.zstd_level);
+        fresh = encode_entry(layers[*entry.layer].volume, record);
         bytes = &fresh;
       } else if (entry.in_file) {
-        // Copied without recoding; the checksum is verified so corruption is not propagated.
+        // Copied without recoding, whatever the coding (chunk offsets are relative to the
+        // section); the checksum is verified so corruption is not propagated.
         fresh = read_section(entry);
         bytes = &fresh;
       }
@@ -395,6 +418,9 @@ MaskArchive::MaskArchive(std::string path, OpenMode mode, std::optional<Space> s
   s.options = options;
   if (mode != OpenMode::kRead) {
     detail::zstd_compress("", 0, options.zstd_level);  // rejects a bad level now, not at commit
+    if (options.chunk_depth == 0) {
+      throw ArgumentError(s.path + ": WriteOptions::chunk_depth must be at least 1", s.path);
+    }
   }
   const bool create =
       mode == OpenMode::kWrite || (mode == OpenMode::kAppend && !file_exists(s.path));
@@ -414,6 +440,12 @@ MaskArchive::MaskArchive(std::string path, OpenMode mode, std::optional<Space> s
                             " differs from the archive's " + s.space.to_string(),
                         s.path);
   }
+}
+
+void MaskArchive::discard() noexcept {
+  if (!impl_) return;
+  impl_->dirty = false;
+  impl_->mode = OpenMode::kRead;
 }
 
 MaskArchive::~MaskArchive() {
@@ -465,11 +497,9 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
   EntryRecord& record = entry.record;
   record.name = entry_name;
   record.kind = EntryKind::kMask;
-  record.dtype = mask.volume().dtype();
-  record.raw_length = mask.volume().byte_size();
   record.labels = mask.labels();
   record.stats = compute_label_stats(mask.volume());
-  entry.encoded = detail::encode_volume(mask.volume(), s.options.zstd_level);
+  entry.encoded = s.encode_entry(mask.volume(), record);
   record.length = entry.encoded.size();
   record.xxh3 = detail::xxh3_64(entry.encoded.data(), entry.encoded.size());
   s.entry_by_name[entry_name] = s.entries.size();
@@ -492,6 +522,17 @@ std::vector<std::string> MaskArchive::entry_names() const {
   std::vector<std::string> names;
   for (const Entry& entry : impl_->entries) names.push_back(entry.record.name);
   return names;
+}
+
+std::vector<EntryInfo> MaskArchive::entries() const {
+  std::vector<EntryInfo> infos;
+  for (const Entry& entry : impl_->entries) {
+    const EntryRecord& record = entry.record;
+    const bool written = entry.in_file || !entry.encoded.empty();
+    infos.push_back(EntryInfo{record.name, record.dtype, written ? record.coding : std::string(),
+                              written ? record.level : std::string(), written ? record.length : 0});
+  }
+  return infos;
 }
 
 void MaskArchive::add_structure(const std::string& name, const LabelVolume& binary,
@@ -581,6 +622,8 @@ LabelVolume MaskArchive::read_structures(std::span<const std::string> names) con
   std::vector<std::pair<std::size_t, std::uint32_t>> wanted;
   for (const std::string& name : names) {
     const StructureInfo& info = s.find_structure(name);
+    // The index's statistics are exact: an empty structure needs no voxel data.
+    if (info.stats.voxels == 0) continue;
     wanted.emplace_back(s.entry_by_name.at(info.entry), info.value);
   }
   std::sort(wanted.begin(), wanted.end());

@@ -11,8 +11,8 @@ namespace medmask::detail {
 // transfers and text-mode newline conversion.
 inline constexpr std::array<std::uint8_t, 8> kMagic = {0x89, 'M', 'S', 'K', '\r', '\n', 0x1A, '\n'};
 inline constexpr std::uint16_t kVersionMajor = 1;
-inline constexpr std::uint16_t kVersionMinor = 0;
-inline constexpr std::uint32_t kKnownRequiredFeatures = 0;  // no must-understand feature in 1.0
+inline constexpr std::uint16_t kVersionMinor = 1;
+inline constexpr std::uint32_t kKnownRequiredFeatures = 0;  // no must-understand feature in 1.x
 inline constexpr std::uint64_t kHeaderSize = 64;
 
 // FORMAT.md 3: byte offsets of the header fields.
@@ -29,6 +29,7 @@ inline constexpr std::size_t kOffsetHeaderXxh3 = 56;
 // FORMAT.md 4: index JSON constants.
 inline constexpr std::string_view kFormatName = "mska";
 inline constexpr std::string_view kCodingZstd = "zstd";
+inline constexpr std::string_view kCodingMedmaskCm = "medmask-cm1";
 inline constexpr std::string_view kKindMask = "mask";
 inline constexpr std::string_view kKindLayer = "layer";
 

@@ -231,6 +231,47 @@ LabelStats parse_stats(const Checker& check, const Json& value, const std::strin
   return stats;
 }
 
+std::uint64_t parse_xxh3(const Checker& check, const Json& value, const std::string& field) {
+  const std::string& text = check.string(value, field);
+  const auto parsed = parse_hex64(text);
+  if (!parsed) check.fail(field, "expected 16 hexadecimal digits, found \"" + text + "\"");
+  return *parsed;
+}
+
+// The keys of coding "medmask-cm1" (FORMAT.md 4.3.1): chunk_depth, chunks, level.
+void parse_chunks(const Checker& check, const Json& value, const std::string& field,
+                  std::int64_t nz, EntryRecord& entry) {
+  entry.chunk_depth = static_cast<std::uint32_t>(check.integer(
+      check.member(value, "chunk_depth", field), field + ".chunk_depth", 1, 0x7FFFFFFF));
+  const auto depth = static_cast<std::uint64_t>(entry.chunk_depth);
+  const std::uint64_t count = (static_cast<std::uint64_t>(nz) + depth - 1) / depth;
+  const Json& chunks = check.array(check.member(value, "chunks", field), field + ".chunks",
+                                   static_cast<std::size_t>(count));
+  std::uint64_t next = 0;  // chunks are contiguous and cover the section exactly
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const std::string chunk_field = field + ".chunks[" + std::to_string(i) + "]";
+    check.object(chunks[i], chunk_field);
+    ChunkRecord chunk;
+    chunk.offset = check.integer(check.member(chunks[i], "offset", chunk_field),
+                                 chunk_field + ".offset", next, next);
+    chunk.length = check.integer(check.member(chunks[i], "length", chunk_field),
+                                 chunk_field + ".length", 1, entry.length - next);
+    chunk.xxh3 =
+        parse_xxh3(check, check.member(chunks[i], "xxh3", chunk_field), chunk_field + ".xxh3");
+    next += chunk.length;
+    entry.chunks.push_back(chunk);
+  }
+  if (next != entry.length) {
+    check.fail(field + ".chunks", "chunks cover " + std::to_string(next) +
+                                      " bytes; expected the section's length " +
+                                      std::to_string(entry.length));
+  }
+  // Informational: kept for display when it is a string, never needed to decode.
+  if (const Json* level = check.optional_member(value, "level"); level && level->is_string()) {
+    entry.level = check.string(*level, field + ".level");
+  }
+}
+
 EntryRecord parse_entry(const Checker& check, const Json& value, const std::string& field,
                         std::uint64_t voxels, const Shape3& shape_zyx, std::uint64_t file_length) {
   check.object(value, field);
@@ -253,11 +294,8 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const std::stri
   const std::uint64_t raw_length = voxels * dtype_size(entry.dtype);  // <= 2^36: no overflow
   entry.raw_length = check.integer(check.member(value, "raw_length", field), field + ".raw_length",
                                    raw_length, raw_length);
-  const std::string& xxh3 = check.string(check.member(value, "xxh3", field), field + ".xxh3");
-  const auto parsed = parse_hex64(xxh3);
-  if (!parsed)
-    check.fail(field + ".xxh3", "expected 16 hexadecimal digits, found \"" + xxh3 + "\"");
-  entry.xxh3 = *parsed;
+  entry.xxh3 = parse_xxh3(check, check.member(value, "xxh3", field), field + ".xxh3");
+  if (entry.coding == kCodingMedmaskCm) parse_chunks(check, value, field, shape_zyx[0], entry);
 
   const std::uint32_t max_value = dtype_max_value(entry.dtype);
   const Json& labels = check.array(check.member(value, "labels", field), field + ".labels");
@@ -321,6 +359,16 @@ std::string encode_index_json(const IndexRecord& index) {
     out["length"] = entry.length;
     out["raw_length"] = entry.raw_length;
     out["xxh3"] = hex64(entry.xxh3);
+    if (entry.coding == kCodingMedmaskCm) {
+      out["chunk_depth"] = entry.chunk_depth;
+      OrderedJson chunks = OrderedJson::array();
+      for (const ChunkRecord& chunk : entry.chunks) {
+        chunks.push_back(
+            {{"offset", chunk.offset}, {"length", chunk.length}, {"xxh3", hex64(chunk.xxh3)}});
+      }
+      out["chunks"] = std::move(chunks);
+      if (!entry.level.empty()) out["level"] = entry.level;
+    }
     OrderedJson labels = OrderedJson::array();
     for (const Label& label : entry.labels) labels.push_back(label_to_json(label));
     out["labels"] = std::move(labels);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "container/format_constants.hpp"
 #include "container/read_limits.hpp"
 #include "medmask/label_table.hpp"
 #include "medmask/mask.hpp"
@@ -18,23 +19,35 @@ namespace medmask::detail {
 
 enum class EntryKind { kMask, kLayer };
 
+// One z-chunk of a "medmask-cm1" section (FORMAT.md 4.3.1); offset is from the section's start.
+struct ChunkRecord {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  std::uint64_t xxh3 = 0;
+};
+
 // One data section and what it holds (FORMAT.md 4.3).
 struct EntryRecord {
   std::string name;
   EntryKind kind = EntryKind::kMask;
   DType dtype = DType::kUInt8;
   std::string coding = "zstd";   // unknown codings fail only when the entry is decoded
-  std::uint64_t offset = 0;      // of the zstd frame, from the file start
-  std::uint64_t length = 0;      // of the zstd frame
+  std::uint64_t offset = 0;      // of the data section, from the file start
+  std::uint64_t length = 0;      // of the data section
   std::uint64_t raw_length = 0;  // decoded bytes: voxels * dtype_size
   std::uint64_t xxh3 = 0;        // of the length bytes at offset
+  // "medmask-cm1" only: slices per chunk, the chunk table (contiguous, covering the section) and
+  // the codec level ("fast", "default", "max"; informational, empty when absent).
+  std::uint32_t chunk_depth = 0;
+  std::vector<ChunkRecord> chunks;
+  std::string level;
   LabelTable labels;
   std::map<std::uint32_t, LabelStats> stats;  // non-zero values present; absent = 0 voxels
 };
 
 struct IndexRecord {
-  std::uint16_t version_major = 1;
-  std::uint16_t version_minor = 0;
+  std::uint16_t version_major = kVersionMajor;
+  std::uint16_t version_minor = kVersionMinor;
   Space space;
   std::vector<EntryRecord> entries;
   std::vector<std::string> structure_order;  // every label name once, in insertion order

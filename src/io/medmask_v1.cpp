@@ -1,4 +1,4 @@
-// Reader for the original Python medmask 0.1.x files (format 1.0). FORMAT.md appendix A.
+// Reader for the original Python medmask 0.1.x files (format 1.0), docs/MEDMASK_V1.md.
 #include "medmask/medmask_v1.hpp"
 
 #include <zstd.h>
@@ -119,7 +119,7 @@ LabelTable parse_mapping(const nlohmann::json& mapping, const std::string& path)
   return table;
 }
 
-// Decodes one v1 data blob: flag, dtype, shape, zstd frame (FORMAT.md A.3).
+// Decodes one v1 data blob: flag, dtype, shape, zstd frame (docs/MEDMASK_V1.md V1.5).
 LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& path,
                         std::uint64_t blob_offset) {
   auto fail = [&](const std::string& problem) -> FormatError {
@@ -184,7 +184,8 @@ LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& p
     // numpy.packbits: big-endian bit order, most significant bit first.
     auto* out = volume.data_as<std::uint8_t>();
     for (std::uint64_t i = 0; i < voxels; ++i) {
-      out[i] = static_cast<std::uint8_t>((raw[i >> 3] >> (7 - (i & 7))) & 1u);
+      out[i] =
+          static_cast<std::uint8_t>((static_cast<unsigned>(raw[i >> 3]) >> (7 - (i & 7))) & 1u);
     }
   }
   return volume;

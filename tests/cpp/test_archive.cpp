@@ -331,6 +331,27 @@ TEST(MaskArchive, AppendToMissingFileCreatesIt) {
   EXPECT_THROW(MaskArchive(path, OpenMode::kAppend, oblique_space({3, 3, 4})), ArgumentError);
 }
 
+TEST(MaskArchive, DiscardKeepsTheStoredFile) {
+  TempDir dir;
+  const Space space = oblique_space({3, 3, 3});
+  const std::string path = dir.file("discard.mska");
+  {
+    MaskArchive archive(path, OpenMode::kWrite, space);
+    archive.add_structure("kept", box(space.shape_zyx(), {0, 0, 0}, {0, 0, 0}));
+  }
+  const auto before = read_bytes(path);
+  {
+    MaskArchive archive(path, OpenMode::kAppend);
+    archive.add_structure("dropped", box(space.shape_zyx(), {2, 2, 2}, {2, 2, 2}));
+    archive.discard();
+    EXPECT_EQ(archive.mode(), OpenMode::kRead);
+    EXPECT_THROW(archive.add_structure("late", box(space.shape_zyx(), {1, 1, 1}, {1, 1, 1})),
+                 ArgumentError);
+  }  // the destructor must not write "dropped"
+  EXPECT_EQ(read_bytes(path), before);
+  EXPECT_FALSE(MaskArchive(path, OpenMode::kRead).contains("dropped"));
+}
+
 TEST(MaskArchive, FailedCommitLeavesOldFileIntact) {
   TempDir dir;
   const Space space = oblique_space({4, 4, 4});

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "archive_test_support.hpp"
+#include "codec/label_codec.hpp"
 #include "container/header.hpp"
 #include "container/zstd_section.hpp"
 #include "detail/byte_io.hpp"
@@ -39,12 +40,12 @@ std::optional<Error> open_and_read_all(const std::string& path) {
 }
 
 // A small valid archive: a bool mask entry and two overlapping structures (two layers).
-Bytes make_valid(const TempDir& dir, Shape3 shape_xyz = {6, 5, 4}) {
+Bytes make_valid(const TempDir& dir, Shape3 shape_xyz = {6, 5, 4}, WriteOptions options = {}) {
   const Space space = oblique_space(shape_xyz);
   const Shape3 shape = space.shape_zyx();
   const std::string path = dir.file("valid.mska");
   {
-    MaskArchive archive(path, OpenMode::kWrite, space);
+    MaskArchive archive(path, OpenMode::kWrite, space, options);
     LabelTable labels;
     labels.add("flag", 1);
     archive.add_mask("flags", SegmentationMask(box(shape, {0, 0, 0}, {1, 2, 3}), labels, space));
@@ -52,6 +53,13 @@ Bytes make_valid(const TempDir& dir, Shape3 shape_xyz = {6, 5, 4}) {
     archive.add_structure("b", box(shape, {0, 0, 0}, {shape[0] - 1, 2, 2}));
   }
   return read_bytes(path);
+}
+
+WriteOptions with_coding(Coding coding, std::uint32_t chunk_depth = 64) {
+  WriteOptions options;
+  options.coding = coding;
+  options.chunk_depth = chunk_depth;
+  return options;
 }
 
 struct Parsed {
@@ -117,20 +125,23 @@ TEST(ArchiveCorrupt, ValidFileAndTrailingBytesOpen) {
 
 TEST(ArchiveCorrupt, EveryTruncationIsAFormatError) {
   TempDir dir;
-  const Bytes valid = make_valid(dir);
-  ASSERT_LT(valid.size(), 4096u);
-  for (std::size_t size = 0; size < valid.size(); ++size) {
-    write_bytes(dir.file("cut.mska"),
-                Bytes(valid.begin(), valid.begin() + static_cast<long>(size)));
-    const std::optional<Error> error = open_and_read_all(dir.file("cut.mska"));
-    ASSERT_TRUE(error.has_value()) << "truncated to " << size;
-    EXPECT_EQ(error->code(), ErrorCode::kFormat) << size << ": " << error->what();
+  for (const Coding coding : {Coding::kZstd, Coding::kMedmaskCm}) {
+    const Bytes valid = make_valid(dir, {6, 5, 4}, with_coding(coding, 3));
+    ASSERT_LT(valid.size(), 4096u);
+    for (std::size_t size = 0; size < valid.size(); ++size) {
+      write_bytes(dir.file("cut.mska"),
+                  Bytes(valid.begin(), valid.begin() + static_cast<long>(size)));
+      const std::optional<Error> error = open_and_read_all(dir.file("cut.mska"));
+      ASSERT_TRUE(error.has_value()) << "truncated to " << size;
+      EXPECT_EQ(error->code(), ErrorCode::kFormat) << size << ": " << error->what();
+    }
   }
 }
 
 TEST(ArchiveCorrupt, TruncationAtSectionBoundariesOfALargerFile) {
   TempDir dir;
-  const Bytes valid = make_valid(dir, {61, 47, 23});
+  // Chunks of 10 slices: 3 chunks per entry, their boundaries cut as well.
+  const Bytes valid = make_valid(dir, {61, 47, 23}, with_coding(Coding::kMedmaskCm, 10));
   const Parsed parsed = parse(valid);
   std::set<std::size_t> cuts{0, 1, 7, 8, 63, 64, 65, valid.size() - 1};
   for (const Json& entry : parsed.index["entries"]) {
@@ -138,6 +149,11 @@ TEST(ArchiveCorrupt, TruncationAtSectionBoundariesOfALargerFile) {
     const auto end = offset + entry["length"].get<std::size_t>();
     for (const std::size_t at : {offset - 1, offset, offset + 1, end - 1, end, end + 1})
       cuts.insert(at);
+    EXPECT_EQ(entry["chunks"].size(), 3u);
+    for (const Json& chunk : entry["chunks"]) {
+      const std::size_t at = offset + chunk["offset"].get<std::size_t>();
+      for (const std::size_t near : {at - 1, at, at + 1}) cuts.insert(near);
+    }
   }
   const std::size_t index = parsed.header.index_offset;
   for (const std::size_t at : {index - 1, index, index + 1}) cuts.insert(at);
@@ -154,7 +170,7 @@ TEST(ArchiveCorrupt, TruncationAtSectionBoundariesOfALargerFile) {
 TEST(ArchiveCorrupt, EveryBitFlipIsDetected) {
   // Every byte of a file is covered by a checksum (FORMAT.md 6), so every flip must fail.
   TempDir dir;
-  const Bytes valid = make_valid(dir);
+  const Bytes valid = make_valid(dir, {6, 5, 4}, with_coding(Coding::kMedmaskCm, 3));
   for (std::size_t byte = 0; byte < valid.size(); ++byte) {
     for (int bit = 0; bit < 8; ++bit) {
       Bytes bytes = valid;
@@ -233,7 +249,7 @@ TEST(ArchiveCorrupt, HostileIndexFields) {
       {"1", {{"voxels", 5}, {"bbox_min_zyx", {0, 0, 0}}, {"bbox_max_zyx", {0, 0, 1}}}}};
   const std::vector<Case> cases{
       {"/format", "mskb", ErrorCode::kFormat, "format"},
-      {"/version", {1, 1}, ErrorCode::kFormat, "version"},
+      {"/version", {1, 0}, ErrorCode::kFormat, "version"},
       {"/version", "1.0", ErrorCode::kFormat, "version"},
       {"/space", nullptr, ErrorCode::kFormat, "space"},
       {"/space/shape_xyz/0", 0, ErrorCode::kFormat, "space.shape_xyz[0]"},
@@ -255,6 +271,17 @@ TEST(ArchiveCorrupt, HostileIndexFields) {
       {"/entries/0/xxh3", "xyz", ErrorCode::kFormat, "entries[0].xxh3"},
       {"/entries/0/xxh3", "0000000000000000", ErrorCode::kFormat, "checksum mismatch"},
       {"/entries/0/coding", "mmc1", ErrorCode::kUnsupported, "mmc1"},
+      {"/entries/0/coding", "zstd", ErrorCode::kFormat, "zstd"},
+      {"/entries/0/chunk_depth", 0, ErrorCode::kFormat, "entries[0].chunk_depth"},
+      {"/entries/0/chunk_depth", nullptr, ErrorCode::kFormat, "entries[0].chunk_depth"},
+      {"/entries/0/chunk_depth", 2, ErrorCode::kFormat, "entries[0].chunks"},
+      {"/entries/0/chunks", nullptr, ErrorCode::kFormat, "entries[0].chunks"},
+      {"/entries/0/chunks/0", 5, ErrorCode::kFormat, "entries[0].chunks[0]"},
+      {"/entries/0/chunks/0/offset", 1, ErrorCode::kFormat, "entries[0].chunks[0].offset"},
+      {"/entries/0/chunks/0/length", 1, ErrorCode::kFormat, "cover"},
+      {"/entries/0/chunks/0/length", 1u << 30, ErrorCode::kFormat, "entries[0].chunks[0].length"},
+      {"/entries/0/chunks/0/xxh3", "zz", ErrorCode::kFormat, "entries[0].chunks[0].xxh3"},
+      {"/entries/0/chunks/0/xxh3", "0000000000000000", ErrorCode::kFormat, "chunk 0 of 1"},
       {"/entries/0/labels", nullptr, ErrorCode::kFormat, "entries[0].labels"},
       {"/entries/0/labels/0/value", 0, ErrorCode::kFormat, "entries[0].labels[0].value"},
       {"/entries/0/labels/0/value", 2, ErrorCode::kFormat, "entries[0].labels[0].value"},
@@ -298,7 +325,7 @@ TEST(ArchiveCorrupt, HostileIndexFields) {
 
 TEST(ArchiveCorrupt, HostileDataSections) {
   TempDir dir;
-  const Bytes valid = make_valid(dir);
+  const Bytes valid = make_valid(dir, {6, 5, 4}, with_coding(Coding::kZstd));
   const Json base = parse(valid).index;
   const auto raw_length = base["entries"][0]["raw_length"].get<std::size_t>();
   // Each crafted section is appended after the old data, with a correct checksum.
@@ -320,6 +347,63 @@ TEST(ArchiveCorrupt, HostileDataSections) {
   two_frames.push_back(0);
   expect_error(dir, with_section(two_frames), ErrorCode::kFormat, "one zstd frame", "tail byte");
   expect_error(dir, with_section(Bytes(40, 0xAB)), ErrorCode::kFormat, "zstd", "not zstd");
+}
+
+// medmask-cm1 sections whose chunks carry correct checksums but bad content (FORMAT.md 5.2).
+TEST(ArchiveCorrupt, HostileCodecChunks) {
+  TempDir dir;
+  // {6, 5, 4} with depth 2: entry 0 (bool) has two chunks of 2 slices of 5 x 6 voxels.
+  const Bytes valid = make_valid(dir, {6, 5, 4}, with_coding(Coding::kMedmaskCm, 2));
+  const Json base = parse(valid).index;
+  ASSERT_EQ(base["entries"][0]["chunks"].size(), 2u);
+  const auto index_offset = parse(valid).header.index_offset;
+  const auto with_chunks = [&](const std::vector<Bytes>& chunks) {
+    Json index = base;
+    Bytes section;
+    Json table = Json::array();
+    for (const Bytes& chunk : chunks) {
+      table.push_back({{"offset", section.size()},
+                       {"length", chunk.size()},
+                       {"xxh3", detail::hex64(detail::xxh3_64(chunk.data(), chunk.size()))}});
+      section.insert(section.end(), chunk.begin(), chunk.end());
+    }
+    index["entries"][0]["offset"] = index_offset;
+    index["entries"][0]["length"] = section.size();
+    index["entries"][0]["xxh3"] = detail::hex64(detail::xxh3_64(section.data(), section.size()));
+    index["entries"][0]["chunks"] = table;
+    return rebuild(valid, index.dump(), {}, section);
+  };
+  const codec::Dims dims{6, 5, 2};
+  std::vector<std::uint8_t> zeros(60, 0), twos(60, 0);
+  twos[7] = 2;
+  const Bytes good = codec::encode_chunk(zeros.data(), dims, codec::Level::kDefault);
+  const std::string at_chunk1 =
+      "chunk 1 of 2 at byte " + std::to_string(index_offset + good.size());
+  expect_error(dir, with_chunks({good, Bytes(good.size(), 0xAB)}), ErrorCode::kFormat,
+               at_chunk1 + ": codec error", "garbage chunk");
+  Bytes cut = codec::encode_chunk(twos.data(), dims, codec::Level::kDefault);
+  cut.pop_back();
+  expect_error(dir, with_chunks({good, cut}), ErrorCode::kFormat, at_chunk1 + ": codec error",
+               "cut chunk");
+  const std::vector<std::uint16_t> wide(60, 0);
+  expect_error(dir,
+               with_chunks({good, codec::encode_chunk(wide.data(), dims, codec::Level::kFast)}),
+               ErrorCode::kFormat, "chunk 1 of 2", "uint16 chunk in a bool entry");
+  const Bytes thin = codec::encode_chunk(zeros.data(), codec::Dims{6, 5, 1}, codec::Level::kMax);
+  expect_error(dir, with_chunks({good, thin}), ErrorCode::kFormat, "chunk 1 of 2",
+               "chunk of 1 slice where 2 are due");
+  // A valid stream of a value a bool entry cannot hold: voxel 2 * 30 + 7 of the volume.
+  expect_error(dir, with_chunks({good, codec::encode_chunk(twos.data(), dims, codec::Level::kMax)}),
+               ErrorCode::kFormat, "bool voxel 67", "bool value 2");
+  // Chunk bytes changed after the chunk table was written, entry checksum recomputed: the chunk's
+  // own checksum catches it before the decoder runs.
+  Json index = base;
+  Bytes patched = valid;
+  const auto offset = base["entries"][0]["offset"].get<std::size_t>();
+  const auto length = base["entries"][0]["length"].get<std::size_t>();
+  patched[offset + length - 1] ^= 0x10;
+  index["entries"][0]["xxh3"] = detail::hex64(detail::xxh3_64(patched.data() + offset, length));
+  expect_error(dir, rebuild(patched, index.dump()), ErrorCode::kFormat, "chunk 1 of 2", "patched");
 }
 
 }  // namespace

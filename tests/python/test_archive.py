@@ -184,3 +184,36 @@ def test_add_mask_keeps_what_it_was_given(tmp_path):
         array[2, 2, 2] = 1  # after add_mask, before the commit
     with medmask.open(path) as archive:
         assert int(archive["a"].sum()) == 1
+
+
+def test_exception_in_with_block_keeps_the_file(tmp_path):
+    space = medmask.Space((4, 4, 4), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+    path = tmp_path / "kept.mska"
+    a = np.zeros(space.shape_zyx, np.uint8)
+    a[0, 0, 0] = 1
+    with medmask.MaskArchive(path, "w", space=space) as archive:
+        archive.add("a", a)
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError, match="stop"):
+        with medmask.MaskArchive(path, "a") as archive:
+            archive.add("b", a)
+            raise RuntimeError("stop")
+    assert path.read_bytes() == before
+    with medmask.open(path) as archive:
+        assert archive.names() == ["a"]
+
+
+@pytest.mark.parametrize("level", ["fast", "default", "max"])
+def test_write_level_round_trips(tmp_path, sample_space, sample_masks, level):
+    path = tmp_path / f"{level}.mska"
+    with medmask.MaskArchive(path, "w", space=sample_space, level=level) as archive:
+        for name, binary in sample_masks.items():
+            archive.add(name, binary)
+    with medmask.open(path) as archive:
+        for name, expected in sample_masks.items():
+            np.testing.assert_array_equal(archive[name], expected != 0, err_msg=name)
+
+
+def test_write_level_must_be_known(tmp_path, sample_space):
+    with pytest.raises(ValueError, match="level"):
+        medmask.MaskArchive(tmp_path / "x.mska", "w", space=sample_space, level="ultra")

@@ -29,9 +29,9 @@ if not CLI.is_file() or not os.access(CLI, os.X_OK):
 LPS_FROM_RAS = np.diag([-1.0, -1.0, 1.0])
 
 # 25 of the sample's files carry a slightly sheared sform that nibabel places up to 0.057 mm from
-# the other files' grid at a corner voxel, more than the default 1e-4 mm; the sample is packed
-# with this tolerance and those files are checked against the archive's grid.
-SAMPLE_TOLERANCE_MM = "0.1"
+# the other files' grid at a corner voxel: within the default tolerance (a tenth of the 1.5 mm
+# voxel), beyond this stricter one, which the tests use to check that drift is detected.
+STRICT_TOLERANCE_MM = "0.0001"
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -114,7 +114,7 @@ def off_grid(sample_files: list[Path]) -> list[str]:
 @pytest.fixture(scope="module")
 def packed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
     archive = tmp_path_factory.mktemp("pack") / "s0000.mska"
-    result = run("pack", SAMPLE, "-o", archive, "--tolerance", SAMPLE_TOLERANCE_MM)
+    result = run("pack", SAMPLE, "-o", archive)
     assert result.returncode == 0, result.stderr
     return archive, result
 
@@ -146,9 +146,9 @@ def test_pack_report(packed, sample_files, off_grid):
     assert not list(archive.parent.glob("*.tmp*")), "scratch files left behind"
 
 
-def test_pack_sample_default_tolerance(sample_files, off_grid, tmp_path):
+def test_pack_sample_strict_tolerance(sample_files, off_grid, tmp_path):
     out = tmp_path / "strict.mska"
-    result = run("pack", SAMPLE, "-o", out, "-q")
+    result = run("pack", SAMPLE, "-o", out, "-q", "--tolerance", STRICT_TOLERANCE_MM)
     if not off_grid:
         assert result.returncode == 0, result.stderr
         return
@@ -271,7 +271,7 @@ def test_verify_reads_everything(packed):
 
 
 def verify_against(archive: Path, folder: Path) -> subprocess.CompletedProcess[str]:
-    return run("verify", archive, "--against", folder, "--tolerance", SAMPLE_TOLERANCE_MM)
+    return run("verify", archive, "--against", folder)
 
 
 def test_verify_against_sources_passes(packed):
@@ -280,8 +280,8 @@ def test_verify_against_sources_passes(packed):
     assert result.stdout.strip().splitlines()[-1] == "verified 117 structures: all identical"
 
 
-def test_verify_default_tolerance_reports_off_grid_files(packed, off_grid):
-    result = run("verify", packed[0], "--against", SAMPLE)
+def test_verify_strict_tolerance_reports_off_grid_files(packed, off_grid):
+    result = run("verify", packed[0], "--against", SAMPLE, "--tolerance", STRICT_TOLERANCE_MM)
     mismatched = sorted(
         line.split()[1] for line in result.stdout.splitlines() if line.startswith("MISMATCH")
     )
@@ -410,21 +410,21 @@ def test_pack_error_mismatched_shapes(tmp_path):
 
 def test_pack_error_mismatched_affine(tmp_path):
     shifted = SMALL_AFFINE.copy()
-    shifted[1, 3] += 0.01
+    shifted[1, 3] += 0.2  # a quarter of the smallest spacing (0.8 mm): beyond the default 0.08 mm
     save_mask(tmp_path / "first.nii.gz", np.ones((4, 4, 4)), SMALL_AFFINE)
     save_mask(tmp_path / "second.nii.gz", np.ones((4, 4, 4)), shifted)
     out = tmp_path / "x.mska"
     assert_error(run("pack", tmp_path, "-o", out), "first.nii.gz", "second.nii.gz")
     assert not out.exists()
     # A looser tolerance stores both on the first file's grid, with a warning.
-    result = run("pack", tmp_path, "-o", out, "--tolerance", "0.05")
+    result = run("pack", tmp_path, "-o", out, "--tolerance", "0.25")
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("medmask: warning: 1 input(s)"), result.stderr
     extracted = tmp_path / "second_out.nii.gz"
     assert run("extract", out, "second", "-o", extracted, "-q").returncode == 0
     np.testing.assert_allclose(nib.load(str(extracted)).affine, SMALL_AFFINE, atol=1e-5)
     # ... and not beyond it.
-    assert_error(run("pack", tmp_path, "-o", out, "--tolerance", "0.005"), "second.nii.gz")
+    assert_error(run("pack", tmp_path, "-o", out, "--tolerance", "0.15"), "second.nii.gz")
 
 
 def test_pack_accepts_affine_within_tolerance(tmp_path):
@@ -469,6 +469,7 @@ def test_usage_errors_exit_2():
     assert run().returncode == 2
     assert run("pack", SAMPLE).returncode == 2  # no -o
     assert run("frobnicate").returncode == 2
+    assert run("pack", SAMPLE, "-o", "x.mska", "--level", "ultra").returncode == 2
 
 
 def test_version_matches_project():
@@ -477,3 +478,14 @@ def test_version_matches_project():
     result = run("--version")
     assert result.returncode == 0
     assert version in result.stdout
+
+
+@pytest.mark.parametrize("level", ["fast", "max"])
+def test_pack_level_is_recorded_and_reads_back(tmp_path, sample_files, level):
+    files = [p for p in sample_files if stem(p) in ("liver", "colon", "sacrum")]
+    out = tmp_path / f"{level}.mska"
+    result = run("pack", *files, "-o", out, "-q", "--level", level)
+    assert result.returncode == 0, result.stderr
+    details = json.loads(run("info", out, "--json").stdout)["entry_details"]
+    assert details and all(e["coding"] == "medmask-cm1" and e["level"] == level for e in details)
+    assert run("verify", out, "--against", *files).returncode == 0

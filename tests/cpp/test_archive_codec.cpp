@@ -1,0 +1,227 @@
+// Entries coded "medmask-cm1" (FORMAT.md 5.2): round trips at every dtype and level, z-chunk
+// boundaries, and archives mixing both codings through append.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "archive_test_support.hpp"
+#include "container/header.hpp"
+#include "container/zstd_section.hpp"
+#include "medmask/archive.hpp"
+#include "medmask/error.hpp"
+
+namespace medmask {
+namespace {
+
+using Json = nlohmann::json;
+using testing::box;
+using testing::oblique_space;
+using testing::read_bytes;
+using testing::TempDir;
+
+// The index of an archive file, read with the header module and zstd only.
+Json read_index(const std::string& path) {
+  const std::vector<std::uint8_t> file = read_bytes(path);
+  const detail::Header header = detail::decode_header(file, file.size(), path, {});
+  std::string text(header.index_raw_length, '\0');
+  detail::zstd_decompress_exact(std::span(file).subspan(header.index_offset, header.index_length),
+                                text.data(), text.size(), path, "index", header.index_offset);
+  return Json::parse(text);
+}
+
+// Spheres of different labels plus sparse noise: both long runs and isolated voxels.
+LabelVolume test_volume(DType dtype, const Shape3& shape, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  const std::uint32_t top = dtype == DType::kBool     ? 1
+                            : dtype == DType::kUInt8  ? 255
+                            : dtype == DType::kUInt16 ? 65535
+                                                      : 4000000000u;
+  std::uniform_int_distribution<std::uint32_t> value(1, top);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  LabelVolume volume(dtype, shape);
+  for (int sphere = 0; sphere < 4; ++sphere) {
+    const double cz = unit(rng) * static_cast<double>(shape[0]);
+    const double cy = unit(rng) * static_cast<double>(shape[1]);
+    const double cx = unit(rng) * static_cast<double>(shape[2]);
+    const double r = 2.0 + unit(rng) * 6.0;
+    const std::uint32_t v = value(rng);
+    std::size_t i = 0;
+    for (std::int64_t z = 0; z < shape[0]; ++z)
+      for (std::int64_t y = 0; y < shape[1]; ++y)
+        for (std::int64_t x = 0; x < shape[2]; ++x, ++i) {
+          const double dz = static_cast<double>(z) - cz, dy = static_cast<double>(y) - cy,
+                       dx = static_cast<double>(x) - cx;
+          if (dz * dz + dy * dy + dx * dx <= r * r) volume.set(i, v);
+        }
+  }
+  for (std::size_t i = 0; i < volume.size(); ++i) {
+    if (unit(rng) < 0.01) volume.set(i, value(rng));
+  }
+  return volume;
+}
+
+WriteOptions cm_options(CompressionLevel level, std::uint32_t chunk_depth = 64) {
+  WriteOptions options;
+  options.coding = Coding::kMedmaskCm;
+  options.level = level;
+  options.chunk_depth = chunk_depth;
+  return options;
+}
+
+TEST(ArchiveCodec, DefaultWriterUsesTheLabelCodec) {
+  const WriteOptions options;
+  EXPECT_EQ(options.coding, Coding::kMedmaskCm);
+  EXPECT_EQ(options.level, CompressionLevel::kDefault);
+  EXPECT_EQ(options.chunk_depth, 64u);
+}
+
+TEST(ArchiveCodec, RoundTripsEveryDtypeAndLevel) {
+  TempDir dir;
+  const Space space = oblique_space({23, 19, 17});
+  const std::vector<std::pair<CompressionLevel, std::string>> levels{
+      {CompressionLevel::kFast, "fast"},
+      {CompressionLevel::kDefault, "default"},
+      {CompressionLevel::kMax, "max"}};
+  for (const auto& [level, level_name] : levels) {
+    SCOPED_TRACE(level_name);
+    const std::string path = dir.file(level_name + ".mska");
+    const std::vector<DType> dtypes{DType::kBool, DType::kUInt8, DType::kUInt16, DType::kUInt32};
+    std::vector<LabelVolume> volumes;
+    {
+      // Depth 5: chunks of 5, 5, 5 and 2 slices.
+      MaskArchive archive(path, OpenMode::kWrite, space, cm_options(level, 5));
+      for (std::size_t i = 0; i < dtypes.size(); ++i) {
+        volumes.push_back(test_volume(dtypes[i], space.shape_zyx(), static_cast<unsigned>(i)));
+        archive.add_mask(std::string(dtype_name(dtypes[i])),
+                         SegmentationMask(volumes.back(), LabelTable{}, space));
+      }
+    }
+    const MaskArchive archive(path, OpenMode::kRead);
+    for (std::size_t i = 0; i < dtypes.size(); ++i) {
+      const std::string name(dtype_name(dtypes[i]));
+      const LabelVolume read = archive.load_mask(name).volume();
+      EXPECT_EQ(read.dtype(), dtypes[i]) << name;
+      EXPECT_TRUE(read.equals(volumes[i])) << name;
+    }
+    for (const EntryInfo& info : archive.entries()) {
+      EXPECT_EQ(info.coding, "medmask-cm1");
+      EXPECT_EQ(info.level, level_name);
+      EXPECT_GT(info.stored_bytes, 0u);
+    }
+    const Json index = read_index(path);
+    EXPECT_EQ(index["version"], Json::array({1, 1}));
+    for (const Json& entry : index["entries"]) {
+      EXPECT_EQ(entry["chunk_depth"], 5);
+      EXPECT_EQ(entry["chunks"].size(), 4u);  // ceil(17 / 5)
+      EXPECT_EQ(entry["level"], level_name);
+    }
+  }
+}
+
+TEST(ArchiveCodec, ChunkBoundaries) {
+  TempDir dir;
+  for (const std::int64_t nz : {1, 63, 64, 65, 129}) {
+    SCOPED_TRACE("nz " + std::to_string(nz));
+    const Space space = oblique_space({7, 6, nz});
+    const std::string path = dir.file("nz.mska");
+    const LabelVolume labels = test_volume(DType::kUInt16, space.shape_zyx(), 3);
+    // A structure touching the first and last slice of every chunk.
+    const LabelVolume across = box(space.shape_zyx(), {0, 1, 1}, {nz - 1, 3, 4});
+    {
+      MaskArchive archive(path, OpenMode::kWrite, space, cm_options(CompressionLevel::kDefault));
+      archive.add_mask("labels", SegmentationMask(labels, LabelTable{}, space));
+      archive.add_structure("across", across);
+    }
+    const MaskArchive archive(path, OpenMode::kRead);
+    EXPECT_TRUE(archive.load_mask("labels").volume().equals(labels));
+    EXPECT_TRUE(archive.read_structure("across").equals(across));
+    const std::size_t expected_chunks = static_cast<std::size_t>((nz + 63) / 64);
+    const Json index = read_index(path);
+    for (const Json& entry : index["entries"]) {
+      EXPECT_EQ(entry["chunks"].size(), expected_chunks);
+      EXPECT_EQ(entry["chunk_depth"], 64);
+    }
+  }
+}
+
+TEST(ArchiveCodec, AppendMixesCodingsAndCopiesSectionsVerbatim) {
+  TempDir dir;
+  const Space space = oblique_space({12, 10, 9});
+  const Shape3 shape = space.shape_zyx();
+  const std::string path = dir.file("mixed.mska");
+  const LabelVolume first = test_volume(DType::kUInt8, shape, 1);
+  const LabelVolume a = box(shape, {1, 1, 1}, {4, 5, 6});
+  const LabelVolume b = box(shape, {2, 2, 2}, {8, 9, 7});  // overlaps a: a second layer
+  WriteOptions zstd;
+  zstd.coding = Coding::kZstd;
+  {
+    MaskArchive archive(path, OpenMode::kWrite, space, zstd);
+    archive.add_mask("first", SegmentationMask(first, LabelTable{}, space));
+    archive.add_structure("a", a);
+  }
+  const std::vector<std::uint8_t> before = read_bytes(path);
+  const Json old_index = read_index(path);
+  {
+    MaskArchive archive(path, OpenMode::kAppend, std::nullopt,
+                        cm_options(CompressionLevel::kMax, 4));
+    archive.add_mask("second", SegmentationMask(first, LabelTable{}, space));
+    archive.add_structure("b", b);  // a new layer; layer0 stays as it was
+  }
+  const std::vector<std::uint8_t> after = read_bytes(path);
+  const Json index = read_index(path);
+  ASSERT_EQ(index["entries"].size(), 4u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const Json& old_entry = old_index["entries"][i];
+    const Json& entry = index["entries"][i];
+    EXPECT_EQ(entry["coding"], "zstd");
+    EXPECT_EQ(entry["xxh3"], old_entry["xxh3"]);
+    const auto old_offset = old_entry["offset"].get<std::size_t>();
+    const auto offset = entry["offset"].get<std::size_t>();
+    const auto length = entry["length"].get<std::size_t>();
+    ASSERT_EQ(length, old_entry["length"].get<std::size_t>());
+    EXPECT_TRUE(std::equal(before.begin() + static_cast<long>(old_offset),
+                           before.begin() + static_cast<long>(old_offset + length),
+                           after.begin() + static_cast<long>(offset)));
+  }
+  EXPECT_EQ(index["entries"][2]["coding"], "medmask-cm1");
+  EXPECT_EQ(index["entries"][3]["coding"], "medmask-cm1");
+  EXPECT_EQ(index["entries"][3]["chunks"].size(), 3u);  // ceil(9 / 4)
+
+  // Appending again copies the medmask-cm1 sections verbatim too (chunk offsets are relative).
+  {
+    MaskArchive archive(path, OpenMode::kAppend, std::nullopt, zstd);
+    archive.add_mask("third", SegmentationMask(a, LabelTable{}, space));
+  }
+  const Json last = read_index(path);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(last["entries"][i]["xxh3"], index["entries"][i]["xxh3"]);
+    EXPECT_EQ(last["entries"][i].value("chunks", Json()),
+              index["entries"][i].value("chunks", Json()));
+  }
+  const MaskArchive archive(path, OpenMode::kRead);
+  EXPECT_TRUE(archive.load_mask("first").volume().equals(first));
+  EXPECT_TRUE(archive.load_mask("second").volume().equals(first));
+  EXPECT_TRUE(archive.read_structure("a").equals(a));
+  EXPECT_TRUE(archive.read_structure("b").equals(b));
+  EXPECT_EQ(archive.load_mask("third").volume().dtype(), DType::kBool);
+  EXPECT_TRUE(archive.load_mask("third").volume().equals(a));
+  const std::vector<EntryInfo> infos = archive.entries();
+  ASSERT_EQ(infos.size(), 5u);
+  EXPECT_EQ(infos[0].coding, "zstd");
+  EXPECT_EQ(infos[0].level, "");
+  EXPECT_EQ(infos[2].coding, "medmask-cm1");
+  EXPECT_EQ(infos[2].level, "max");
+  EXPECT_EQ(infos[4].coding, "zstd");
+}
+
+TEST(ArchiveCodec, RejectsChunkDepthZero) {
+  TempDir dir;
+  WriteOptions options;
+  options.chunk_depth = 0;
+  EXPECT_THROW(MaskArchive(dir.file("x.mska"), OpenMode::kWrite, oblique_space({2, 2, 2}), options),
+               ArgumentError);
+}
+
+}  // namespace
+}  // namespace medmask
