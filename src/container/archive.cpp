@@ -19,6 +19,7 @@
 #include "container/read_limits.hpp"
 #include "container/zstd_section.hpp"
 #include "detail/checksum.hpp"
+#include "detail/dtype_dispatch.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -47,27 +48,11 @@ struct Run {
   std::size_t end = 0;
 };
 
-template <class Fn>
-void dispatch_dtype(DType dtype, Fn&& fn) {
-  switch (dtype) {
-    case DType::kBool:
-    case DType::kUInt8:
-      fn(std::uint8_t{});
-      break;
-    case DType::kUInt16:
-      fn(std::uint16_t{});
-      break;
-    case DType::kUInt32:
-      fn(std::uint32_t{});
-      break;
-  }
-}
-
 std::vector<Run> inside_runs(const LabelVolume& binary) {
   std::vector<Run> runs;
   const std::size_t nx = static_cast<std::size_t>(binary.shape_zyx()[2]);
   const std::size_t n = binary.size();
-  dispatch_dtype(binary.dtype(), [&](auto tag) {
+  detail::visit_dtype(binary.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* values = binary.data_as<T>();
     for (std::size_t row = 0; row < n; row += nx) {
@@ -89,7 +74,7 @@ std::vector<Run> inside_runs(const LabelVolume& binary) {
 
 bool overlaps(const LabelVolume& layer, const std::vector<Run>& runs) {
   bool found = false;
-  dispatch_dtype(layer.dtype(), [&](auto tag) {
+  detail::visit_dtype(layer.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* values = layer.data_as<T>();
     for (const Run& run : runs) {
@@ -128,7 +113,7 @@ LabelStats stats_of_runs(const std::vector<Run>& runs, const Shape3& shape_zyx) 
 // OR of (volume == value) into out (bool).
 void mark_value(const LabelVolume& volume, std::uint32_t value, LabelVolume& out) {
   auto* result = out.data_as<std::uint8_t>();
-  dispatch_dtype(volume.dtype(), [&](auto tag) {
+  detail::visit_dtype(volume.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* values = volume.data_as<T>();
     const auto wanted = static_cast<T>(value);
@@ -582,7 +567,7 @@ void MaskArchive::add_structure(const std::string& name, const LabelVolume& bina
   if (value > dtype_max_value(layer.volume.dtype())) {
     layer.volume = layer.volume.converted(dtype_for_max_value(value));
   }
-  dispatch_dtype(layer.volume.dtype(), [&](auto tag) {
+  detail::visit_dtype(layer.volume.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* values = layer.volume.data_as<T>();
     for (const Run& run : runs)

@@ -6,6 +6,7 @@
 #include "codec/label_codec.hpp"
 #include "container/error_message.hpp"
 #include "detail/checksum.hpp"
+#include "detail/dtype_dispatch.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::detail {
@@ -41,22 +42,6 @@ codec::Dims dims_of(const Shape3& shape_zyx) {
           static_cast<std::size_t>(shape_zyx[0])};
 }
 
-template <class Fn>
-void with_codec_type(DType dtype, Fn&& fn) {
-  switch (dtype) {
-    case DType::kBool:
-    case DType::kUInt8:
-      fn(std::uint8_t{});
-      break;
-    case DType::kUInt16:
-      fn(std::uint16_t{});
-      break;
-    case DType::kUInt32:
-      fn(std::uint32_t{});
-      break;
-  }
-}
-
 }  // namespace
 
 unsigned codec_threads() noexcept {
@@ -68,7 +53,7 @@ CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth
   CmSection section;
   section.level = level_text(level);
   std::vector<std::vector<std::uint8_t>> chunks;
-  with_codec_type(volume.dtype(), [&](auto tag) {
+  detail::visit_dtype(volume.dtype(), [&](auto tag) {
     using T = decltype(tag);
     chunks = codec::encode_chunks(volume.data_as<T>(), dims_of(volume.shape_zyx()), chunk_depth,
                                   codec_level(level), codec_threads());
@@ -109,7 +94,7 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
   LabelVolume volume(record.dtype, shape_zyx);
   const codec::Dims dims = dims_of(shape_zyx);
   const std::size_t depth = record.chunk_depth;
-  with_codec_type(record.dtype, [&](auto tag) {
+  detail::visit_dtype(record.dtype, [&](auto tag) {
     using T = decltype(tag);
     T* out = volume.data_as<T>();
     if (codec::decode_chunks(chunks, dims, depth, out, codec_threads()) == codec::Status::kOk) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "detail/dtype_dispatch.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -74,22 +75,6 @@ std::size_t checked_voxel_count(const Shape3& shape_zyx) {
   return count;
 }
 
-template <class Fn>
-void dispatch(DType dtype, Fn&& fn) {
-  switch (dtype) {
-    case DType::kBool:
-    case DType::kUInt8:
-      fn(std::uint8_t{});
-      break;
-    case DType::kUInt16:
-      fn(std::uint16_t{});
-      break;
-    case DType::kUInt32:
-      fn(std::uint32_t{});
-      break;
-  }
-}
-
 }  // namespace
 
 LabelVolume::LabelVolume() = default;
@@ -148,7 +133,7 @@ LabelVolume LabelVolume::clone() const {
 
 std::uint32_t LabelVolume::max_value() const noexcept {
   std::uint32_t result = 0;
-  dispatch(dtype_, [&](auto tag) {
+  detail::visit_dtype(dtype_, [&](auto tag) {
     using T = decltype(tag);
     const T* values = static_cast<const T*>(data_);
     T best = 0;
