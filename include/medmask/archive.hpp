@@ -8,11 +8,19 @@
 // - add_mask(entry, mask): store a ready label map as one entry (the original medmask API);
 // - add_structure(name, binary): store one structure; the writer packs structures into as few
 //   mutually exclusive label maps ("layers", entries named "layer<N>") as it can, so overlapping
-//   structures are kept exactly.
+//   structures are kept exactly: a structure goes into the first layer where it (nearly) fits,
+//   and the few voxels it shares with others go into a later layer as a second part.
+// Groups (add_group) are named unions of structures and groups, stored as definitions; a
+// structure handed to add_structure that equals the union of stored structures is stored as
+// such a group, so rib groups cost no voxels.
 //
-// Writing is atomic: changes are kept in memory and commit() (or the destructor) writes a
-// temporary file next to the target and renames it over the target, so a crash never leaves a
-// half-written archive and never loses what the file held before.
+// Reading decodes only the z-chunks a request needs and keeps decoded chunks (up to 512 MiB) so
+// that reading many structures decodes each chunk once.
+//
+// Writing never loses what the file held: kWrite replaces the file atomically (temporary file,
+// fsync, rename); kAppend adds changed sections and a new index after the file's end, fsyncs them
+// and only then rewrites the 64-byte header, so a crash at any byte leaves the previous state
+// readable. compact() rewrites the file without the bytes that replaced or removed sections left.
 // Thread safety: const member functions may be called from many threads at once.
 #pragma once
 
@@ -29,14 +37,37 @@ namespace medmask {
 
 enum class OpenMode { kRead, kWrite, kAppend };
 
-// One structure as the archive index describes it (no voxel data is read to produce this).
+// Where a structure's voxels are stored: one value of one entry. A structure that overlaps others
+// may have several parts, in different layers; its voxels are the union of its parts.
+struct StructurePart {
+  std::string entry;
+  std::uint32_t value = 0;
+  LabelStats stats;
+};
+
+// One structure or group as the archive index describes it (no voxel data is read for this).
 struct StructureInfo {
   std::string name;
-  std::string entry;  // the entry (layer) holding it
-  std::uint32_t value = 0;
-  Label label;       // name, value, colour, description, coded concept
-  LabelStats stats;  // voxel count and bounding box in (z, y, x)
+  std::string entry;        // the entry holding its (first) part; empty for a group
+  std::uint32_t value = 0;  // its value in that entry; 0 for a group
+  Label label;              // name, value, colour, description, coded concept
+  LabelStats stats;         // voxel count and bounding box in (z, y, x): of the union for a group
   double volume_mm3 = 0.0;
+  std::vector<StructurePart> parts;  // empty for a group
+  std::vector<std::string> members;  // a group's direct members (structures or groups)
+  bool is_group() const noexcept { return !members.empty(); }
+};
+
+// Slices [begin, end) along z.
+struct ZRange {
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+};
+
+// A structure sharing voxels with another, and how many.
+struct Overlap {
+  std::string name;
+  std::uint64_t voxels = 0;
 };
 
 // How entries' label maps are stored (docs/FORMAT.md 5).
@@ -94,18 +125,48 @@ class MaskArchive {
   std::vector<std::string> entry_names() const;
   std::vector<EntryInfo> entries() const;
 
-  // Structures.
+  // Structures and groups share one namespace: every query below takes either.
   // binary: non-zero = inside, shape == space().shape_zyx(). value 0 picks the next free value.
-  void add_structure(const std::string& name, const LabelVolume& binary, const Label& label = {});
+  // A binary equal to the union of stored structures (two or more, or a copy of one) is stored as
+  // a group of them; pass recognise_unions = false to always store voxels.
+  void add_structure(const std::string& name, const LabelVolume& binary, const Label& label = {},
+                     bool recognise_unions = true);
+  // A named union of members (structures or groups, already in the archive). Throws
+  // ArgumentError for a used name, an unknown member or no members (so no cycle can arise).
+  void add_group(const std::string& name, std::span<const std::string> members,
+                 const Label& label = {});
+  // Replaces the voxels of a structure, keeping its label (value, colour, ...).
+  void replace_structure(const std::string& name, const LabelVolume& binary);
+  // Removes a structure or group. Throws ArgumentError if a group lists it as a member.
+  void remove(const std::string& name);
+
+  // Structures in the order they were added, then groups in the order they were defined.
   std::vector<StructureInfo> structures() const;
   const StructureInfo& structure(const std::string& name) const;  // Throws NotFoundError
   bool contains(const std::string& name) const noexcept;
-  // Exact binary mask (bool) of one structure, or the union of several.
+  // The structures (not groups) a group stands for, its nested groups expanded; {name} for a
+  // structure.
+  std::vector<std::string> expand(const std::string& name) const;
+
+  // Exact binary mask (bool, shape (z, y, x)) of one structure or group, or the union of several.
   LabelVolume read_structure(const std::string& name) const;
   LabelVolume read_structures(std::span<const std::string> names) const;
+  // The same restricted to slices z in [range.begin, range.end): shape (end - begin, y, x).
+  // Only the chunks holding those slices are decoded. Throws ArgumentError for a bad range.
+  LabelVolume read_structures(std::span<const std::string> names, ZRange range) const;
+  // One mask per name, decoding every chunk needed once (and in parallel).
+  std::vector<LabelVolume> read_each(std::span<const std::string> names) const;
+  // Every structure and group covering voxel (z, y, x). Throws ArgumentError outside the grid.
+  std::vector<std::string> labels_at(std::int64_t z, std::int64_t y, std::int64_t x) const;
+  // The structures sharing at least one voxel with name (a structure or group), with the count.
+  std::vector<Overlap> overlapping(const std::string& name) const;
 
-  // Writes pending changes atomically. No-op when nothing changed or in kRead mode.
+  // Writes pending changes (see the class comment). No-op when nothing changed or in kRead mode.
   void commit();
+  // Commits, then rewrites the whole file atomically without unreferenced bytes.
+  void compact();
+  // Bytes of the file that no section references (left by replace, remove or re-coded layers).
+  std::uint64_t unreferenced_bytes() const;
   // Drops the changes not yet committed, so that neither commit() nor the destructor writes them:
   // the file keeps what it held. The archive becomes read-only; reopen it to read what is stored.
   void discard() noexcept;

@@ -45,6 +45,9 @@ class LabelTable {
     add(Label{std::move(name), value, {}, {}, {}});
   }
 
+  // Removes the label named name; false when there is none.
+  bool remove(std::string_view name) noexcept;
+
   // nullptr when absent.
   const Label* find(std::string_view name) const noexcept;
   const Label* find_value(std::uint32_t value) const noexcept;

@@ -1,25 +1,22 @@
-// MaskArchive: the .mska container of docs/FORMAT.md (header, data sections, JSON index).
+// MaskArchive: the .mska container of docs/FORMAT.md (header, data sections, JSON index):
+// opening, adding and removing structures, committing. Queries that decode voxels are in
+// archive_read.cpp.
 #include "medmask/archive.hpp"
 
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <set>
-#include <unordered_map>
 
+#include "container/archive_impl.hpp"
 #include "container/atomic_file.hpp"
 #include "container/cm_section.hpp"
 #include "container/error_message.hpp"
-#include "container/file_reader.hpp"
 #include "container/format_constants.hpp"
-#include "container/header.hpp"
-#include "container/index_json.hpp"
-#include "container/read_limits.hpp"
+#include "container/in_place_file.hpp"
+#include "container/structure_packing.hpp"
 #include "container/zstd_section.hpp"
 #include "detail/checksum.hpp"
-#include "detail/dtype_dispatch.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -28,100 +25,6 @@ using detail::EntryKind;
 using detail::EntryRecord;
 
 namespace {
-
-struct Entry {
-  EntryRecord record;
-  bool in_file = false;               // record.offset/length point into the opened file
-  std::vector<std::uint8_t> encoded;  // pending data section (add_mask), not yet in a file
-  std::optional<std::size_t> layer;   // index into Impl::layers: the open label volume
-};
-
-struct Layer {
-  std::size_t entry = 0;
-  LabelVolume volume;
-  bool dirty = false;
-};
-
-// Half-open flat-index range [begin, end) of inside voxels within one row along x.
-struct Run {
-  std::size_t begin = 0;
-  std::size_t end = 0;
-};
-
-std::vector<Run> inside_runs(const LabelVolume& binary) {
-  std::vector<Run> runs;
-  const std::size_t nx = static_cast<std::size_t>(binary.shape_zyx()[2]);
-  const std::size_t n = binary.size();
-  detail::visit_dtype(binary.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* values = binary.data_as<T>();
-    for (std::size_t row = 0; row < n; row += nx) {
-      std::size_t x = row;
-      const std::size_t row_end = row + nx;
-      while (x < row_end) {
-        if (values[x] == 0) {
-          ++x;
-          continue;
-        }
-        const std::size_t begin = x;
-        while (x < row_end && values[x] != 0) ++x;
-        runs.push_back({begin, x});
-      }
-    }
-  });
-  return runs;
-}
-
-bool overlaps(const LabelVolume& layer, const std::vector<Run>& runs) {
-  bool found = false;
-  detail::visit_dtype(layer.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* values = layer.data_as<T>();
-    for (const Run& run : runs) {
-      if (std::any_of(values + run.begin, values + run.end, [](T v) { return v != 0; })) {
-        found = true;
-        return;
-      }
-    }
-  });
-  return found;
-}
-
-LabelStats stats_of_runs(const std::vector<Run>& runs, const Shape3& shape_zyx) {
-  LabelStats stats;
-  const auto nx = static_cast<std::size_t>(shape_zyx[2]);
-  const auto ny = static_cast<std::size_t>(shape_zyx[1]);
-  for (const Run& run : runs) {
-    const auto z = static_cast<std::int64_t>(run.begin / (nx * ny));
-    const auto y = static_cast<std::int64_t>((run.begin / nx) % ny);
-    const auto x0 = static_cast<std::int64_t>(run.begin % nx);
-    const auto x1 = static_cast<std::int64_t>((run.end - 1) % nx);
-    if (stats.voxels == 0) {
-      stats.bbox_min_zyx = {z, y, x0};
-      stats.bbox_max_zyx = {z, y, x1};
-    } else {
-      stats.bbox_min_zyx = {std::min(stats.bbox_min_zyx[0], z), std::min(stats.bbox_min_zyx[1], y),
-                            std::min(stats.bbox_min_zyx[2], x0)};
-      stats.bbox_max_zyx = {std::max(stats.bbox_max_zyx[0], z), std::max(stats.bbox_max_zyx[1], y),
-                            std::max(stats.bbox_max_zyx[2], x1)};
-    }
-    stats.voxels += run.end - run.begin;
-  }
-  return stats;
-}
-
-// OR of (volume == value) into out (bool).
-void mark_value(const LabelVolume& volume, std::uint32_t value, LabelVolume& out) {
-  auto* result = out.data_as<std::uint8_t>();
-  detail::visit_dtype(volume.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* values = volume.data_as<T>();
-    const auto wanted = static_cast<T>(value);
-    for (std::size_t i = 0, n = volume.size(); i < n; ++i) {
-      result[i] = static_cast<std::uint8_t>(result[i] | (values[i] == wanted ? 1u : 0u));
-    }
-  });
-}
 
 std::string shape_text(const Shape3& s) {
   return "(" + std::to_string(s[0]) + ", " + std::to_string(s[1]) + ", " + std::to_string(s[2]) +
@@ -133,266 +36,415 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0;
 }
 
+std::string known_names(const std::vector<std::string>& names) {
+  std::string known;
+  const std::size_t shown = std::min<std::size_t>(names.size(), 5);
+  for (std::size_t i = 0; i < shown; ++i) known += (i ? ", " : "") + names[i];
+  if (names.size() > shown) known += ", ...";
+  return known.empty() ? "none" : known;
+}
+
+// The union of two boxes (either may be empty).
+LabelStats merged(const LabelStats& a, const LabelStats& b) {
+  if (a.voxels == 0) return b;
+  if (b.voxels == 0) return a;
+  LabelStats out;
+  out.voxels = a.voxels + b.voxels;
+  for (std::size_t i = 0; i < 3; ++i) {
+    out.bbox_min_zyx[i] = std::min(a.bbox_min_zyx[i], b.bbox_min_zyx[i]);
+    out.bbox_max_zyx[i] = std::max(a.bbox_max_zyx[i], b.bbox_max_zyx[i]);
+  }
+  return out;
+}
+
+std::uint32_t free_value(const LabelTable& labels, std::uint32_t wanted) {
+  if (wanted != 0 && labels.find_value(wanted) == nullptr) return wanted;
+  std::set<std::uint32_t> used;
+  for (const Label& label : labels) used.insert(label.value);
+  std::uint32_t value = 1;
+  for (const std::uint32_t v : used) {
+    if (v != value) break;
+    ++value;
+  }
+  return value;
+}
+
 }  // namespace
 
-struct MaskArchive::Impl {
-  std::string path;
-  OpenMode mode = OpenMode::kRead;
-  Space space;
-  WriteOptions options;
-  detail::ReadLimits limits;
-  detail::FileReader file;
-  std::vector<Entry> entries;
-  std::vector<Layer> layers;
-  bool layers_loaded = false;
-  std::vector<StructureInfo> structures;  // insertion order
-  std::unordered_map<std::string, std::size_t> structure_by_name;
-  std::unordered_map<std::string, std::size_t> entry_by_name;
-  bool dirty = false;
+// FORMAT.md 7: header, then index checksum, then index size, then the index itself.
+void MaskArchive::Impl::open_existing() {
+  file = detail::FileReader(path);
+  const std::uint64_t file_size = file.size();
+  const auto head = file.read(
+      0, static_cast<std::size_t>(std::min<std::uint64_t>(file_size, detail::kHeaderSize)));
+  header = detail::decode_header(head, file_size, path, limits);
+  const auto index_bytes =
+      file.read(header->index_offset, static_cast<std::size_t>(header->index_length));
+  const std::uint64_t computed = detail::xxh3_64(index_bytes.data(), index_bytes.size());
+  if (computed != header->index_xxh3) {
+    detail::throw_at<FormatError>(path, "index section", header->index_offset,
+                                  "checksum mismatch; stored " + detail::hex64(header->index_xxh3) +
+                                      ", computed " + detail::hex64(computed));
+  }
+  std::string text(static_cast<std::size_t>(header->index_raw_length), '\0');
+  detail::zstd_decompress_exact(index_bytes, text.data(), text.size(), path, "index section",
+                                header->index_offset);
+  detail::IndexRecord index =
+      detail::decode_index_json(text, path, header->index_offset, header->file_length, limits,
+                                (header->required_features & detail::kFeatureSplitStructures) != 0);
+  if (index.version_major != header->version_major ||
+      index.version_minor != header->version_minor) {
+    detail::throw_at<FormatError>(
+        path, "index field version", header->index_offset,
+        "disagrees with the header; expected [" + std::to_string(header->version_major) + ", " +
+            std::to_string(header->version_minor) + "], found [" +
+            std::to_string(index.version_major) + ", " + std::to_string(index.version_minor) + "]");
+  }
+  space = index.space;
+  entries.clear();
+  for (EntryRecord& record : index.entries) {
+    entries.push_back(ArchiveEntry{std::move(record), true, {}, {}});
+  }
+  structure_order = std::move(index.structure_order);
+  groups = std::move(index.groups);
+  rebuild();
+}
 
-  // FORMAT.md 7: header, then index checksum, then index size, then the index itself.
-  void open_existing() {
-    file = detail::FileReader(path);
-    const std::uint64_t file_size = file.size();
-    const auto head = file.read(
-        0, static_cast<std::size_t>(std::min<std::uint64_t>(file_size, detail::kHeaderSize)));
-    const detail::Header header = detail::decode_header(head, file_size, path, limits);
-    const auto index_bytes =
-        file.read(header.index_offset, static_cast<std::size_t>(header.index_length));
-    const std::uint64_t computed = detail::xxh3_64(index_bytes.data(), index_bytes.size());
-    if (computed != header.index_xxh3) {
-      detail::throw_at<FormatError>(path, "index section", header.index_offset,
-                                    "checksum mismatch; stored " +
-                                        detail::hex64(header.index_xxh3) + ", computed " +
-                                        detail::hex64(computed));
-    }
-    std::string text(static_cast<std::size_t>(header.index_raw_length), '\0');
-    detail::zstd_decompress_exact(index_bytes, text.data(), text.size(), path, "index section",
-                                  header.index_offset);
-    detail::IndexRecord index =
-        detail::decode_index_json(text, path, header.index_offset, header.file_length, limits);
-    if (index.version_major != header.version_major ||
-        index.version_minor != header.version_minor) {
-      detail::throw_at<FormatError>(path, "index field version", header.index_offset,
-                                    "disagrees with the header; expected [" +
-                                        std::to_string(header.version_major) + ", " +
-                                        std::to_string(header.version_minor) + "], found [" +
-                                        std::to_string(index.version_major) + ", " +
-                                        std::to_string(index.version_minor) + "]");
-    }
-    space = index.space;
-    entries.clear();
-    entry_by_name.clear();
-    for (EntryRecord& record : index.entries) {
-      entry_by_name[record.name] = entries.size();
-      entries.push_back(Entry{std::move(record), true, {}, {}});
-    }
-    structures.clear();
-    structure_by_name.clear();
-    std::unordered_map<std::string, std::size_t> owner;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      for (const Label& label : entries[i].record.labels) owner[label.name] = i;
-    }
-    for (const std::string& name : index.structure_order) {
-      const Entry& entry = entries[owner.at(name)];
-      add_structure_info(entry.record, *entry.record.labels.find(name));
+// Structures from the entries' labels (a structure's parts in entry order; the first part's
+// label is the structure's), then groups.
+void MaskArchive::Impl::rebuild() {
+  entry_by_name.clear();
+  std::unordered_map<std::string, StructureInfo> found;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const EntryRecord& record = entries[i].record;
+    entry_by_name[record.name] = i;
+    for (const Label& label : record.labels) {
+      StructurePart part{record.name, label.value, {}};
+      if (const auto it = record.stats.find(label.value); it != record.stats.end()) {
+        part.stats = it->second;
+      }
+      auto [slot, fresh] = found.try_emplace(label.name);
+      StructureInfo& info = slot->second;
+      if (fresh) {
+        info.name = label.name;
+        info.entry = record.name;
+        info.value = label.value;
+        info.label = label;
+      }
+      info.stats = merged(info.stats, part.stats);
+      info.parts.push_back(std::move(part));
     }
   }
-
-  void add_structure_info(const EntryRecord& record, const Label& label) {
-    StructureInfo info;
-    info.name = label.name;
-    info.entry = record.name;
-    info.value = label.value;
-    info.label = label;
-    const auto it = record.stats.find(label.value);
-    if (it != record.stats.end()) info.stats = it->second;
+  structures.clear();
+  structure_by_name.clear();
+  for (const std::string& name : structure_order) {
+    StructureInfo info = std::move(found.at(name));
     info.volume_mm3 = static_cast<double>(info.stats.voxels) * space.voxel_volume_mm3();
+    structure_by_name[name] = structures.size();
+    structures.push_back(std::move(info));
+  }
+  for (const detail::GroupRecord& group : groups) {
+    StructureInfo info;
+    info.name = group.label.name;
+    info.label = group.label;
+    info.stats = group.stats;
+    info.volume_mm3 = static_cast<double>(info.stats.voxels) * space.voxel_volume_mm3();
+    info.members = group.members;
     structure_by_name[info.name] = structures.size();
     structures.push_back(std::move(info));
   }
+  cache.clear();
+}
 
-  void require_writable() const {
-    if (mode == OpenMode::kRead) {
-      throw ArgumentError(path + ": the archive is open read-only (OpenMode::kRead)", path);
+void MaskArchive::Impl::require_writable() const {
+  if (mode == OpenMode::kRead) {
+    throw ArgumentError(path + ": the archive is open read-only (OpenMode::kRead)", path);
+  }
+}
+
+void MaskArchive::Impl::require_new_name(const std::string& name) const {
+  if (name.empty() || !is_valid_utf8(name)) {
+    throw ArgumentError(path + ": structure name must be non-empty UTF-8", path);
+  }
+  if (const auto it = structure_by_name.find(name); it != structure_by_name.end()) {
+    const StructureInfo& info = structures[it->second];
+    throw ArgumentError(
+        path + ": '" + name + "' already exists " +
+            (info.is_group() ? std::string("as a group") : "in entry '" + info.entry + "'") +
+            "; names are unique per archive",
+        path);
+  }
+}
+
+const ArchiveEntry& MaskArchive::Impl::find_entry(const std::string& name) const {
+  const auto it = entry_by_name.find(name);
+  if (it == entry_by_name.end()) {
+    std::vector<std::string> names;
+    for (const ArchiveEntry& entry : entries) names.push_back(entry.record.name);
+    throw NotFoundError(path + ": unknown entry '" + name + "'; known: " + known_names(names),
+                        path);
+  }
+  return entries[it->second];
+}
+
+const StructureInfo& MaskArchive::Impl::find_structure(const std::string& name) const {
+  const auto it = structure_by_name.find(name);
+  if (it == structure_by_name.end()) {
+    std::vector<std::string> names;
+    for (const StructureInfo& info : structures) names.push_back(info.name);
+    throw NotFoundError(path + ": unknown structure '" + name + "'; known: " + known_names(names),
+                        path);
+  }
+  return structures[it->second];
+}
+
+std::string MaskArchive::Impl::entry_field(const ArchiveEntry& entry) const {
+  return "data section of entry '" + entry.record.name + "'";
+}
+
+// The stored data section of an entry, checksum verified (FORMAT.md 6).
+std::vector<std::uint8_t> MaskArchive::Impl::read_section(const ArchiveEntry& entry) const {
+  const EntryRecord& record = entry.record;
+  auto bytes = file.read(record.offset, static_cast<std::size_t>(record.length));
+  const std::uint64_t computed = detail::xxh3_64(bytes.data(), bytes.size());
+  if (computed != record.xxh3) {
+    detail::throw_at<FormatError>(path, entry_field(entry), record.offset,
+                                  "checksum mismatch; stored " + detail::hex64(record.xxh3) +
+                                      ", computed " + detail::hex64(computed));
+  }
+  return bytes;
+}
+
+// The whole label volume of an entry. For open volumes this shares the writer's buffer.
+LabelVolume MaskArchive::Impl::decode_entry(const ArchiveEntry& entry) const {
+  if (entry.open) return open_volumes[*entry.open].volume;
+  const EntryRecord& record = entry.record;
+  const bool cm = record.coding == detail::kCodingMedmaskCm;
+  if (!cm && record.coding != detail::kCodingZstd) {
+    detail::throw_at<UnsupportedError>(path, entry_field(entry), record.offset,
+                                       "unknown coding \"" + record.coding +
+                                           "\"; this reader decodes \"zstd\" and \"" +
+                                           std::string(detail::kCodingMedmaskCm) + "\"");
+  }
+  std::vector<std::uint8_t> read;
+  if (entry.in_file) read = read_section(entry);
+  const std::span<const std::uint8_t> bytes = entry.in_file ? read : entry.encoded;
+  const std::uint64_t offset = entry.in_file ? record.offset : 0;
+  if (cm) {
+    return detail::decode_cm_section(bytes, record, space.shape_zyx(), path, entry_field(entry),
+                                     offset);
+  }
+  return detail::decode_volume(bytes, record.dtype, space.shape_zyx(), path, entry_field(entry),
+                               offset);
+}
+
+// Codes volume as options ask, filling the coding fields of record; returns the section.
+std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(const LabelVolume& volume,
+                                                          EntryRecord& record) const {
+  record.dtype = volume.dtype();
+  record.raw_length = volume.byte_size();
+  record.chunk_depth = 0;
+  record.chunks.clear();
+  record.level.clear();
+  if (options.coding == Coding::kZstd) {
+    record.coding = std::string(detail::kCodingZstd);
+    return detail::encode_volume(volume, options.zstd_level);
+  }
+  record.coding = std::string(detail::kCodingMedmaskCm);
+  detail::CmSection section = detail::encode_cm_section(volume, options.chunk_depth, options.level);
+  record.chunk_depth = options.chunk_depth;
+  record.chunks = std::move(section.chunks);
+  record.level = std::move(section.level);
+  return std::move(section.bytes);
+}
+
+// Decodes an entry for writing (once); returns its index in open_volumes.
+std::size_t MaskArchive::Impl::open_entry(std::size_t entry_index) {
+  ArchiveEntry& entry = entries[entry_index];
+  if (entry.open) return *entry.open;
+  LabelVolume volume = decode_entry(entry).clone();
+  entry.open = open_volumes.size();
+  open_volumes.push_back(OpenVolume{entry_index, std::move(volume), false});
+  return *entry.open;
+}
+
+void MaskArchive::Impl::ensure_layers_loaded() {
+  if (layers_loaded) return;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].record.kind == EntryKind::kLayer) open_entry(i);
+  }
+  layers_loaded = true;
+}
+
+std::size_t MaskArchive::Impl::new_layer() {
+  std::string name;
+  for (std::size_t n = 0;; ++n) {
+    name = "layer" + std::to_string(n);
+    if (entry_by_name.count(name) == 0) break;
+  }
+  ArchiveEntry entry;
+  entry.record.name = name;
+  entry.record.kind = EntryKind::kLayer;
+  entry.record.dtype = DType::kUInt8;
+  entry.open = open_volumes.size();
+  open_volumes.push_back(
+      OpenVolume{entries.size(), LabelVolume(DType::kUInt8, space.shape_zyx()), true});
+  entry_by_name[name] = entries.size();
+  entries.push_back(std::move(entry));
+  return open_volumes.size() - 1;
+}
+
+const detail::GroupRecord* MaskArchive::Impl::group_listing(const std::string& member) const {
+  for (const detail::GroupRecord& group : groups) {
+    if (std::find(group.members.begin(), group.members.end(), member) != group.members.end()) {
+      return &group;
     }
   }
+  return nullptr;
+}
 
-  void require_new_structure_name(const std::string& name) const {
-    if (name.empty() || !is_valid_utf8(name)) {
-      throw ArgumentError(path + ": structure name must be non-empty UTF-8", path);
-    }
-    if (const auto it = structure_by_name.find(name); it != structure_by_name.end()) {
-      throw ArgumentError(path + ": structure '" + name + "' already exists in entry '" +
-                              structures[it->second].entry + "'; names are unique per archive",
-                          path);
-    }
+detail::IndexRecord MaskArchive::Impl::index_record() const {
+  detail::IndexRecord index;
+  index.space = space;
+  for (const ArchiveEntry& entry : entries) index.entries.push_back(entry.record);
+  index.structure_order = structure_order;
+  index.groups = groups;
+  return index;
+}
+
+namespace {
+
+std::uint32_t required_features(const std::vector<StructureInfo>& structures) {
+  for (const StructureInfo& info : structures) {
+    if (info.parts.size() > 1) return detail::kFeatureSplitStructures;
   }
+  return 0;
+}
 
-  std::string known_names(const std::vector<std::string>& names) const {
-    std::string known;
-    const std::size_t shown = std::min<std::size_t>(names.size(), 5);
-    for (std::size_t i = 0; i < shown; ++i) known += (i ? ", " : "") + names[i];
-    if (names.size() > shown) known += ", ...";
-    return known.empty() ? "none" : known;
-  }
-
-  const Entry& find_entry(const std::string& name) const {
-    const auto it = entry_by_name.find(name);
-    if (it == entry_by_name.end()) {
-      std::vector<std::string> names;
-      for (const Entry& entry : entries) names.push_back(entry.record.name);
-      throw NotFoundError(path + ": unknown entry '" + name + "'; known: " + known_names(names),
-                          path);
-    }
-    return entries[it->second];
-  }
-
-  const StructureInfo& find_structure(const std::string& name) const {
-    const auto it = structure_by_name.find(name);
-    if (it == structure_by_name.end()) {
-      std::vector<std::string> names;
-      for (const StructureInfo& info : structures) names.push_back(info.name);
-      throw NotFoundError(path + ": unknown structure '" + name + "'; known: " + known_names(names),
-                          path);
-    }
-    return structures[it->second];
-  }
-
-  std::string entry_field(const Entry& entry) const {
-    return "data section of entry '" + entry.record.name + "'";
-  }
-
-  // The stored data section of an entry, checksum verified (FORMAT.md 6).
-  std::vector<std::uint8_t> read_section(const Entry& entry) const {
-    const EntryRecord& record = entry.record;
-    auto bytes = file.read(record.offset, static_cast<std::size_t>(record.length));
-    const std::uint64_t computed = detail::xxh3_64(bytes.data(), bytes.size());
-    if (computed != record.xxh3) {
-      detail::throw_at<FormatError>(path, entry_field(entry), record.offset,
-                                    "checksum mismatch; stored " + detail::hex64(record.xxh3) +
-                                        ", computed " + detail::hex64(computed));
-    }
-    return bytes;
-  }
-
-  // The label volume of an entry. For open layers this shares the in-memory volume.
-  LabelVolume decode_entry(const Entry& entry) const {
-    if (entry.layer) return layers[*entry.layer].volume;
-    const EntryRecord& record = entry.record;
-    const bool cm = record.coding == detail::kCodingMedmaskCm;
-    if (!cm && record.coding != detail::kCodingZstd) {
-      detail::throw_at<UnsupportedError>(path, entry_field(entry), record.offset,
-                                         "unknown coding \"" + record.coding +
-                                             "\"; this reader decodes \"zstd\" and \"" +
-                                             std::string(detail::kCodingMedmaskCm) + "\"");
-    }
-    std::vector<std::uint8_t> read;
-    if (entry.in_file) read = read_section(entry);
-    const std::span<const std::uint8_t> bytes = entry.in_file ? read : entry.encoded;
-    const std::uint64_t offset = entry.in_file ? record.offset : 0;
-    if (cm) {
-      return detail::decode_cm_section(bytes, record, space.shape_zyx(), path, entry_field(entry),
-                                       offset);
-    }
-    return detail::decode_volume(bytes, record.dtype, space.shape_zyx(), path, entry_field(entry),
-                                 offset);
-  }
-
-  // Codes volume as options ask, filling the coding fields of record; returns the section.
-  std::vector<std::uint8_t> encode_entry(const LabelVolume& volume, EntryRecord& record) const {
-    record.dtype = volume.dtype();
-    record.raw_length = volume.byte_size();
-    record.chunk_depth = 0;
-    record.chunks.clear();
-    record.level.clear();
-    if (options.coding == Coding::kZstd) {
-      record.coding = std::string(detail::kCodingZstd);
-      return detail::encode_volume(volume, options.zstd_level);
-    }
-    record.coding = std::string(detail::kCodingMedmaskCm);
-    detail::CmSection section =
-        detail::encode_cm_section(volume, options.chunk_depth, options.level);
-    record.chunk_depth = options.chunk_depth;
-    record.chunks = std::move(section.chunks);
-    record.level = std::move(section.level);
-    return std::move(section.bytes);
-  }
-
-  void ensure_layers_loaded() {
-    if (layers_loaded) return;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      Entry& entry = entries[i];
-      if (entry.record.kind != EntryKind::kLayer || entry.layer) continue;
-      LabelVolume volume = decode_entry(entry);
-      entry.layer = layers.size();
-      layers.push_back(Layer{i, std::move(volume), false});
-    }
-    layers_loaded = true;
-  }
-
-  std::string new_layer_name() const {
-    for (std::size_t n = 0;; ++n) {
-      std::string name = "layer" + std::to_string(n);
-      if (entry_by_name.count(name) == 0) return name;
-    }
-  }
-
-  void commit() {
-    if (mode == OpenMode::kRead || !dirty) return;
-    detail::AtomicFileWriter writer(path);
-    const std::array<std::uint8_t, detail::kHeaderSize> placeholder{};
-    writer.append(placeholder.data(), placeholder.size());
-    std::vector<EntryRecord> records;
-    records.reserve(entries.size());
-    for (const Entry& entry : entries) {
-      EntryRecord record = entry.record;
-      std::vector<std::uint8_t> fresh;
-      const std::vector<std::uint8_t>* bytes = &entry.encoded;
-      if (entry.layer && layers[*entry.layer].dirty) {
-        fresh = encode_entry(layers[*entry.layer].volume, record);
-        bytes = &fresh;
-      } else if (entry.in_file) {
-        // Copied without recoding, whatever the coding (chunk offsets are relative to the
-        // section); the checksum is verified so corruption is not propagated.
-        fresh = read_section(entry);
-        bytes = &fresh;
-      }
-      record.offset = writer.size();
-      record.length = bytes->size();
-      record.xxh3 = detail::xxh3_64(bytes->data(), bytes->size());
-      writer.append(bytes->data(), bytes->size());
-      records.push_back(std::move(record));
-    }
-    detail::IndexRecord index;
-    index.space = space;
-    index.entries = records;
-    for (const StructureInfo& info : structures) index.structure_order.push_back(info.name);
-    const std::string text = detail::encode_index_json(index);
-    const auto compressed = detail::zstd_compress(text.data(), text.size(), options.zstd_level);
-
-    detail::Header header;
-    header.index_offset = writer.size();
-    header.index_length = compressed.size();
-    header.index_raw_length = text.size();
-    header.index_xxh3 = detail::xxh3_64(compressed.data(), compressed.size());
-    writer.append(compressed.data(), compressed.size());
-    header.file_length = writer.size();
-    const auto header_bytes = detail::encode_header(header);
-    writer.write_at(0, header_bytes.data(), header_bytes.size());
-    writer.commit();
-
-    // The new file is now the archive: later reads and appends use it.
-    file = detail::FileReader(path);
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      entries[i].record = std::move(records[i]);
-      entries[i].in_file = true;
-      entries[i].encoded = {};
-    }
-    for (Layer& layer : layers) layer.dirty = false;
-    dirty = false;
-  }
+// The index section and the header pointing at it, for a file whose sections end at `end`.
+struct IndexAndHeader {
+  std::vector<std::uint8_t> index;
+  std::array<std::uint8_t, detail::kHeaderSize> header;
 };
+
+IndexAndHeader make_index(const detail::IndexRecord& index, std::uint32_t features,
+                          std::uint64_t end, int zstd_level) {
+  const std::string text = detail::encode_index_json(index);
+  IndexAndHeader out;
+  out.index = detail::zstd_compress(text.data(), text.size(), zstd_level);
+  detail::Header header;
+  header.required_features = features;
+  header.index_offset = end;
+  header.index_length = out.index.size();
+  header.index_raw_length = text.size();
+  header.index_xxh3 = detail::xxh3_64(out.index.data(), out.index.size());
+  header.file_length = end + out.index.size();
+  out.header = detail::encode_header(header);
+  return out;
+}
+
+}  // namespace
+
+void MaskArchive::Impl::commit() {
+  if (mode == OpenMode::kRead || !dirty) return;
+  if (mode == OpenMode::kAppend && header && !force_rewrite) {
+    commit_in_place();
+  } else {
+    commit_rewrite();
+  }
+}
+
+// FORMAT.md 10.1: the whole file to a temporary, then an atomic rename.
+void MaskArchive::Impl::commit_rewrite() {
+  detail::AtomicFileWriter writer(path);
+  const std::array<std::uint8_t, detail::kHeaderSize> placeholder{};
+  writer.append(placeholder.data(), placeholder.size());
+  std::vector<EntryRecord> records;
+  records.reserve(entries.size());
+  for (const ArchiveEntry& entry : entries) {
+    EntryRecord record = entry.record;
+    std::vector<std::uint8_t> fresh;
+    const std::vector<std::uint8_t>* bytes = &entry.encoded;
+    if (entry.open && open_volumes[*entry.open].dirty) {
+      fresh = encode_entry(open_volumes[*entry.open].volume, record);
+      bytes = &fresh;
+    } else if (entry.in_file) {
+      // Copied without recoding, whatever the coding (chunk offsets are relative to the
+      // section); the checksum is verified so corruption is not propagated.
+      fresh = read_section(entry);
+      bytes = &fresh;
+    }
+    record.offset = writer.size();
+    record.length = bytes->size();
+    record.xxh3 = detail::xxh3_64(bytes->data(), bytes->size());
+    writer.append(bytes->data(), bytes->size());
+    records.push_back(std::move(record));
+  }
+  detail::IndexRecord index = index_record();
+  index.entries = records;
+  const IndexAndHeader tail =
+      make_index(index, required_features(structures), writer.size(), options.zstd_level);
+  writer.append(tail.index.data(), tail.index.size());
+  writer.write_at(0, tail.header.data(), tail.header.size());
+  writer.commit();
+  adopt_written(std::move(records));
+}
+
+// FORMAT.md 10.1: new sections and a new index after the file's end, made durable, and only
+// then the header that points at them. A crash before the header write leaves the old header,
+// which ignores every byte past its file_length.
+void MaskArchive::Impl::commit_in_place() {
+  detail::InPlaceFile out(path);
+  const auto on_disk = out.read(0, detail::kHeaderSize);
+  const auto expected = detail::encode_header(*header);
+  if (!std::equal(expected.begin(), expected.end(), on_disk.begin())) {
+    throw IoError(path + ": the file changed since it was opened (another writer?); reopen it",
+                  path);
+  }
+  std::uint64_t end = header->file_length;
+  std::vector<EntryRecord> records;
+  for (const ArchiveEntry& entry : entries) {
+    EntryRecord record = entry.record;
+    const bool changed = entry.open && open_volumes[*entry.open].dirty;
+    if (changed || !entry.in_file) {
+      std::vector<std::uint8_t> fresh;
+      if (changed) fresh = encode_entry(open_volumes[*entry.open].volume, record);
+      const std::vector<std::uint8_t>& bytes = changed ? fresh : entry.encoded;
+      record.offset = end;
+      record.length = bytes.size();
+      record.xxh3 = detail::xxh3_64(bytes.data(), bytes.size());
+      out.write_at(end, bytes.data(), bytes.size());
+      end += bytes.size();
+    }
+    records.push_back(std::move(record));
+  }
+  detail::IndexRecord index = index_record();
+  index.entries = records;
+  const IndexAndHeader tail =
+      make_index(index, required_features(structures), end, options.zstd_level);
+  out.write_at(end, tail.index.data(), tail.index.size());
+  out.sync();
+  out.write_at(0, tail.header.data(), tail.header.size());
+  out.sync();
+  out.truncate(end + tail.index.size());  // drops leftovers of an earlier interrupted append
+  adopt_written(std::move(records));
+}
+
+// The written file is now the archive: later reads and appends use it.
+void MaskArchive::Impl::adopt_written(std::vector<EntryRecord> records) {
+  file = detail::FileReader(path);
+  const auto head = file.read(0, detail::kHeaderSize);
+  header = detail::decode_header(head, file.size(), path, limits);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    entries[i].record = std::move(records[i]);
+    entries[i].in_file = true;
+    entries[i].encoded = {};
+  }
+  for (OpenVolume& open : open_volumes) open.dirty = false;
+  dirty = false;
+  force_rewrite = false;
+  cache.clear();
+}
 
 MaskArchive::MaskArchive(std::string path, OpenMode mode, std::optional<Space> space,
                          WriteOptions options)
@@ -476,9 +528,9 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
                             s.space.to_string(),
                         s.path);
   }
-  for (const Label& label : mask.labels()) s.require_new_structure_name(label.name);
+  for (const Label& label : mask.labels()) s.require_new_name(label.name);
 
-  Entry entry;
+  ArchiveEntry entry;
   EntryRecord& record = entry.record;
   record.name = entry_name;
   record.kind = EntryKind::kMask;
@@ -487,33 +539,32 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
   entry.encoded = s.encode_entry(mask.volume(), record);
   record.length = entry.encoded.size();
   record.xxh3 = detail::xxh3_64(entry.encoded.data(), entry.encoded.size());
-  s.entry_by_name[entry_name] = s.entries.size();
   s.entries.push_back(std::move(entry));
-  for (const Label& label : s.entries.back().record.labels) {
-    s.add_structure_info(s.entries.back().record, label);
-  }
+  for (const Label& label : mask.labels()) s.structure_order.push_back(label.name);
+  s.rebuild();
   s.dirty = true;
 }
 
 SegmentationMask MaskArchive::load_mask(const std::string& entry_name) const {
   const Impl& s = *impl_;
-  const Entry& entry = s.find_entry(entry_name);
+  const ArchiveEntry& entry = s.find_entry(entry_name);
   LabelVolume volume = s.decode_entry(entry);
-  if (entry.layer) volume = volume.clone();  // never hand out the writer's own buffer
+  if (entry.open) volume = volume.clone();  // never hand out the writer's own buffer
   return SegmentationMask(std::move(volume), entry.record.labels, s.space);
 }
 
 std::vector<std::string> MaskArchive::entry_names() const {
   std::vector<std::string> names;
-  for (const Entry& entry : impl_->entries) names.push_back(entry.record.name);
+  for (const ArchiveEntry& entry : impl_->entries) names.push_back(entry.record.name);
   return names;
 }
 
 std::vector<EntryInfo> MaskArchive::entries() const {
   std::vector<EntryInfo> infos;
-  for (const Entry& entry : impl_->entries) {
+  for (const ArchiveEntry& entry : impl_->entries) {
     const EntryRecord& record = entry.record;
-    const bool written = entry.in_file || !entry.encoded.empty();
+    const bool written = (entry.in_file || !entry.encoded.empty()) &&
+                         !(entry.open && impl_->open_volumes[*entry.open].dirty);
     infos.push_back(EntryInfo{record.name, record.dtype, written ? record.coding : std::string(),
                               written ? record.level : std::string(), written ? record.length : 0});
   }
@@ -521,10 +572,10 @@ std::vector<EntryInfo> MaskArchive::entries() const {
 }
 
 void MaskArchive::add_structure(const std::string& name, const LabelVolume& binary,
-                                const Label& label) {
+                                const Label& label, bool recognise_unions) {
   Impl& s = *impl_;
   s.require_writable();
-  s.require_new_structure_name(name);
+  s.require_new_name(name);
   if (binary.shape_zyx() != s.space.shape_zyx()) {
     throw ArgumentError(s.path + ": structure '" + name + "' has shape (z, y, x) " +
                             shape_text(binary.shape_zyx()) + "; expected " +
@@ -532,59 +583,163 @@ void MaskArchive::add_structure(const std::string& name, const LabelVolume& bina
                         s.path);
   }
   s.ensure_layers_loaded();
-  const std::vector<Run> runs = inside_runs(binary);
-
-  // Greedy first fit: the first layer with no voxel where the structure is.
-  std::optional<std::size_t> chosen;
-  for (std::size_t i = 0; i < s.layers.size() && !chosen; ++i) {
-    if (!overlaps(s.layers[i].volume, runs)) chosen = i;
-  }
-  if (!chosen) {
-    Entry entry;
-    entry.record.name = s.new_layer_name();
-    entry.record.kind = EntryKind::kLayer;
-    entry.record.dtype = DType::kUInt8;
-    entry.layer = s.layers.size();
-    s.layers.push_back(
-        Layer{s.entries.size(), LabelVolume(DType::kUInt8, s.space.shape_zyx()), true});
-    s.entry_by_name[entry.record.name] = s.entries.size();
-    s.entries.push_back(std::move(entry));
-    chosen = s.layers.size() - 1;
-  }
-  Layer& layer = s.layers[*chosen];
-  EntryRecord& record = s.entries[layer.entry].record;
-
-  std::uint32_t value = label.value;
-  if (value == 0 || record.labels.find_value(value) != nullptr) {
-    std::set<std::uint32_t> used;
-    for (const Label& existing : record.labels) used.insert(existing.value);
-    value = 1;
-    for (const std::uint32_t v : used) {
-      if (v != value) break;
-      ++value;
-    }
-  }
-  if (value > dtype_max_value(layer.volume.dtype())) {
-    layer.volume = layer.volume.converted(dtype_for_max_value(value));
-  }
-  detail::visit_dtype(layer.volume.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    T* values = layer.volume.data_as<T>();
-    for (const Run& run : runs)
-      std::fill(values + run.begin, values + run.end, static_cast<T>(value));
-  });
+  const detail::Runs runs = detail::inside_runs(binary);
   Label stored = label;
   stored.name = name;
-  stored.value = value;
-  record.labels.add(stored);
-  const LabelStats stats = stats_of_runs(runs, s.space.shape_zyx());
-  if (stats.voxels > 0) record.stats[value] = stats;
-  record.dtype = layer.volume.dtype();
-  record.raw_length = layer.volume.byte_size();
-  layer.dirty = true;
-  s.entries[layer.entry].in_file = false;
-  s.add_structure_info(record, stored);
+
+  if (recognise_unions && !runs.empty()) {
+    // Parts of the stored structures, layer by layer, for union recognition.
+    std::vector<detail::LayerParts> layers;
+    std::vector<std::size_t> parts_per_structure(s.structures.size(), 0);
+    for (const OpenVolume& open : s.open_volumes) {
+      const EntryRecord& record = s.entries[open.entry].record;
+      detail::LayerParts layer{&open.volume, {}};
+      for (const Label& part : record.labels) {
+        const auto stats = record.stats.find(part.value);
+        if (stats == record.stats.end()) continue;
+        const std::size_t id = s.structure_by_name.at(part.name);
+        layer.parts[part.value] = {id, stats->second.voxels};
+        ++parts_per_structure[id];
+      }
+      layers.push_back(std::move(layer));
+    }
+    const auto members = detail::find_union_of_stored(layers, parts_per_structure, runs);
+    if (!members.empty()) {
+      detail::GroupRecord group;
+      group.label = stored;
+      group.label.value = 0;
+      for (const std::size_t id : members) group.members.push_back(s.structures[id].name);
+      group.stats = detail::stats_of_runs(runs, s.space.shape_zyx());
+      s.groups.push_back(std::move(group));
+      s.rebuild();
+      s.dirty = true;
+      return;
+    }
+  }
+
+  std::vector<const LabelVolume*> layer_volumes;
+  std::vector<std::size_t> layer_open;  // open_volumes index of each layer, in entry order
+  for (std::size_t i = 0; i < s.entries.size(); ++i) {
+    if (s.entries[i].record.kind != EntryKind::kLayer) continue;
+    layer_open.push_back(*s.entries[i].open);
+    layer_volumes.push_back(&s.open_volumes[layer_open.back()].volume);
+  }
+  const auto placements = detail::place_structure(layer_volumes, runs);
+  bool first = true;
+  for (const detail::Placement& placement : placements) {
+    const std::size_t open_index =
+        placement.layer < layer_open.size() ? layer_open[placement.layer] : s.new_layer();
+    OpenVolume& open = s.open_volumes[open_index];
+    EntryRecord& record = s.entries[open.entry].record;
+    Label part = first ? stored : Label{name, 0, {}, {}, {}};
+    part.value = free_value(record.labels, first ? label.value : 0);
+    if (part.value > dtype_max_value(open.volume.dtype())) {
+      open.volume = open.volume.converted(dtype_for_max_value(part.value));
+    }
+    detail::fill_runs(open.volume, placement.runs, part.value);
+    const LabelStats stats = detail::stats_of_runs(placement.runs, s.space.shape_zyx());
+    if (stats.voxels > 0) record.stats[part.value] = stats;
+    record.labels.add(part);
+    record.dtype = open.volume.dtype();
+    record.raw_length = open.volume.byte_size();
+    open.dirty = true;
+    first = false;
+  }
+  s.structure_order.push_back(name);
+  s.rebuild();
   s.dirty = true;
+}
+
+void MaskArchive::add_group(const std::string& name, std::span<const std::string> members,
+                            const Label& label) {
+  Impl& s = *impl_;
+  s.require_writable();
+  s.require_new_name(name);
+  if (members.empty()) {
+    throw ArgumentError(s.path + ": group '" + name + "' needs at least one member", s.path);
+  }
+  detail::GroupRecord group;
+  group.label = label;
+  group.label.name = name;
+  group.label.value = 0;
+  for (const std::string& member : members) {
+    if (s.structure_by_name.count(member) == 0) {
+      throw ArgumentError(s.path + ": group '" + name + "' names '" + member +
+                              "', which is neither a structure nor a group of this archive",
+                          s.path);
+    }
+    if (std::find(group.members.begin(), group.members.end(), member) == group.members.end()) {
+      group.members.push_back(member);
+    }
+  }
+  const LabelVolume all = read_structures(members);
+  group.stats = detail::stats_of_runs(detail::inside_runs(all), s.space.shape_zyx());
+  s.groups.push_back(std::move(group));
+  s.rebuild();
+  s.dirty = true;
+}
+
+void MaskArchive::remove(const std::string& name) {
+  Impl& s = *impl_;
+  s.require_writable();
+  const StructureInfo info = s.find_structure(name);
+  if (const detail::GroupRecord* group = s.group_listing(name)) {
+    throw ArgumentError(s.path + ": '" + name + "' is a member of group '" + group->label.name +
+                            "'; remove the group first",
+                        s.path);
+  }
+  if (info.is_group()) {
+    std::erase_if(s.groups, [&](const detail::GroupRecord& g) { return g.label.name == name; });
+  } else {
+    for (const StructurePart& part : info.parts) {
+      const std::size_t entry_index = s.entry_by_name.at(part.entry);
+      OpenVolume& open = s.open_volumes[s.open_entry(entry_index)];
+      detail::fill_runs(open.volume, detail::value_runs(open.volume, part.value, part.stats), 0);
+      EntryRecord& record = s.entries[entry_index].record;
+      record.labels.remove(name);
+      record.stats.erase(part.value);
+      open.dirty = true;
+    }
+    std::erase(s.structure_order, name);
+    // A layer left without structures is dropped with its section.
+    for (std::size_t i = s.entries.size(); i-- > 0;) {
+      ArchiveEntry& entry = s.entries[i];
+      if (entry.record.kind != EntryKind::kLayer || !entry.record.labels.empty()) continue;
+      if (entry.open) s.open_volumes.erase(s.open_volumes.begin() + std::ptrdiff_t(*entry.open));
+      s.entries.erase(s.entries.begin() + std::ptrdiff_t(i));
+      for (std::size_t k = 0; k < s.entries.size(); ++k) s.entries[k].open.reset();
+      for (std::size_t v = 0; v < s.open_volumes.size(); ++v) {
+        OpenVolume& open = s.open_volumes[v];
+        if (open.entry > i) --open.entry;
+        s.entries[open.entry].open = v;
+      }
+    }
+  }
+  s.rebuild();
+  s.dirty = true;
+}
+
+void MaskArchive::replace_structure(const std::string& name, const LabelVolume& binary) {
+  Impl& s = *impl_;
+  s.require_writable();
+  const StructureInfo info = s.find_structure(name);
+  if (info.is_group()) {
+    throw ArgumentError(s.path + ": '" + name + "' is a group; groups are defined by members",
+                        s.path);
+  }
+  if (binary.shape_zyx() != s.space.shape_zyx()) {
+    throw ArgumentError(s.path + ": structure '" + name + "' has shape (z, y, x) " +
+                            shape_text(binary.shape_zyx()) + "; expected " +
+                            shape_text(s.space.shape_zyx()),
+                        s.path);
+  }
+  const auto position = std::find(s.structure_order.begin(), s.structure_order.end(), name) -
+                        s.structure_order.begin();
+  remove(name);
+  add_structure(name, binary, info.label, false);
+  s.structure_order.pop_back();
+  s.structure_order.insert(s.structure_order.begin() + position, name);
+  s.rebuild();
 }
 
 std::vector<StructureInfo> MaskArchive::structures() const { return impl_->structures; }
@@ -597,32 +752,24 @@ bool MaskArchive::contains(const std::string& name) const noexcept {
   return impl_->structure_by_name.count(name) != 0;
 }
 
-LabelVolume MaskArchive::read_structure(const std::string& name) const {
-  return read_structures(std::span<const std::string>(&name, 1));
-}
-
-LabelVolume MaskArchive::read_structures(std::span<const std::string> names) const {
-  const Impl& s = *impl_;
-  // Group by entry so that each entry is decoded once.
-  std::vector<std::pair<std::size_t, std::uint32_t>> wanted;
-  for (const std::string& name : names) {
-    const StructureInfo& info = s.find_structure(name);
-    // The index's statistics are exact: an empty structure needs no voxel data.
-    if (info.stats.voxels == 0) continue;
-    wanted.emplace_back(s.entry_by_name.at(info.entry), info.value);
-  }
-  std::sort(wanted.begin(), wanted.end());
-  LabelVolume result(DType::kBool, s.space.shape_zyx());
-  for (std::size_t i = 0; i < wanted.size();) {
-    const std::size_t entry_index = wanted[i].first;
-    const LabelVolume volume = s.decode_entry(s.entries[entry_index]);
-    for (; i < wanted.size() && wanted[i].first == entry_index; ++i) {
-      mark_value(volume, wanted[i].second, result);
-    }
-  }
-  return result;
-}
-
 void MaskArchive::commit() { impl_->commit(); }
+
+void MaskArchive::compact() {
+  Impl& s = *impl_;
+  if (s.mode == OpenMode::kRead) return;
+  s.dirty = true;
+  s.force_rewrite = true;
+  s.commit();
+}
+
+std::uint64_t MaskArchive::unreferenced_bytes() const {
+  const Impl& s = *impl_;
+  if (!s.header) return 0;
+  std::uint64_t used = detail::kHeaderSize + s.header->index_length;
+  for (const ArchiveEntry& entry : s.entries) {
+    if (entry.in_file) used += entry.record.length;
+  }
+  return s.header->file_length > used ? s.header->file_length - used : 0;
+}
 
 }  // namespace medmask

@@ -66,11 +66,32 @@ CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth
   return section;
 }
 
+namespace {
+
+void check_bool_values(const LabelVolume& volume, const std::string& path, const std::string& field,
+                       std::uint64_t offset) {
+  if (volume.dtype() != DType::kBool) return;
+  const auto* bytes = volume.data_as<std::uint8_t>();
+  const auto* bad =
+      std::find_if(bytes, bytes + volume.size(), [](std::uint8_t b) { return b > 1; });
+  if (bad != bytes + volume.size()) {
+    throw_at<FormatError>(path, field, offset,
+                          "bool voxel " + std::to_string(bad - bytes) +
+                              " is out of range; expected 0 or 1, found " + std::to_string(*bad));
+  }
+}
+
+std::string chunk_field(const std::string& field, std::size_t k, std::size_t count) {
+  return field + ", chunk " + std::to_string(k) + " of " + std::to_string(count);
+}
+
+}  // namespace
+
 LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const EntryRecord& record,
                               const Shape3& shape_zyx, const std::string& path,
                               const std::string& field, std::uint64_t offset) {
   const auto chunk_field = [&](std::size_t i) {
-    return field + ", chunk " + std::to_string(i) + " of " + std::to_string(record.chunks.size());
+    return detail::chunk_field(field, i, record.chunks.size());
   };
   // The index checked that the chunks tile the section; the guard keeps this function safe alone.
   std::vector<std::span<const std::uint8_t>> chunks;
@@ -114,16 +135,34 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
     }
     throw_at<FormatError>(path, field, offset, "chunk table does not fit the grid");
   });
-  if (record.dtype == DType::kBool) {
-    const auto* bytes = volume.data_as<std::uint8_t>();
-    const auto* bad =
-        std::find_if(bytes, bytes + volume.size(), [](std::uint8_t b) { return b > 1; });
-    if (bad != bytes + volume.size()) {
-      throw_at<FormatError>(path, field, offset,
-                            "bool voxel " + std::to_string(bad - bytes) +
-                                " is out of range; expected 0 or 1, found " + std::to_string(*bad));
-    }
+  check_bool_values(volume, path, field, offset);
+  return volume;
+}
+
+LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record,
+                            std::size_t k, const Shape3& shape_zyx, const std::string& path,
+                            const std::string& field, std::uint64_t offset) {
+  const std::string name = chunk_field(field, k, record.chunks.size());
+  const std::uint64_t computed = xxh3_64(bytes.data(), bytes.size());
+  if (computed != record.chunks[k].xxh3) {
+    throw_at<FormatError>(path, name, offset,
+                          "checksum mismatch; stored " + hex64(record.chunks[k].xxh3) +
+                              ", computed " + hex64(computed));
   }
+  const auto depth = static_cast<std::int64_t>(record.chunk_depth);
+  const std::int64_t z0 = static_cast<std::int64_t>(k) * depth;
+  const Shape3 chunk_shape{std::min(depth, shape_zyx[0] - z0), shape_zyx[1], shape_zyx[2]};
+  LabelVolume volume(record.dtype, chunk_shape);
+  detail::visit_dtype(record.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const codec::Status status =
+        codec::decode_chunk(bytes.data(), bytes.size(), dims_of(chunk_shape), volume.data_as<T>());
+    if (status != codec::Status::kOk) {
+      throw_at<FormatError>(path, name, offset,
+                            std::string("codec error: ") + codec::status_name(status));
+    }
+  });
+  check_bool_values(volume, path, name, offset);
   return volume;
 }
 

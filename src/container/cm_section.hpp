@@ -33,4 +33,10 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
                               const Shape3& shape_zyx, const std::string& path,
                               const std::string& field, std::uint64_t offset);
 
+// Decodes chunk k alone into a volume of (depth of chunk k, y, x): bytes are the chunk's bytes,
+// offset their first byte in the file. Verifies the chunk checksum first. Throws FormatError.
+LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record,
+                            std::size_t k, const Shape3& shape_zyx, const std::string& path,
+                            const std::string& field, std::uint64_t offset);
+
 }  // namespace medmask::detail

@@ -37,6 +37,12 @@ OrderedJson label_to_json(const Label& label) {
   return out;
 }
 
+OrderedJson stats_to_json(const LabelStats& stats) {
+  return {{"voxels", stats.voxels},
+          {"bbox_min_zyx", stats.bbox_min_zyx},
+          {"bbox_max_zyx", stats.bbox_max_zyx}};
+}
+
 // Checks one JSON value against FORMAT.md 4; every failure names the field.
 class Checker {
  public:
@@ -168,13 +174,16 @@ DType parse_dtype(const Checker& check, const Json& value, const std::string& fi
              "unknown dtype; expected bool, uint8, uint16 or uint32, found \"" + text + "\"");
 }
 
+// max_value 0: a group, which has no value.
 Label parse_label(const Checker& check, const Json& value, const std::string& field,
                   std::uint32_t max_value) {
   check.object(value, field);
   Label label;
   label.name = check.string(check.member(value, "name", field), field + ".name", false);
-  label.value = static_cast<std::uint32_t>(
-      check.integer(check.member(value, "value", field), field + ".value", 1, max_value));
+  if (max_value > 0) {
+    label.value = static_cast<std::uint32_t>(
+        check.integer(check.member(value, "value", field), field + ".value", 1, max_value));
+  }
   if (const Json* color = check.optional_member(value, "color")) {
     check.array(*color, field + ".color", 3);
     std::array<std::uint8_t, 3> rgb{};
@@ -331,7 +340,77 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const std::stri
   return entry;
 }
 
+// FORMAT.md 4.6: names unique among structures and groups, members known, no cycles.
+std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
+                                      const std::set<std::string>& structures,
+                                      const Shape3& shape_zyx) {
+  check.array(value, "groups");
+  std::vector<GroupRecord> groups;
+  std::map<std::string, std::size_t> by_name;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string field = "groups[" + std::to_string(i) + "]";
+    GroupRecord group;
+    group.label = parse_label(check, value[i], field, 0);
+    const std::string& name = group.label.name;
+    if (structures.count(name) != 0 || !by_name.emplace(name, i).second) {
+      check.fail(field + ".name", "\"" + name + "\" is already a structure or group name");
+    }
+    const Json& members = check.array(check.member(value[i], "members", field), field + ".members");
+    if (members.empty()) check.fail(field + ".members", "a group needs at least one member");
+    for (std::size_t m = 0; m < members.size(); ++m) {
+      group.members.push_back(
+          check.string(members[m], field + ".members[" + std::to_string(m) + "]", false));
+    }
+    if (const Json* stats = check.optional_member(value[i], "stats")) {
+      group.stats = parse_stats(check, *stats, field + ".stats", shape_zyx);
+    }
+    groups.push_back(std::move(group));
+  }
+  // Members resolve to structures or groups; depth-first search finds cycles.
+  enum class Mark { kNew, kOpen, kDone };
+  std::vector<Mark> marks(groups.size(), Mark::kNew);
+  const auto visit = [&](auto&& self, std::size_t g) -> void {
+    marks[g] = Mark::kOpen;
+    for (std::size_t m = 0; m < groups[g].members.size(); ++m) {
+      const std::string& member = groups[g].members[m];
+      const std::string field =
+          "groups[" + std::to_string(g) + "].members[" + std::to_string(m) + "]";
+      if (structures.count(member) != 0) continue;
+      const auto it = by_name.find(member);
+      if (it == by_name.end()) check.fail(field, "unknown structure or group \"" + member + "\"");
+      if (marks[it->second] == Mark::kOpen) {
+        check.fail(field, "group \"" + member + "\" contains itself (a cycle)");
+      }
+      if (marks[it->second] == Mark::kNew) self(self, it->second);
+    }
+    marks[g] = Mark::kDone;
+  };
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (marks[g] == Mark::kNew) visit(visit, g);
+  }
+  return groups;
+}
+
+IndexRecord finish_groups(const Checker& check, const Json& root, IndexRecord& index,
+                          const std::set<std::string>& structures, const Shape3& shape_zyx) {
+  if (const Json* groups = check.optional_member(root, "groups")) {
+    index.groups = parse_groups(check, *groups, structures, shape_zyx);
+  }
+  return std::move(index);
+}
+
 }  // namespace
+
+std::vector<std::string> label_order(const std::vector<EntryRecord>& entries) {
+  std::vector<std::string> order;
+  std::set<std::string> seen;
+  for (const EntryRecord& entry : entries) {
+    for (const Label& label : entry.labels) {
+      if (seen.insert(label.name).second) order.push_back(label.name);
+    }
+  }
+  return order;
+}
 
 std::string encode_index_json(const IndexRecord& index) {
   OrderedJson root;
@@ -375,21 +454,33 @@ std::string encode_index_json(const IndexRecord& index) {
     OrderedJson stats = OrderedJson::object();
     for (const auto& [value, item] : entry.stats) {
       if (item.voxels == 0) continue;
-      stats[std::to_string(value)] = {{"voxels", item.voxels},
-                                      {"bbox_min_zyx", item.bbox_min_zyx},
-                                      {"bbox_max_zyx", item.bbox_max_zyx}};
+      stats[std::to_string(value)] = stats_to_json(item);
     }
     out["stats"] = std::move(stats);
     entries.push_back(std::move(out));
   }
   root["entries"] = std::move(entries);
-  root["structure_order"] = index.structure_order;
+  // Since 1.2 the order is written only when it differs from the order of the labels.
+  if (index.structure_order != label_order(index.entries)) {
+    root["structure_order"] = index.structure_order;
+  }
+  if (!index.groups.empty()) {
+    OrderedJson groups = OrderedJson::array();
+    for (const GroupRecord& group : index.groups) {
+      OrderedJson out = label_to_json(group.label);
+      out.erase("value");
+      out["members"] = group.members;
+      if (group.stats.voxels > 0) out["stats"] = stats_to_json(group.stats);
+      groups.push_back(std::move(out));
+    }
+    root["groups"] = std::move(groups);
+  }
   return root.dump(-1, ' ', false, OrderedJson::error_handler_t::strict);
 }
 
 IndexRecord decode_index_json(std::string_view text, const std::string& path,
                               std::uint64_t index_offset, std::uint64_t file_length,
-                              const ReadLimits& limits) {
+                              const ReadLimits& limits, bool split_structures) {
   const Checker check(path, index_offset);
   Json root;
   try {
@@ -428,6 +519,7 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
   }
   std::set<std::string> entry_names;
   std::set<std::string> label_names;
+  std::map<std::string, EntryKind> owner_kind;  // of the first entry naming each structure
   std::uint64_t label_count = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const std::string field = "entries[" + std::to_string(i) + "]";
@@ -441,20 +533,33 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
                            "more than " + std::to_string(limits.max_labels) + " labels");
     }
     for (const Label& label : entry.labels) {
-      if (!label_names.insert(label.name).second) {
+      const auto [it, fresh] = owner_kind.emplace(label.name, entry.kind);
+      label_names.insert(label.name);
+      if (fresh) continue;
+      // Feature bit 0: a structure split over layers has a part in each (FORMAT.md 10.2).
+      if (!split_structures) {
         check.fail(field + ".labels", "structure name \"" + label.name +
                                           "\" is used twice; names are unique per archive");
+      }
+      if (it->second != EntryKind::kLayer || entry.kind != EntryKind::kLayer) {
+        check.fail(field + ".labels", "structure \"" + label.name +
+                                          "\" has parts in an entry of kind \"mask\"; only "
+                                          "layers may share a structure");
       }
     }
     index.entries.push_back(std::move(entry));
   }
 
-  const Json& order =
-      check.array(check.member(root, "structure_order", "index"), "structure_order");
+  const Json* order = check.optional_member(root, "structure_order");
+  if (order == nullptr) {
+    index.structure_order = label_order(index.entries);
+    return finish_groups(check, root, index, label_names, shape_zyx);
+  }
+  check.array(*order, "structure_order");
   std::set<std::string> listed;
-  for (std::size_t i = 0; i < order.size(); ++i) {
+  for (std::size_t i = 0; i < order->size(); ++i) {
     const std::string field = "structure_order[" + std::to_string(i) + "]";
-    const std::string& name = check.string(order[i], field, false);
+    const std::string& name = check.string((*order)[i], field, false);
     if (label_names.count(name) == 0) check.fail(field, "unknown structure \"" + name + "\"");
     if (!listed.insert(name).second) check.fail(field, "\"" + name + "\" is listed twice");
     index.structure_order.push_back(name);
@@ -464,7 +569,7 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
                                       std::to_string(label_names.size() - listed.size()) +
                                       " missing");
   }
-  return index;
+  return finish_groups(check, root, index, label_names, shape_zyx);
 }
 
 }  // namespace medmask::detail

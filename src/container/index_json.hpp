@@ -45,22 +45,34 @@ struct EntryRecord {
   std::map<std::uint32_t, LabelStats> stats;  // non-zero values present; absent = 0 voxels
 };
 
+// A named union of structures and other groups, stored as a definition (FORMAT.md 4.6).
+struct GroupRecord {
+  Label label;  // name, colour, description, coded concept; value unused (0)
+  std::vector<std::string> members;
+  LabelStats stats;  // of the union
+};
+
 struct IndexRecord {
   std::uint16_t version_major = kVersionMajor;
   std::uint16_t version_minor = kVersionMinor;
   Space space;
   std::vector<EntryRecord> entries;
-  std::vector<std::string> structure_order;  // every label name once, in insertion order
+  std::vector<std::string> structure_order;  // every structure name once, in insertion order
+  std::vector<GroupRecord> groups;           // since 1.2; in definition order
 };
+
+// Structure names in the order their first labels appear in the entries.
+std::vector<std::string> label_order(const std::vector<EntryRecord>& entries);
 
 // UTF-8 JSON text of the index.
 std::string encode_index_json(const IndexRecord& index);
 
 // Parses and validates the index text. index_offset is where the index section starts (for
-// messages); file_length bounds the data sections. Throws FormatError naming the field,
+// messages); file_length bounds the data sections; split_structures (required feature bit 0)
+// allows a structure name in several layer entries. Throws FormatError naming the field,
 // UnsupportedError (unknown coding), LimitError (beyond limits).
 IndexRecord decode_index_json(std::string_view text, const std::string& path,
                               std::uint64_t index_offset, std::uint64_t file_length,
-                              const ReadLimits& limits);
+                              const ReadLimits& limits, bool split_structures);
 
 }  // namespace medmask::detail

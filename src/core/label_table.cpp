@@ -61,6 +61,14 @@ void LabelTable::add(Label label) {
   labels_.push_back(std::move(label));
 }
 
+bool LabelTable::remove(std::string_view name) noexcept {
+  const auto it = std::find_if(labels_.begin(), labels_.end(),
+                               [&](const Label& label) { return label.name == name; });
+  if (it == labels_.end()) return false;
+  labels_.erase(it);
+  return true;
+}
+
 const Label* LabelTable::find(std::string_view name) const noexcept {
   for (const Label& label : labels_) {
     if (label.name == name) return &label;

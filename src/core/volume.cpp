@@ -1,8 +1,10 @@
 #include "medmask/volume.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 
 #include "detail/dtype_dispatch.hpp"
 #include "medmask/error.hpp"
@@ -81,11 +83,12 @@ LabelVolume::LabelVolume() = default;
 
 LabelVolume::LabelVolume(DType dtype, Shape3 shape_zyx)
     : dtype_(dtype), shape_zyx_(shape_zyx), size_(checked_voxel_count(shape_zyx)) {
-  // Value-initialised storage: zero-filled.
-  auto storage = std::shared_ptr<std::uint8_t[]>(
-      new std::uint8_t[std::max<std::size_t>(size_ * dtype_size(dtype), 1)]());
-  data_ = storage.get();
-  owner_ = std::move(storage);
+  // calloc: large blocks come from the kernel already zeroed and are only paged in when touched,
+  // so a mostly empty mask (a structure read back from an archive) costs what it writes.
+  void* storage = std::calloc(std::max<std::size_t>(size_ * dtype_size(dtype), 1), 1);
+  if (storage == nullptr) throw std::bad_alloc();
+  data_ = storage;
+  owner_ = std::shared_ptr<void>(storage, [](void* p) { std::free(p); });
 }
 
 LabelVolume::LabelVolume(DType dtype, Shape3 shape_zyx, void* data, std::shared_ptr<void> owner)

@@ -307,7 +307,8 @@ TEST(MaskArchive, AppendContinuesPackingExistingLayers) {
   {
     MaskArchive archive(path, OpenMode::kAppend);
     archive.add_structure("right", box(shape, {0, 0, 3}, {1, 5, 5}));  // fits layer0
-    archive.add_structure("all", box(shape, {0, 0, 0}, {1, 5, 5}));    // overlaps both
+    // Overlaps both, and is not their union (recognised unions are tested elsewhere).
+    archive.add_structure("all", box(shape, {0, 0, 0}, {1, 5, 5}), {}, false);
   }
   const MaskArchive archive(path, OpenMode::kRead);
   EXPECT_EQ(archive.entry_names(), (std::vector<std::string>{"layer0", "layer1"}));
@@ -364,17 +365,18 @@ TEST(MaskArchive, FailedCommitLeavesOldFileIntact) {
   {
     MaskArchive archive(path, OpenMode::kAppend);
     archive.add_structure("new", box(space.shape_zyx(), {2, 2, 2}, {3, 3, 3}));
-    // A directory where the temporary file must go makes the commit fail (works as root too).
+    // compact() rewrites the whole file through a temporary: a directory where the temporary
+    // must go makes it fail (works as root too).
     const std::string blocker = path + ".tmp." + std::to_string(::getpid());
     std::filesystem::create_directory(blocker);
-    EXPECT_THROW(archive.commit(), IoError);
+    EXPECT_THROW(archive.compact(), IoError);
     EXPECT_EQ(read_bytes(path), before);
     EXPECT_TRUE(archive.contains("new"));  // still pending
     std::filesystem::remove(blocker);
     if (::geteuid() != 0) {  // permissions do not stop root
       std::filesystem::permissions(
           dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
-      EXPECT_THROW(archive.commit(), IoError);
+      EXPECT_THROW(archive.compact(), IoError);
       EXPECT_EQ(read_bytes(path), before);
       std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all);
     }

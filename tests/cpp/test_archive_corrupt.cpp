@@ -233,8 +233,11 @@ TEST(ArchiveCorrupt, HostileHeaders) {
 TEST(ArchiveCorrupt, HostileIndexFields) {
   TempDir dir;
   const Bytes valid = make_valid(dir);
-  const Json base = parse(valid).index;
+  Json base = parse(valid).index;
   ASSERT_EQ(base["entries"][0]["dtype"], "bool");
+  // Writers omit structure_order when it is the label order; spell it out to corrupt it.
+  ASSERT_FALSE(base.contains("structure_order"));
+  base["structure_order"] = {"flag", "a", "b"};
   struct Case {
     std::string pointer;
     Json value;  // null: remove the key
@@ -297,6 +300,18 @@ TEST(ArchiveCorrupt, HostileIndexFields) {
       {"/structure_order", Json::array(), ErrorCode::kFormat, "structure_order"},
       {"/structure_order/0", "zzz", ErrorCode::kFormat, "structure_order[0]"},
       {"/structure_order/1", "flag", ErrorCode::kFormat, "twice"},
+      {"/groups", {{"name", "g"}}, ErrorCode::kFormat, "groups"},
+      {"/groups", Json::array({{{"name", "g"}}}), ErrorCode::kFormat, "groups[0].members"},
+      {"/groups", Json::array({{{"name", "g"}, {"members", Json::array()}}}), ErrorCode::kFormat,
+       "at least one member"},
+      {"/groups", Json::array({{{"name", "g"}, {"members", {"zzz"}}}}), ErrorCode::kFormat,
+       "unknown structure or group"},
+      {"/groups", Json::array({{{"name", "a"}, {"members", {"b"}}}}), ErrorCode::kFormat,
+       "already a structure"},
+      {"/groups", Json::array({{{"name", "g"}, {"members", {"g"}}}}), ErrorCode::kFormat, "cycle"},
+      {"/groups",
+       Json::array({{{"name", "g"}, {"members", {"a", "h"}}}, {{"name", "h"}, {"members", {"g"}}}}),
+       ErrorCode::kFormat, "cycle"},
   };
   for (const Case& c : cases) {
     Json index = base;

@@ -1,0 +1,104 @@
+// container/archive_impl.hpp: the state behind medmask::MaskArchive, shared by archive.cpp
+// (opening, writing, committing) and archive_read.cpp (queries that decode voxels).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "container/chunk_cache.hpp"
+#include "container/file_reader.hpp"
+#include "container/header.hpp"
+#include "container/index_json.hpp"
+#include "container/read_limits.hpp"
+#include "medmask/archive.hpp"
+
+namespace medmask {
+
+struct ArchiveEntry {
+  detail::EntryRecord record;
+  bool in_file = false;               // record.offset/length point into the opened file
+  std::vector<std::uint8_t> encoded;  // pending data section (add_mask), not yet in a file
+  std::optional<std::size_t> open;    // index into Impl::open_volumes: decoded for writing
+};
+
+// An entry's label map held in memory by the writer (every layer once a structure is added).
+struct OpenVolume {
+  std::size_t entry = 0;
+  LabelVolume volume;
+  bool dirty = false;
+};
+
+// Decoded voxels of slices [z0, z0 + volume depth) of one entry.
+struct Slab {
+  std::shared_ptr<const LabelVolume> volume;
+  std::int64_t z0 = 0;
+};
+
+// One part of a structure, resolved to its entry's position.
+struct PartRef {
+  std::size_t entry = 0;
+  std::uint32_t value = 0;
+  LabelStats stats;
+};
+
+struct MaskArchive::Impl {
+  std::string path;
+  OpenMode mode = OpenMode::kRead;
+  Space space;
+  WriteOptions options;
+  detail::ReadLimits limits;
+  detail::FileReader file;
+  std::optional<detail::Header> header;  // of the opened file
+  std::vector<ArchiveEntry> entries;
+  std::vector<OpenVolume> open_volumes;
+  bool layers_loaded = false;
+  std::vector<std::string> structure_order;  // structures (not groups), insertion order
+  std::vector<detail::GroupRecord> groups;
+  bool dirty = false;
+  bool force_rewrite = false;
+
+  // Derived from the above by rebuild().
+  std::vector<StructureInfo> structures;  // structures in order, then groups
+  std::unordered_map<std::string, std::size_t> structure_by_name;
+  std::unordered_map<std::string, std::size_t> entry_by_name;
+  mutable detail::ChunkCache cache;
+
+  // archive.cpp
+  void open_existing();
+  void rebuild();
+  void require_writable() const;
+  void require_new_name(const std::string& name) const;
+  const ArchiveEntry& find_entry(const std::string& name) const;
+  const StructureInfo& find_structure(const std::string& name) const;
+  std::string entry_field(const ArchiveEntry& entry) const;
+  std::vector<std::uint8_t> read_section(const ArchiveEntry& entry) const;
+  LabelVolume decode_entry(const ArchiveEntry& entry) const;
+  std::vector<std::uint8_t> encode_entry(const LabelVolume& volume,
+                                         detail::EntryRecord& record) const;
+  void ensure_layers_loaded();
+  std::size_t open_entry(std::size_t entry_index);
+  std::size_t new_layer();
+  const detail::GroupRecord* group_listing(const std::string& member) const;
+  void commit();
+  void commit_rewrite();
+  void commit_in_place();
+  detail::IndexRecord index_record() const;
+  void adopt_written(std::vector<detail::EntryRecord> records);
+
+  // archive_read.cpp
+  std::vector<std::string> expand(const std::string& name) const;
+  std::vector<PartRef> parts_of(const std::vector<std::string>& names) const;
+  std::vector<std::size_t> chunks_for(std::size_t entry, std::int64_t z_begin,
+                                      std::int64_t z_end) const;
+  Slab slab(std::size_t entry, std::size_t chunk) const;
+  std::vector<std::pair<std::size_t, std::size_t>> chunk_keys(const std::vector<PartRef>& parts,
+                                                              ZRange range) const;
+  void decode_slabs(const std::vector<std::pair<std::size_t, std::size_t>>& keys) const;
+  LabelVolume union_of(const std::vector<PartRef>& parts, ZRange range) const;
+};
+
+}  // namespace medmask

@@ -1,0 +1,71 @@
+// container/structure_packing.hpp: how the writer places structures into exclusive label maps
+// ("layers", FORMAT.md 10.2). A structure is kept as runs of inside voxels; it goes whole into
+// the first layer it (nearly) fits, and only the voxels that overlap what is already there go on
+// to later layers, so overlap costs only where it exists.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "medmask/mask.hpp"
+#include "medmask/volume.hpp"
+
+namespace medmask::detail {
+
+// Half-open flat-index range [begin, end) of inside voxels within one row along x.
+struct Run {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+using Runs = std::vector<Run>;
+
+// The runs of non-zero voxels of a volume (any dtype), in C order.
+Runs inside_runs(const LabelVolume& binary);
+
+// The runs of voxels equal to value inside the (z, y, x) box of stats (C order).
+Runs value_runs(const LabelVolume& volume, std::uint32_t value, const LabelStats& box);
+
+std::uint64_t voxel_count(const Runs& runs) noexcept;
+
+// Voxel count and bounding box of runs in a grid of shape_zyx.
+LabelStats stats_of_runs(const Runs& runs, const Shape3& shape_zyx);
+
+// Splits runs into the voxels where layer is 0 (free) and where it is not (taken).
+void split_by_occupancy(const LabelVolume& layer, const Runs& runs, Runs& free, Runs& taken);
+
+// Writes value into volume at every voxel of runs.
+void fill_runs(LabelVolume& volume, const Runs& runs, std::uint32_t value);
+
+// One piece of a placed structure: the runs that go into layer `layer`.
+struct Placement {
+  std::size_t layer = 0;  // may equal layers.size(): a new layer is needed
+  Runs runs;
+};
+
+// A structure goes into the first layer where at most kMaxSplitFraction of its voxels are taken;
+// those taken voxels are placed the same way in the following layers. Splitting costs little
+// when the overlap is small (the 21 shared voxels of two muscles) but a structure lying mostly on
+// others (a whole lung over its lobes) is better coded whole in a layer of its own.
+inline constexpr double kMaxSplitFraction = 0.05;
+
+std::vector<Placement> place_structure(const std::vector<const LabelVolume*>& layers,
+                                       const Runs& runs);
+
+// Union recognition: the stored parts of one layer, by value: (structure id, voxels of the part).
+struct LayerParts {
+  const LabelVolume* volume = nullptr;
+  std::map<std::uint32_t, std::pair<std::size_t, std::uint64_t>> parts;
+};
+
+// The ids of stored structures whose union is exactly the voxels of runs, or nothing.
+// parts_per_structure[id] counts the non-empty parts of structure id: a structure counts only
+// when all its parts lie inside runs; then every voxel of runs must be covered by one of them.
+std::vector<std::size_t> find_union_of_stored(const std::vector<LayerParts>& layers,
+                                              const std::vector<std::size_t>& parts_per_structure,
+                                              const Runs& runs);
+
+}  // namespace medmask::detail
