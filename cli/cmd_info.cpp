@@ -1,5 +1,6 @@
 // cli/cmd_info.cpp: `medmask info`: what an archive holds, read from its index (no voxel data).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@ namespace {
 struct InfoOptions {
   std::string archive;
   bool json = false;
+  bool overlaps = false;
 };
 
 bool is_empty(const StructureInfo& s) { return s.stats.voxels == 0; }
@@ -43,6 +45,32 @@ nlohmann::ordered_json structure_json(const StructureInfo& s) {
     out["bbox_min_zyx"] = s.stats.bbox_min_zyx;
     out["bbox_max_zyx"] = s.stats.bbox_max_zyx;
   }
+  if (s.is_group()) {
+    out["members"] = s.members;
+  } else {
+    nlohmann::ordered_json parts = nlohmann::ordered_json::array();
+    for (const StructurePart& part : s.parts) {
+      parts.push_back(
+          {{"entry", part.entry}, {"value", part.value}, {"voxels", part.stats.voxels}});
+    }
+    out["parts"] = std::move(parts);
+  }
+  return out;
+}
+
+// Where a structure is stored: its entry, "layer0+layer1" when split, "group" for a group.
+std::string where_text(const StructureInfo& s) {
+  if (s.is_group()) return "(group)";
+  std::string out;
+  for (const StructurePart& part : s.parts) out += (out.empty() ? "" : "+") + part.entry;
+  return out;
+}
+
+std::string members_text(const std::vector<std::string>& members) {
+  std::string out;
+  const std::size_t shown = std::min<std::size_t>(members.size(), 6);
+  for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + members[i];
+  if (members.size() > shown) out += ", ... (" + std::to_string(members.size()) + " in all)";
   return out;
 }
 
@@ -88,7 +116,7 @@ std::string bbox_text(const StructureInfo& s) {
 }
 
 void print_text(const MaskArchive& archive, const std::vector<StructureInfo>& structures,
-                std::size_t non_empty) {
+                std::size_t non_empty, bool show_overlaps) {
   const Space& space = archive.space();
   const Shape3& shape = space.shape_xyz();
   std::cout << archive.path() << '\n';
@@ -119,15 +147,40 @@ void print_text(const MaskArchive& archive, const std::vector<StructureInfo>& st
   std::size_t name_width = 4, entry_width = 5;
   for (const StructureInfo& s : structures) {
     name_width = std::max(name_width, s.name.size());
-    entry_width = std::max(entry_width, s.entry.size());
+    entry_width = std::max(entry_width, where_text(s).size());
   }
   std::cout << left("name", name_width) << right("value", 7) << "  " << left("entry", entry_width)
             << right("voxels", 12) << right("volume mL", 12) << "  bbox z, y, x (inclusive)\n";
   for (const StructureInfo& s : structures) {
     std::cout << left(s.name, name_width) << right(std::to_string(s.value), 7) << "  "
-              << left(s.entry, entry_width) << right(with_commas(s.stats.voxels), 12)
+              << left(where_text(s), entry_width) << right(with_commas(s.stats.voxels), 12)
               << right(fixed(s.volume_mm3 / 1000.0, 3), 12) << "  " << bbox_text(s) << '\n';
   }
+  bool any_group = false;
+  for (const StructureInfo& s : structures) {
+    if (!s.is_group()) continue;
+    if (!any_group) std::cout << "\ngroups (unions stored as definitions):\n";
+    any_group = true;
+    std::cout << "  " << s.name << " = " << members_text(s.members) << '\n';
+  }
+  if (!show_overlaps) return;
+  // Structures stored beyond the first layer are the ones that share voxels with others.
+  std::cout << "\noverlaps (decoded from the voxels):\n";
+  bool any_overlap = false;
+  const std::string first_layer = entries.empty() ? "" : entries.front().name;
+  for (const StructureInfo& s : structures) {
+    if (s.is_group() || s.stats.voxels == 0) continue;
+    const bool beyond_first = std::any_of(s.parts.begin(), s.parts.end(), [&](const auto& part) {
+      return part.entry != first_layer && part.stats.voxels > 0;
+    });
+    if (!beyond_first) continue;
+    for (const Overlap& overlap : archive.overlapping(s.name)) {
+      std::cout << "  " << s.name << " & " << overlap.name << ": " << with_commas(overlap.voxels)
+                << " voxels\n";
+      any_overlap = true;
+    }
+  }
+  if (!any_overlap) std::cout << "  none\n";
 }
 
 void run_info(const InfoOptions& options) {
@@ -139,7 +192,7 @@ void run_info(const InfoOptions& options) {
   if (options.json) {
     print_json(archive, structures, non_empty);
   } else {
-    print_text(archive, structures, non_empty);
+    print_text(archive, structures, non_empty, options.overlaps);
   }
 }
 
@@ -151,6 +204,8 @@ void register_info(CLI::App& app) {
       app.add_subcommand("info", "Show the space, entries and structures of an archive");
   cmd->add_option("archive", options->archive, "archive (.mska)")->required();
   cmd->add_flag("--json", options->json, "print JSON instead of text");
+  cmd->add_flag("--overlaps", options->overlaps,
+                "also list which structures share voxels, and how many (decodes voxels)");
   cmd->callback([options] { run_info(*options); });
 }
 

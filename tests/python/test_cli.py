@@ -227,6 +227,41 @@ def test_info_text_lists_every_structure(packed, reference):
         assert f"{ref['voxels']:,}" in rows[name].split(), (name, rows[name])
 
 
+def test_info_overlaps_match_nibabel(packed, sample_files):
+    """`info --overlaps` lists every pair of structures sharing voxels, counted by numpy."""
+    masks = {}
+    for path in sample_files:
+        data = voxels_zyx(path) != 0
+        if data.any():
+            masks[stem(path)] = data
+    expected = {}
+    names = sorted(masks)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            shared = int(np.count_nonzero(masks[a] & masks[b]))
+            if shared:
+                expected[frozenset((a, b))] = shared
+    assert expected, "the sample case has overlapping structures"
+    result = run("info", packed[0], "--overlaps")
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("overlaps (decoded from the voxels):", 1)[1]
+    found = {}
+    for line in section.strip().splitlines():
+        pair, count = line.strip().split(": ")
+        a, b = pair.split(" & ")
+        found[frozenset((a, b))] = int(count.split()[0].replace(",", ""))
+    assert found == expected
+
+
+def test_info_json_shows_parts(info):
+    """A structure sharing voxels keeps them in a second layer: two parts, counts adding up."""
+    split = [s for s in info["structures"] if len(s.get("parts", [])) > 1]
+    assert split, "no structure is split over layers"
+    for s in split:
+        assert sum(p["voxels"] for p in s["parts"]) == s["voxels"]
+        assert len({p["entry"] for p in s["parts"]}) == len(s["parts"])
+
+
 def test_extract_every_structure_bit_exact(packed, sample_files, tmp_path):
     grid = nib.load(str(sample_files[0])).affine  # the archive's grid: the first file's
     out = tmp_path / "out"
