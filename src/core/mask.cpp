@@ -1,9 +1,12 @@
 #include "medmask/mask.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "container/structure_packing.hpp"
+#include "detail/dtype_dispatch.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -120,13 +123,13 @@ void SegmentationMask::add_label(const LabelVolume& binary, std::uint32_t value,
   LabelTable labels = labels_;
   labels.add(Label{name, value, {}, {}, {}});  // validates name and value before any voxel changes
 
-  // Check overlap first so that a failure leaves the mask unchanged.
+  // Check overlap first so that a failure leaves the mask unchanged. Masks are mostly
+  // background: work on the runs of inside voxels only.
+  const detail::Runs runs = detail::inside_runs(binary);
   std::unordered_map<std::uint32_t, std::uint64_t> overlap;
-  const std::size_t n = volume_.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (binary.get(i) != 0) {
-      const std::uint32_t existing = volume_.get(i);
-      if (existing != 0) ++overlap[existing];
+  for (const detail::Run& run : runs) {
+    for (std::size_t i = run.begin; i < run.end; ++i) {
+      if (const std::uint32_t existing = volume_.get(i); existing != 0) ++overlap[existing];
     }
   }
   if (!overlap.empty()) {
@@ -139,9 +142,7 @@ void SegmentationMask::add_label(const LabelVolume& binary, std::uint32_t value,
                         std::to_string(count) + " voxels; structures of one label map must be " +
                         "exclusive (store overlapping structures as separate masks or layers)");
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (binary.get(i) != 0) volume_.set(i, value);
-  }
+  detail::fill_runs(volume_, runs, value);
   labels_ = std::move(labels);
 }
 
@@ -158,12 +159,18 @@ LabelVolume SegmentationMask::binary_mask_by_values(std::span<const std::uint32_
   if (wanted.empty()) return result;
   auto* out = result.data_as<std::uint8_t>();
   const std::size_t n = volume_.size();
-  if (wanted.size() == 1) {
-    const std::uint32_t value = *wanted.begin();
-    for (std::size_t i = 0; i < n; ++i) out[i] = volume_.get(i) == value;
-  } else {
-    for (std::size_t i = 0; i < n; ++i) out[i] = wanted.count(volume_.get(i)) != 0;
-  }
+  detail::visit_dtype(volume_.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* in = volume_.data_as<T>();
+    if (wanted.size() == 1) {  // the common case, a loop the compiler vectorises
+      const std::uint32_t only = *wanted.begin();
+      if (only > std::numeric_limits<T>::max()) return;  // no voxel can hold it
+      const auto value = static_cast<T>(only);
+      for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(in[i] == value);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) out[i] = wanted.count(in[i]) != 0;
+    }
+  });
   return result;
 }
 
