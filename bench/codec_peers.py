@@ -2,10 +2,11 @@
 """Sizes and decode times of the MedMask codec against its peers, measured in one run.
 
 Peers: crackle (crackle-codec), crackle then zstd-19, zstd-19 of the raw map. Our codec is called
-through bench/codec_tool (built with -DMEDMASK_BUILD_BENCH=ON). Prints a table and writes
-bench/results/codec_peers.csv.
+through bench/codec_tool (built with -DMEDMASK_BUILD_BENCH=ON) and decodes with decode_chunks, as
+the archive does, on all cores and on one thread. Prints a Markdown table and writes
+bench/results/codec_peers.csv. Python packages: bench/requirements-bench.txt.
 
-    python3 bench/codec_peers.py [--tool build-codec/bench/codec_tool] [--case s0000|all]
+    python3 bench/codec_peers.py [--tool build/h-codec/bench/codec_tool] [--case s0000|all]
 
 Cases: s0000 (the 117 masks of examples/data/s0000 folded into one uint8 map, label i+1 for the
 i-th file in sorted order) and synthetic ones (small lesions, a CT-like multi-label uint16 map,
@@ -16,6 +17,7 @@ import argparse
 import csv
 import glob
 import os
+import platform
 import subprocess
 import tempfile
 import time
@@ -23,6 +25,7 @@ import time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NIFTI_BYTES = 5_367_103  # the 117 .nii.gz files of examples/data/s0000
 
 
 def sample_case():
@@ -98,12 +101,35 @@ def run_tool(tool, path, repeats, threads, depth):
     return rows
 
 
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def default_tool():
+    for build in ("build/h-codec", "build/release", "build-codec", "build"):
+        path = os.path.join(ROOT, build, "bench/codec_tool")
+        if os.path.exists(path):
+            return path
+    return os.path.join(ROOT, "build/release/bench/codec_tool")
+
+
+def fmt(value, spec):
+    return "" if value == "" else format(value, spec)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--tool", default=os.path.join(ROOT, "build-codec/bench/codec_tool"))
+    ap.add_argument("--tool", default=default_tool())
     ap.add_argument("--case", default="all")
     ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                    help="threads for decode_chunks / crackle (default: all cores)")
     ap.add_argument("--depth", type=int, default=64)
     args = ap.parse_args()
     import crackle
@@ -121,42 +147,81 @@ def main():
             path = os.path.join(tmp, name + ".npy")
             np.save(path, arr)
             raw = arr.tobytes()
-            ck = crackle.compress(arr)
-            t_ck = best_time(lambda: crackle.decompress(ck), args.repeats)
+            # The sample case is compared with the 117 .nii.gz files it comes from, the synthetic
+            # ones with their raw size.
+            reference = NIFTI_BYTES if name == "s0000" else len(raw)
             zc = zstandard.ZstdCompressor(level=19)
             zd = zstandard.ZstdDecompressor()
+            t0 = time.perf_counter()
+            ck = crackle.compress(arr)
+            e_ck = time.perf_counter() - t0
+            t0 = time.perf_counter()
             ckz = zc.compress(ck)
-            t_ckz = best_time(lambda: crackle.decompress(zd.decompress(ckz)), args.repeats)
+            e_ckz = e_ck + time.perf_counter() - t0
+            t0 = time.perf_counter()
             z = zc.compress(raw)
-            t_z = best_time(lambda: zd.decompress(z), args.repeats)
+            e_z = time.perf_counter() - t0
+
+            def crackle_times():
+                return (best_time(lambda: crackle.decompress(ck, parallel=args.threads), args.repeats),
+                        best_time(lambda: crackle.decompress(ck, parallel=1), args.repeats))
+
+            # crackle before and after ours, keeping the faster: the machine's load drifts.
+            t_ck, t_ck1 = crackle_times()
             ours = run_tool(args.tool, path, args.repeats, args.threads, args.depth)
-            # crackle again after ours, keep the faster: the machine's load drifts.
-            t_ck = min(t_ck, best_time(lambda: crackle.decompress(ck), args.repeats))
-            base = dict(case=name, shape="x".join(map(str, arr.shape)), dtype=str(arr.dtype))
-            rows.append({**base, "method": "crackle", "bytes": len(ck), "encode_s": "", "decode_s": t_ck, "ok": 1})
-            rows.append({**base, "method": "crackle+zstd19", "bytes": len(ckz), "encode_s": "", "decode_s": t_ckz, "ok": 1})
-            rows.append({**base, "method": "zstd19 raw", "bytes": len(z), "encode_s": "", "decode_s": t_z, "ok": 1})
+            ours1 = run_tool(args.tool, path, args.repeats, 1, args.depth)
+            t_ck, t_ck1 = (min(a, b) for a, b in zip((t_ck, t_ck1), crackle_times()))
+            t_ckz = best_time(lambda: crackle.decompress(zd.decompress(ckz), parallel=args.threads),
+                              args.repeats)
+            t_z = best_time(lambda: zd.decompress(z), args.repeats)
+            base = dict(case=name, shape="x".join(map(str, arr.shape)), dtype=str(arr.dtype),
+                        reference_bytes=reference)
+            found = [
+                {**base, "method": "crackle", "bytes": len(ck), "encode_s": e_ck, "decode_s": t_ck,
+                 "decode_1t_s": t_ck1, "ok": 1},
+                {**base, "method": "crackle+zstd19", "bytes": len(ckz), "encode_s": e_ckz,
+                 "decode_s": t_ckz, "decode_1t_s": "", "ok": 1},
+                {**base, "method": "zstd19 raw", "bytes": len(z), "encode_s": e_z, "decode_s": t_z,
+                 "decode_1t_s": "", "ok": 1},
+            ]
             for level in sorted(ours):
-                f = ours[level]
-                rows.append({**base, "method": names[level], "bytes": int(f["bytes"]),
-                             "encode_s": float(f["encode_s"]), "decode_s": float(f["decode_s"]),
-                             "ok": int(f["ok"])})
-            for r in rows:
-                if r["case"] == name:
-                    r["decode_vs_crackle"] = r["decode_s"] / t_ck if t_ck > 0 else ""
+                f, f1 = ours[level], ours1[level]
+                found.append({**base, "method": names[level], "bytes": int(f["bytes"]),
+                              "encode_s": float(f["encode_s"]), "decode_s": float(f["decode_s"]),
+                              "decode_1t_s": float(f1["decode_s"]),
+                              "ok": int(f["ok"]) * int(f1["ok"])})
+            for r in found:
+                r["ratio"] = reference / r["bytes"]
+                r["decode_vs_crackle"] = r["decode_s"] / t_ck if t_ck > 0 else ""
+                r["decode_1t_vs_crackle_1t"] = (r["decode_1t_s"] / t_ck1
+                                                if r["decode_1t_s"] != "" and t_ck1 > 0 else "")
+            rows.extend(found)
+    stamp = time.strftime("%Y-%m-%d %H:%M %Z")
+    host = machine()
     os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
     out_csv = os.path.join(ROOT, "bench/results/codec_peers.csv")
-    keys = ["case", "shape", "dtype", "method", "bytes", "encode_s", "decode_s", "decode_vs_crackle", "ok"]
+    keys = ["case", "shape", "dtype", "method", "bytes", "reference_bytes", "ratio", "encode_s",
+            "decode_s", "decode_vs_crackle", "decode_1t_s", "decode_1t_vs_crackle_1t", "ok",
+            "threads", "chunk_depth", "date", "machine"]
     with open(out_csv, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
-        w.writerows(rows)
-    print(f"{'case':18} {'method':16} {'bytes':>10} {'encode ms':>10} {'decode ms':>10} {'x crackle':>9} ok")
+        for r in rows:
+            w.writerow({**r, "threads": args.threads, "chunk_depth": args.depth, "date": stamp,
+                        "machine": host})
+    print(f"Measured {stamp} on {host}; decode with {args.threads} threads (crackle parallel="
+          f"{args.threads}) and with 1; chunk depth {args.depth}; best of {args.repeats}.")
+    print("Ratio: to the 117 .nii.gz files (5,367,103 B) for s0000, to the raw size otherwise.\n")
+    print("| case | method | bytes | ratio | encode ms | decode ms | x crackle | decode 1 thread ms "
+          "| x crackle 1 thread | ok |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
-        enc = f"{r['encode_s'] * 1e3:10.2f}" if r["encode_s"] != "" else " " * 10
-        print(f"{r['case']:18} {r['method']:16} {r['bytes']:10d} {enc} {r['decode_s'] * 1e3:10.2f} "
-              f"{r['decode_vs_crackle']:9.2f} {r['ok']}")
-    print(f"threads={args.threads} chunk_depth={args.depth}; CSV: {out_csv}")
+        enc = fmt(r["encode_s"] * 1e3 if r["encode_s"] != "" else "", ".2f")
+        dec1 = fmt(r["decode_1t_s"] * 1e3 if r["decode_1t_s"] != "" else "", ".2f")
+        print(f"| {r['case']} | {r['method']} | {r['bytes']:,} | {r['ratio']:.1f} | {enc} | "
+              f"{r['decode_s'] * 1e3:.2f} | {fmt(r['decode_vs_crackle'], '.2f')} | {dec1} | "
+              f"{fmt(r['decode_1t_vs_crackle_1t'], '.2f')} | {'yes' if r['ok'] else 'NO'} |")
+    print(f"\nCSV: {out_csv}")
 
 
 if __name__ == "__main__":

@@ -28,15 +28,15 @@ inline constexpr Offset kTemplate[kMaxNeighbours + kExtraNeighbours] = {
     {1, 0, -1},    // 6 P east
     {0, -1, -1},   // 7 P north
     {0, 1, -1},    // 8 P south
-    {-2, 0, 0},    // 9 WW
-    {0, -2, 0},    // 10 NN
-    {0, 0, -2},    // 11 PP (two slices back)
-    {2, -1, 0},    // 12 NEE
-    {-2, -1, 0},   // 13 NWW
-    {1, 1, -1},    // 14 P south-east
-    {-1, 1, -1},   // 15 P south-west
-    {1, -1, -1},   // 16 P north-east
-    {-1, -1, -1},  // 17 P north-west
+    {-1, -1, -1},  // 9 P north-west
+    {1, -1, -1},   // 10 P north-east
+    {-1, 1, -1},   // 11 P south-west
+    {1, 1, -1},    // 12 P south-east
+    {0, 0, -2},    // 13 PP (two slices back)
+    {-2, 0, 0},    // 14 WW
+    {0, -2, 0},    // 15 NN
+    {2, -1, 0},    // 16 NEE
+    {-2, -1, 0},   // 17 NWW
     {0, -2, -1},   // 18 P north-north
     {0, 2, -1},    // 19 P south-south
     {-2, 0, -1},   // 20 P west-west
@@ -46,10 +46,6 @@ inline constexpr Offset kTemplate[kMaxNeighbours + kExtraNeighbours] = {
     {-1, 0, -2},   // 24 PP west
     {1, 0, -2},    // 25 PP east
 };
-
-// Ranking weight of each neighbour: 4 for neighbours 0-2, 2 for 3-8, 1 for the rest. Candidates
-// are ordered by the summed weight of the neighbours holding them (ties: the one met first in
-// template order).
 
 inline constexpr int template_size(std::uint8_t level) {
   return level == 0 ? 9 : (level == 1 ? 14 : 16);
@@ -82,6 +78,37 @@ struct StretchTable {
     }
     for (int i = pi; i < 4096; ++i) t[i] = 2047;
   }
+};
+
+// An adaptive probability map (secondary estimation): refines a 12-bit probability in a small
+// context by interpolating between 33 buckets of its stretched value; the nearer bucket learns.
+class Apm {
+ public:
+  explicit Apm(std::size_t contexts) : t_(contexts * 33) {
+    for (std::size_t c = 0; c < contexts; ++c) {
+      for (int j = 0; j < 33; ++j)
+        t_[c * 33 + static_cast<std::size_t>(j)] =
+            static_cast<std::uint16_t>(squash((j - 16) * 128) * 16);
+    }
+  }
+  // Returns P(1) in 1/65536 for the 12-bit probability p12 (1..4095) in context ctx.
+  std::uint32_t refine(int stretched, std::size_t ctx) {
+    const int s = stretched + 2048;  // 1 .. 4095
+    const int w = s & 127;
+    index_ = ctx * 33 + static_cast<std::size_t>(s >> 7);
+    near_ = index_ + (w >> 6 != 0 ? 1 : 0);
+    return static_cast<std::uint32_t>((t_[index_] * (128 - w) + t_[index_ + 1] * w) >> 7);
+  }
+  void update(int bit) {
+    const int target = bit != 0 ? 65535 : 0;
+    const int v = t_[near_];
+    t_[near_] = static_cast<std::uint16_t>(v + ((target - v) >> 7));
+  }
+
+ private:
+  std::vector<std::uint16_t> t_;
+  std::size_t index_ = 0;
+  std::size_t near_ = 0;
 };
 
 }  // namespace medmask::codec

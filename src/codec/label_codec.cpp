@@ -11,7 +11,7 @@
 namespace medmask::codec {
 namespace {
 
-constexpr std::uint8_t kVersion = 1;
+constexpr std::uint8_t kVersion = 2;
 enum Mode : std::uint8_t { kEmpty = 0, kStored = 1, kCoded = 2 };
 
 void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {

@@ -27,9 +27,76 @@ struct Box {
 
 // Update limits of the adaptive models (how many past bits they average over at most).
 inline constexpr std::uint32_t kCandLimit = 60;
-inline constexpr std::uint32_t kMixLimit = 30;  // the mixed models of the max level
+inline constexpr std::uint32_t kMixLimit = 24;  // the mixed models of the max level
 inline constexpr std::uint32_t kRunLimit = 255;
 inline constexpr std::uint32_t kEscLimit = 30;
+inline constexpr std::uint32_t kNearLimit = 30;
+
+// The nearest neighbours (0-8: the 3x3 cross of the previous slice and the causal half of the
+// current one) form the fallback context of the larger templates.
+inline constexpr int kNear = 9;
+inline constexpr std::uint32_t kNearMask = (1u << kNear) - 1;
+
+// Candidates are ranked by the summed weights of the neighbours holding them: 4 for neighbours 0-2,
+// 2 for 3-8 (kNear), 1 for the others; looked up by pattern in two tables.
+struct ScoreTables {
+  std::uint8_t near[1u << kNear];
+  std::uint8_t far[1u << 7];
+  constexpr ScoreTables() : near(), far() {
+    for (std::uint32_t p = 0; p < (1u << kNear); ++p) {
+      int sc = 0;
+      for (int j = 0; j < kNear; ++j) sc += (p >> j & 1u) != 0 ? (j < 3 ? 4 : 2) : 0;
+      near[p] = static_cast<std::uint8_t>(sc);
+    }
+    for (std::uint32_t p = 0; p < (1u << 7); ++p) {
+      int sc = 0;
+      for (int j = 0; j < 7; ++j) sc += static_cast<int>(p >> j & 1u);
+      far[p] = static_cast<std::uint8_t>(sc);
+    }
+  }
+};
+inline constexpr ScoreTables kScores{};
+
+// Which of the N <= 16 neighbours equal a label, as a bit pattern. uint8 labels are compared eight
+// at a time in a 64-bit word (a lane is zero after XOR where the label matches); wider labels one
+// by one.
+template <class T, int N>
+class Matcher {
+ public:
+  explicit Matcher(const T* nb) : nb_(nb) {}
+  std::uint32_t pattern(T v) const {
+    std::uint32_t pattern = 0;
+    for (int j = 0; j < N; ++j) pattern |= static_cast<std::uint32_t>(nb_[j] == v) << j;
+    return pattern;
+  }
+
+ private:
+  const T* nb_;
+};
+
+template <int N>
+class Matcher<std::uint8_t, N> {
+ public:
+  explicit Matcher(const std::uint8_t* nb) {
+    for (int j = 0; j < N; ++j) words_[j / 8] |= std::uint64_t{nb[j]} << (8 * (j % 8));
+  }
+  std::uint32_t pattern(std::uint8_t v) const {
+    const std::uint64_t b = std::uint64_t{v} * kOnes;
+    std::uint32_t pattern = zero_lanes(words_[0] ^ b);
+    if constexpr (N > 8) pattern |= zero_lanes(words_[1] ^ b) << 8;
+    return pattern & ((std::uint32_t{1} << N) - 1);
+  }
+
+ private:
+  static constexpr std::uint64_t kOnes = 0x0101010101010101u;
+  static constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Fu;
+  // Bit k set where byte lane k (bits 8k..8k+7) is zero.
+  static std::uint32_t zero_lanes(std::uint64_t x) {
+    const std::uint64_t high = ~(((x & kLow7) + kLow7) | x | kLow7);  // lane's top bit: zero lane
+    return static_cast<std::uint32_t>(((high >> 7) * 0x0102040810204080u) >> 56);
+  }
+  std::uint64_t words_[2] = {0, 0};
+};
 
 struct EncodeIo {
   static constexpr bool kEncode = true;
@@ -56,15 +123,15 @@ struct DecodeIo {
   int bit_p(std::uint32_t p, int) { return rc.decode(p); }
 };
 
-// The logistic mixer of the max level: three model predictions and a bias, one weight set per
-// small context, then an adaptive probability map (APM) on the result.
+// A logistic mixer of the max level: seven model predictions and a bias, one weight set per
+// small context (the first mixer uses 64 of the sets, the second all 1024).
 struct Mixer {
-  static constexpr int kInputs = 6;
-  static constexpr int kSets = 64;
+  static constexpr int kInputs = 8;
+  static constexpr int kSets = 1024;
   std::int32_t w[kSets][kInputs];
   Mixer() {
     for (auto& set : w) {
-      for (int i = 0; i < kInputs; ++i) set[i] = i < kInputs - 1 ? 18000 : 0;
+      for (int i = 0; i < kInputs; ++i) set[i] = i < kInputs - 1 ? 12000 : 0;
     }
   }
 };
@@ -77,7 +144,7 @@ class VoxelCoder {
         box_(box),
         stride_(box.wx + 4),
         slice_size_((box.wy + 4) * stride_),
-        cand_(std::size_t{4} << N) {
+        cand_(std::size_t{16} << N) {
     for (auto& s : slices_) s.assign(slice_size_, T{0});
     palette_.push_back(T{0});
     if constexpr (Io::kEncode) palette_index_[T{0}] = 0;
@@ -86,6 +153,8 @@ class VoxelCoder {
       large_.resize(std::size_t{1} << 22);
       drift_.resize(std::size_t{1} << 16);
       labelled_.resize(std::size_t{1} << 20);
+      near9_.resize(std::size_t{1} << 14);
+      pair_.resize(std::size_t{1} << 20);
     }
   }
 
@@ -134,21 +203,26 @@ class VoxelCoder {
     return w;
   }
 
+  static std::uint64_t broadcast(T v) {
+    return static_cast<std::uint64_t>(v) *
+           (~std::uint64_t{0} / ((std::uint64_t{1} << (4 * sizeof(T)) << (4 * sizeof(T))) - 1));
+  }
+
   static std::ptrdiff_t stretch(const T* n, const T* p, const T* pn, const T* ps, std::ptrdiff_t x,
                                 std::ptrdiff_t wx, T v) {
-    // Eight bytes at a time: a word XOR the broadcast value is zero when all its labels equal v.
+    // A word at a time: a word XOR the broadcast value is zero where its labels equal v, and its
+    // lowest nonzero lane (in memory order) is the first voxel that breaks the stretch.
     constexpr std::ptrdiff_t kPer = static_cast<std::ptrdiff_t>(8 / sizeof(T));
-    const std::uint64_t bv =
-        static_cast<std::uint64_t>(v) *
-        (~std::uint64_t{0} / ((std::uint64_t{1} << (4 * sizeof(T)) << (4 * sizeof(T))) - 1));
+    const std::uint64_t bv = broadcast(v);
     std::ptrdiff_t i = x;
-    while (i + 2 * kPer <= wx) {
+    for (; i + kPer <= wx; i += kPer) {
       const std::uint64_t bad = (load64(n + i + 1) ^ bv) | (load64(p + i + 1) ^ bv) |
-                                (load64(pn + i) ^ bv) | (load64(ps + i) ^ bv) |
-                                (load64(n + i + 1 + kPer) ^ bv) | (load64(p + i + 1 + kPer) ^ bv) |
-                                (load64(pn + i + kPer) ^ bv) | (load64(ps + i + kPer) ^ bv);
-      if (bad != 0) break;
-      i += 2 * kPer;
+                                (load64(pn + i) ^ bv) | (load64(ps + i) ^ bv);
+      if (bad != 0) {
+        const int bit = std::endian::native == std::endian::little ? std::countr_zero(bad)
+                                                                   : std::countl_zero(bad);
+        return i + bit / static_cast<int>(8 * sizeof(T)) - x;
+      }
     }
     while (i < wx && n[i + 1] == v && p[i + 1] == v && pn[i] == v && ps[i] == v) ++i;
     return i - x;
@@ -222,22 +296,16 @@ class VoxelCoder {
     std::uint32_t pats[kN];
     int score[kN];
     int nc = 0;
-    std::uint32_t covered = 0;
-    for (int i = 0; i < N; ++i) {
-      if ((covered >> i & 1u) != 0) continue;
-      const T v = nb[i];
-      std::uint32_t pattern = 0;
-      int sc = 0;
-      for (int j = 0; j < N; ++j) {
-        const bool eq = nb[j] == v;
-        pattern |= static_cast<std::uint32_t>(eq) << j;
-        sc += eq ? (j < 3 ? 4 : (j < 9 ? 2 : 1)) : 0;  // neighbour weights (no popcount: portable)
-      }
+    const NeighbourMatcher match(nb);
+    constexpr std::uint32_t kAll = (std::uint32_t{1} << N) - 1;
+    for (std::uint32_t covered = 0; covered != kAll;) {
+      const T v = nb[std::countr_zero(~covered)];
+      const std::uint32_t pattern = match.pattern(v);
       covered |= pattern;
       if (has_excluded && v == excluded) continue;
       cand[nc] = v;
       pats[nc] = pattern;
-      score[nc] = sc;
+      score[nc] = kScores.near[pattern & kNearMask] + kScores.far[pattern >> kNear];
       ++nc;
     }
     // Stable insertion sort by descending score.
@@ -257,12 +325,14 @@ class VoxelCoder {
       score[j] = sv;
     }
     const T truth = Io::kEncode ? c[x] : T{0};
+    const std::uint32_t ncand = static_cast<std::uint32_t>(std::min(nc, 3));
     for (int r = 0; r < nc; ++r) {
       const T cv = cand[r];
       const std::uint32_t pattern = pats[r];
-      const std::uint32_t rank = static_cast<std::uint32_t>(std::min(r, 3));  // mixer only
+      const std::uint32_t rank = static_cast<std::uint32_t>(std::min(r, 3));
       const std::uint32_t zero = cv == T{0} ? 1u : 0u;
-      const std::uint32_t ctx = (pattern << 1 | (rank > 0 ? 1u : 0u)) << 1 | zero;
+      const std::uint32_t later = rank > 0 ? 1u : 0u;
+      const std::uint32_t ctx = ((pattern << 1 | later) << 1 | zero) << 2 | ncand;
       const int want = Io::kEncode && truth == cv ? 1 : 0;
       int got;
       if constexpr (kMix) {
@@ -270,8 +340,15 @@ class VoxelCoder {
         for (int i = N; i < kGathered; ++i) {
           extra |= static_cast<std::uint32_t>(nb_[i][x] == cv) << (i - N);
         }
-        got = code_mixed(ctx, pattern, rank, zero, static_cast<std::uint32_t>(std::min(nc, 3)),
-                         extra, cv, want);
+        got = code_mixed(ctx, pattern, rank, zero, ncand, extra, cv,
+                         cand[r == 0 ? (nc > 1 ? 1 : 0) : 0], want);
+      } else if constexpr (N > kNear) {
+        // A context seen for the first time starts from the nearest-neighbour context's estimate.
+        BitModel& m = cand_[ctx];
+        BitModel& near = near_[((pattern & kNearMask) << 1 | later) << 1 | zero];
+        if (m.n == 0) m.p = near.p;
+        got = io_.bit(m, want, kCandLimit);
+        update_model(near, got, kNearLimit);
       } else {
         got = io_.bit(cand_[ctx], want, kCandLimit);
       }
@@ -283,43 +360,71 @@ class VoxelCoder {
     return code_escape(c, x);
   }
 
-  // The max level: five models of the candidate decision mixed in the logistic domain.
+  // The max level: seven models of the candidate decision mixed in the logistic domain by two
+  // mixers, then refined by an APM. `other` is the competing candidate (the second-ranked one for
+  // the first decision, else the first).
   int code_mixed(std::uint32_t ctx, std::uint32_t pattern, std::uint32_t rank, std::uint32_t zero,
-                 std::uint32_t ncand, std::uint32_t extra, T label, int want) {
+                 std::uint32_t ncand, std::uint32_t extra, T label, std::uint64_t other, int want) {
     static constexpr StretchTable kStretch{};
     const std::uint32_t later = rank > 0 ? 1u : 0u;
     // m0: the full pattern (as the default level). m1: the 7 nearest neighbours with rank, the
     // number of candidates and the first-slice flag. m2: the full pattern and the second ring
     // (hashed). m3: the 9 nearest, and the cross two slices back (surface drift across slices).
     // m4: the 9 nearest and the label value itself (hashed: shapes differ between structures).
+    // m5: the 9 nearest with rank and the number of candidates; a fresh m0 starts from it.
+    // m6: the 9 nearest and the pair of labels meeting there (hashed).
     const std::uint32_t c1 =
         ((((pattern & 0x7Fu) << 2 | rank) << 1 | zero) << 2 | ncand) << 1 | first_;
     const std::uint32_t c2 = static_cast<std::uint32_t>(
         ((std::uint64_t{ctx} << kExtraNeighbours | extra) * 0x9E3779B97F4A7C15u) >> 42);
     const std::uint32_t c3 =
-        ((((pattern & 0x1FFu) | (pattern >> 2 & 0x200u)) << 4 | (extra >> 6)) << 1 | later) << 1 |
+        ((((pattern & 0x1FFu) | (pattern >> 4 & 0x200u)) << 4 | (extra >> 6)) << 1 | later) << 1 |
         zero;
     const std::uint32_t c4 = static_cast<std::uint32_t>(
         (((std::uint64_t{label} << 10 | (pattern & 0x1FFu)) << 1 | later) * 0xD6E8FEB86659FD93u) >>
         44);
-    BitModel* m[Mixer::kInputs - 1] = {&cand_[ctx], &small_[c1], &large_[c2], &drift_[c3],
-                                       &labelled_[c4]};
+    const std::uint32_t c5 = (((pattern & 0x1FFu) << 2 | rank) << 1 | zero) << 2 | ncand;
+    const std::uint32_t c6 = static_cast<std::uint32_t>(
+        ((((std::uint64_t{label} << 32 | other) << 9 | (pattern & 0x1FFu)) << 1 | later) *
+         0x9E3779B97F4A7C15u) >>
+        44);
+    BitModel* m[Mixer::kInputs - 1] = {&cand_[ctx],    &small_[c1], &large_[c2], &drift_[c3],
+                                       &labelled_[c4], &near9_[c5], &pair_[c6]};
+    if (m[0]->n == 0) m[0]->p = m[5]->p;
     int st[Mixer::kInputs];
     for (int i = 0; i < Mixer::kInputs - 1; ++i) st[i] = kStretch.t[m[i]->p >> 4];
     st[Mixer::kInputs - 1] = 256;
-    std::int32_t* w = mixer_.w[(rank << 1 | zero) << 3 | std::min<std::uint32_t>(m[0]->n, 7)];
-    std::int64_t dot = 0;
-    for (int i = 0; i < Mixer::kInputs; ++i) dot += static_cast<std::int64_t>(w[i]) * st[i];
-    const int mixed = static_cast<int>(std::clamp<std::int64_t>(dot >> 16, -2047, 2047));
-    const int p12 = std::clamp(squash(mixed), 1, 4095);
-    const int bit = io_.bit_p(static_cast<std::uint32_t>(p12) << 4, want);
+    // Two mixers with differently selected weight sets; their outputs are averaged in the
+    // logistic domain, then refined by the APM.
+    std::int32_t* w1 = mixer_.w[(rank << 1 | zero) << 3 | std::min<std::uint32_t>(m[0]->n, 7)];
+    std::int32_t* w2 = mixer2_.w[(pattern & kNearMask) << 1 | later];
+    const int d1 = mixer_dot(w1, st);
+    const int d2 = mixer_dot(w2, st);
+    const int p1 = std::clamp(squash(d1), 1, 4095);
+    const int p2 = std::clamp(squash(d2), 1, 4095);
+    const int p12 = std::clamp(squash((d1 + d2) >> 1), 1, 4095);
+    const std::uint32_t pa = apm_.refine(kStretch.t[p12], (pattern & kNearMask) << 1 | later);
+    const std::uint32_t pf = std::clamp<std::uint32_t>(
+        ((static_cast<std::uint32_t>(p12) << 4) + pa * 3) >> 2, kProbMin, kProbMax);
+    const int bit = io_.bit_p(pf, want);
+    apm_.update(bit);
     // Weights follow the gradient of the coding cost; then every model learns the bit.
-    const int err = (bit << 12) - p12;
-    for (int i = 0; i < Mixer::kInputs; ++i) {
-      w[i] = std::clamp(w[i] + ((st[i] * err) >> 12), -(1 << 22), 1 << 22);
-    }
+    mixer_train(w1, st, (bit << 12) - p1);
+    mixer_train(w2, st, (bit << 12) - p2);
     for (BitModel* model : m) update_model(*model, bit, kMixLimit);
     return bit;
+  }
+
+  static int mixer_dot(const std::int32_t* w, const int* st) {
+    std::int64_t dot = 0;
+    for (int i = 0; i < Mixer::kInputs; ++i) dot += static_cast<std::int64_t>(w[i]) * st[i];
+    return static_cast<int>(std::clamp<std::int64_t>(dot >> 16, -2047, 2047));
+  }
+
+  static void mixer_train(std::int32_t* w, const int* st, int err) {
+    for (int i = 0; i < Mixer::kInputs; ++i) {
+      w[i] = std::clamp(w[i] + ((st[i] * err) >> 10), -(1 << 22), 1 << 22);
+    }
   }
 
   bool code_escape(T* c, std::ptrdiff_t x) {
@@ -396,13 +501,19 @@ class VoxelCoder {
   static constexpr std::size_t kN = N;
   static constexpr int kGathered = kMix ? N + kExtraNeighbours : N;
   const T* nb_[static_cast<std::size_t>(kGathered)] = {};
+  using NeighbourMatcher = Matcher<T, N>;
   std::uint32_t first_ = 0;
   std::vector<BitModel> cand_;
+  BitModel near_[4 << kNear];
   std::vector<BitModel> small_;
   std::vector<BitModel> large_;
   std::vector<BitModel> drift_;
   std::vector<BitModel> labelled_;
+  std::vector<BitModel> near9_;
+  std::vector<BitModel> pair_;
   Mixer mixer_;
+  Mixer mixer2_;
+  Apm apm_{kMix ? std::size_t{2} << kNear : 0};
   BitModel run_[2][2][2][13];
   BitModel offset_[25][25];
   BitModel esc_known_[16];

@@ -129,6 +129,7 @@ TEST(CodecRoundTrip, ThinLinesAndSingleVoxelTips) {
   for (const Level level : kLevels) expect_round_trip(v, d, level);
 }
 
+// Each thread count runs a different level, so every level crosses chunk boundaries.
 TEST(CodecChunks, BoundariesAndThreads) {
   const Dims d{23, 19, 0};
   for (const std::size_t nz : {1u, 15u, 16u, 17u, 33u}) {
@@ -137,7 +138,7 @@ TEST(CodecChunks, BoundariesAndThreads) {
     for (const std::size_t depth : {1u, 16u, 64u}) {
       for (const unsigned threads : {1u, 2u, 3u}) {
         const auto chunks =
-            medmask::codec::encode_chunks(v.data(), dz, depth, Level::kDefault, threads);
+            medmask::codec::encode_chunks(v.data(), dz, depth, kLevels[threads - 1], threads);
         ASSERT_EQ(chunks.size(), (nz + depth - 1) / depth);
         std::vector<std::span<const std::uint8_t>> spans(chunks.begin(), chunks.end());
         std::vector<std::uint16_t> out(count(dz), 7);
@@ -155,6 +156,49 @@ TEST(CodecChunks, BoundariesAndThreads) {
                                  v.begin() + static_cast<std::ptrdiff_t>(depth * d.nx * d.ny)));
         }
       }
+    }
+  }
+}
+
+// The model never looks at the dtype: the same labels as uint8, uint16 and uint32 give the same
+// payload (only the width byte differs), which checks the uint8 word-at-a-time neighbour matching
+// against the one-by-one comparison of the wider types.
+TEST(CodecRoundTrip, PayloadDoesNotDependOnDtype) {
+  const Dims d{41, 33, 19};
+  const auto v8 = blobs<std::uint8_t>(d, 40, 1, 21);
+  const std::vector<std::uint16_t> v16(v8.begin(), v8.end());
+  const std::vector<std::uint32_t> v32(v8.begin(), v8.end());
+  for (const Level level : kLevels) {
+    auto s8 = medmask::codec::encode_chunk(v8.data(), d, level);
+    auto s16 = medmask::codec::encode_chunk(v16.data(), d, level);
+    auto s32 = medmask::codec::encode_chunk(v32.data(), d, level);
+    ASSERT_EQ(s8.size(), s16.size());
+    ASSERT_EQ(s8.size(), s32.size());
+    ASSERT_EQ(s8[3], 1);  // width byte
+    s16[3] = s32[3] = 1;
+    EXPECT_EQ(s8, s16);
+    EXPECT_EQ(s8, s32);
+  }
+}
+
+// Hundreds of labels in thin z-chunks: every chunk starts with an empty palette, so labels are
+// escaped again in each; wide label values exercise the escape's bit counts.
+TEST(CodecChunks, ManyLabelsEscapedInEveryChunkAtEveryLevel) {
+  const Dims d{48, 40, 23};
+  const auto v16 = blobs<std::uint16_t>(d, 300, 60000, 8);  // wraps past 65535 to small labels
+  const auto v32 = blobs<std::uint32_t>(d, 300, 4294967000u, 9);
+  for (const Level level : kLevels) {
+    for (const std::size_t depth : {1u, 5u, 64u}) {
+      const auto c16 = medmask::codec::encode_chunks(v16.data(), d, depth, level, 2);
+      std::vector<std::span<const std::uint8_t>> s16(c16.begin(), c16.end());
+      std::vector<std::uint16_t> o16(count(d), 3);
+      ASSERT_EQ(medmask::codec::decode_chunks(s16, d, depth, o16.data(), 2), Status::kOk);
+      EXPECT_EQ(o16, v16);
+      const auto c32 = medmask::codec::encode_chunks(v32.data(), d, depth, level, 2);
+      std::vector<std::span<const std::uint8_t>> s32(c32.begin(), c32.end());
+      std::vector<std::uint32_t> o32(count(d), 3);
+      ASSERT_EQ(medmask::codec::decode_chunks(s32, d, depth, o32.data(), 2), Status::kOk);
+      EXPECT_EQ(o32, v32);
     }
   }
 }

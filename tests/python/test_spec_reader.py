@@ -69,7 +69,7 @@ def check_cm1_section(entry, section, shape_xyz):
         assert xxh3(data) == int(chunk["xxh3"], 16), f"chunk {k} checksum"
         chunk_nz = min(nz, (k + 1) * depth) - k * depth
         version, mode, level, chunk_width = data[0], data[1], data[2], data[3]
-        assert (version, chunk_width) == (1, width) and mode in (0, 1, 2) and level in (0, 1, 2)
+        assert (version, chunk_width) == (2, width) and mode in (0, 1, 2) and level in (0, 1, 2)
         dims, pos = read_varints(data, 4, 3)
         assert dims == [nx, ny, chunk_nz], f"chunk {k} dims {dims}"
         if mode == 1:
