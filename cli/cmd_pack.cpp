@@ -12,7 +12,9 @@
 #include "inputs.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
+#include "pack_sources.hpp"
 #include "text.hpp"
+#include "warnings.hpp"
 
 namespace medmask::cli {
 namespace {
@@ -25,7 +27,25 @@ struct PackOptions {
   std::string level = "default";
   std::optional<double> tolerance_mm;  // default_tolerance_mm() of the reference grid
   bool quiet = false;
+  std::string nifti_affine = "auto";
+  SourceOptions source;  // single-file sources: label map names, NumPy geometry
 };
+
+AffineSource affine_source(const std::string& text) {
+  return text == "sform"   ? AffineSource::kSform
+         : text == "qform" ? AffineSource::kQform
+                           : AffineSource::kAuto;
+}
+
+// A binary mask's colour, description and concept, when its NIfTI carries a one-label table
+// (as `medmask export --to nifti-dir` writes); its name still comes from the file name.
+Label label_from_extensions(const NiftiImage& image, const std::string& path) {
+  const std::optional<LabelTable> table = label_table_from_extensions(image.extensions, path);
+  if (!table || table->size() != 1) return {};
+  Label label = table->labels().front();
+  label.value = 0;  // the archive picks the value
+  return label;
+}
 
 // Inputs whose grid is not the first file's but within --tolerance: they are stored on the
 // first file's grid, which the user is told about.
@@ -81,8 +101,8 @@ class ScratchFile {
   bool kept_ = false;
 };
 
-void print_report(std::size_t files, std::uint64_t bytes_in, std::uint64_t bytes_out,
-                  double total_s, const ReadTiming& timing, double write_s, unsigned threads) {
+void print_totals(std::size_t files, std::uint64_t bytes_in, std::uint64_t bytes_out,
+                  double total_s) {
   const std::string ratio =
       bytes_out > 0
           ? fixed(static_cast<double>(bytes_in) / static_cast<double>(bytes_out), 1) + ":1"
@@ -92,13 +112,63 @@ void print_report(std::size_t files, std::uint64_t bytes_in, std::uint64_t bytes
   std::cout << right(std::to_string(files), 8) << right(with_commas(bytes_in), 11)
             << right(with_commas(bytes_out), 13) << "  " << left(ratio, 9) << fixed(total_s, 2)
             << " s\n";
+}
+
+void print_report(std::size_t files, std::uint64_t bytes_in, std::uint64_t bytes_out,
+                  double total_s, const ReadTiming& timing, double write_s, unsigned threads) {
+  print_totals(files, bytes_in, bytes_out, total_s);
   std::cout << "reading " << fixed(timing.read_seconds, 2) << " s (" << threads
             << " threads), packing " << fixed(timing.consume_seconds, 2) << " s, writing "
             << fixed(write_s, 2) << " s\n";
 }
 
+// One file of another tool (a label map, a Slicer segmentation, NumPy, medmask 0.1.x).
+void pack_imported(const PackOptions& options, const ImportedCase& imported,
+                   Clock::time_point start) {
+  const std::string& input = options.inputs.front();
+  const fs::path output(options.output);
+  ScratchFile scratch(fs::path(options.output + ".tmp-pack"));
+  {
+    MaskArchive archive(scratch.path().string(), OpenMode::kWrite, imported.space,
+                        write_options(options.level));
+    add_imported(archive, imported);
+    archive.commit();
+  }
+  scratch.move_to(output);
+  if (options.quiet) return;
+  print_warnings(imported.warnings);
+  const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
+  print_totals(1, static_cast<std::uint64_t>(fs::file_size(input)),
+               static_cast<std::uint64_t>(fs::file_size(output)), total_s);
+  const MaskArchive written(options.output, OpenMode::kRead);
+  std::cout << source_kind_name(input) << ": " << written.structures().size() << " structure(s) in "
+            << written.entry_names().size() << " entr"
+            << (written.entry_names().size() == 1 ? "y" : "ies") << "\n";
+}
+
 void run_pack(const PackOptions& options) {
   const Clock::time_point start = Clock::now();
+  if (options.inputs.size() == 1 && !fs::is_directory(options.inputs.front())) {
+    if (!fs::exists(options.inputs.front())) {
+      throw IoError(options.inputs.front() + ": no such file or directory", options.inputs.front());
+    }
+    std::optional<ImportedCase> imported =
+        import_single_source(options.inputs.front(), options.source);
+    if (imported) return pack_imported(options, *imported, start);
+  } else if (options.source.any_label_option() || options.source.any_geometry_option()) {
+    throw ArgumentError(
+        "--labels, --allow-unnamed, --space-from, --origin, --spacing and --direction apply to "
+        "a single input file (a label map or NumPy file), not to folders of masks");
+  }
+  for (const std::string& input : options.inputs) {
+    if (!fs::is_directory(input) && is_non_nifti_source(input)) {
+      throw ArgumentError(input + ": a " + source_kind_name(input) +
+                              " is packed on its own: give it as the only input",
+                          input);
+    }
+  }
+  NiftiReadOptions nifti_options;
+  nifti_options.affine_source = affine_source(options.nifti_affine);
   const std::vector<InputFile> files = find_inputs(options.inputs);
   std::uint64_t bytes_in = 0;
   for (const InputFile& file : files) bytes_in += file.bytes;
@@ -108,11 +178,14 @@ void run_pack(const PackOptions& options) {
   std::optional<MaskArchive> archive;  // destroyed before scratch: it commits on destruction
   std::optional<Space> first_space;
   Shifted shifted;
+  FileWarnings file_warnings;
   const unsigned threads = reader_threads(files.size());
 
-  const ReadTiming timing =
-      read_inputs_in_order(files, threads, [&](std::size_t index, NiftiImage& image) {
+  const ReadTiming timing = read_inputs_in_order(
+      files, threads,
+      [&](std::size_t index, NiftiImage& image) {
         const InputFile& file = files[index];
+        file_warnings.add(file.path.string(), image.warnings);
         const std::uint32_t max_value = image.volume.max_value();
         if (max_value > 1) {
           throw ArgumentError(file.path.string() + ": not a binary mask: holds values up to " +
@@ -129,8 +202,10 @@ void run_pack(const PackOptions& options) {
                            options.tolerance_mm.value_or(default_tolerance_mm(*first_space)),
                            shifted);
         }
-        archive->add_structure(file.name, image.volume);
-      });
+        archive->add_structure(file.name, image.volume,
+                               label_from_extensions(image, file.path.string()));
+      },
+      nifti_options);
 
   const Clock::time_point write_start = Clock::now();
   archive->commit();
@@ -140,6 +215,7 @@ void run_pack(const PackOptions& options) {
   const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
 
   if (options.quiet) return;
+  file_warnings.print();
   if (shifted.count > 0) {
     std::cerr << "medmask: warning: " << shifted.count << " input(s) lie on a grid other than "
               << files.front().path.string() << "'s, within --tolerance; stored on its grid ("
@@ -156,8 +232,11 @@ void run_pack(const PackOptions& options) {
 void register_pack(CLI::App& app) {
   auto options = std::make_shared<PackOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "pack", "Pack binary NIfTI masks (files or folders of .nii/.nii.gz) into one archive");
-  cmd->add_option("inputs", options->inputs, "NIfTI files or folders of them (sorted by name)")
+      "pack",
+      "Pack a case into one archive: binary NIfTI masks (files or folders of .nii/.nii.gz), or "
+      "one multi-label NIfTI, .seg.nrrd, .npy/.npz or original medmask .msk/.mska file");
+  cmd->add_option("inputs", options->inputs,
+                  "NIfTI masks or folders of them (sorted by name), or one file of another kind")
       ->required();
   cmd->add_option("-o,--output", options->output, "archive to write (.mska)")->required();
   cmd->add_option("--level", options->level,
@@ -168,7 +247,33 @@ void register_pack(CLI::App& app) {
                   "tenth of the smallest voxel spacing")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("-q,--quiet", options->quiet, "print nothing on success");
-  cmd->callback([options] { run_pack(*options); });
+  cmd->add_option("--nifti-affine", options->nifti_affine,
+                  "NIfTI geometry: auto (nibabel: sform if its code is set, else qform), sform "
+                  "or qform; default: auto")
+      ->check(CLI::IsMember({"auto", "sform", "qform"}));
+  SourceOptions& source = options->source;
+  cmd->add_option("--labels", source.labels_file,
+                  "names of a label map's values: JSON, CSV, ITK-SNAP or Slicer colour table")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--allow-unnamed", source.allow_unnamed,
+                "store values missing from --labels as label_<value> instead of failing");
+  cmd->add_option("--space-from", source.space_from,
+                  "NumPy input: take the geometry of this NIfTI or .seg.nrrd")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--origin", source.origin, "NumPy input: LPS centre of voxel (0,0,0), x,y,z mm")
+      ->delimiter(',')
+      ->expected(3);
+  cmd->add_option("--spacing", source.spacing, "NumPy input: voxel size x,y,z in mm")
+      ->delimiter(',')
+      ->expected(3);
+  cmd->add_option("--direction", source.direction,
+                  "NumPy input: x, y and z axis directions in LPS, 9 numbers; default identity")
+      ->delimiter(',')
+      ->expected(9);
+  cmd->callback([options] {
+    options->source.nifti_affine = affine_source(options->nifti_affine);
+    run_pack(*options);
+  });
 }
 
 }  // namespace medmask::cli

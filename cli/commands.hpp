@@ -16,6 +16,8 @@ void register_pack(CLI::App& app);
 void register_info(CLI::App& app);
 void register_extract(CLI::App& app);
 void register_verify(CLI::App& app);
+void register_export(CLI::App& app);
+void register_convert(CLI::App& app);
 
 // Thrown by a command that has already printed why it failed (verify's mismatch report): main
 // exits 1 without printing an error line.

@@ -179,7 +179,8 @@ struct Pipeline {
   Clock::time_point last_read_done{};
 };
 
-void read_worker(Pipeline& p, const std::vector<InputFile>& files) {
+void read_worker(Pipeline& p, const std::vector<InputFile>& files,
+                 const NiftiReadOptions& options) {
   for (;;) {
     std::size_t index = 0;
     {
@@ -194,7 +195,7 @@ void read_worker(Pipeline& p, const std::vector<InputFile>& files) {
     std::optional<NiftiImage> image;
     std::exception_ptr error;
     try {
-      image = read_nifti(files[index].path.string());
+      image = read_nifti(files[index].path.string(), options);
     } catch (...) {
       error = std::current_exception();
     }
@@ -212,9 +213,11 @@ void read_worker(Pipeline& p, const std::vector<InputFile>& files) {
 // Stops and joins the readers however the consumer leaves (return or exception).
 class Workers {
  public:
-  Workers(Pipeline& p, const std::vector<InputFile>& files, unsigned count) : p_(p) {
+  Workers(Pipeline& p, const std::vector<InputFile>& files, const NiftiReadOptions& options,
+          unsigned count)
+      : p_(p) {
     for (unsigned i = 0; i < count; ++i)
-      threads_.emplace_back(read_worker, std::ref(p), std::cref(files));
+      threads_.emplace_back(read_worker, std::ref(p), std::cref(files), std::cref(options));
   }
   ~Workers() {
     {
@@ -235,14 +238,15 @@ class Workers {
 }  // namespace
 
 ReadTiming read_inputs_in_order(const std::vector<InputFile>& files, unsigned threads,
-                                const std::function<void(std::size_t, NiftiImage&)>& consume) {
+                                const std::function<void(std::size_t, NiftiImage&)>& consume,
+                                const NiftiReadOptions& options) {
   const Clock::time_point start = Clock::now();
   threads = std::max(1u, threads);
   Pipeline p(files.size(), std::size_t{2} * threads);
   p.last_read_done = start;
   ReadTiming timing;
   {
-    Workers workers(p, files, threads);
+    Workers workers(p, files, options, threads);
     for (std::size_t i = 0; i < files.size(); ++i) {
       std::optional<NiftiImage> image;
       std::exception_ptr error;

@@ -35,7 +35,8 @@ struct ReadTiming {
 // bound memory) and calls consume(index, image) on the calling thread in input order. A read
 // error is rethrown, in input order, with the file named in its message.
 ReadTiming read_inputs_in_order(const std::vector<InputFile>& files, unsigned threads,
-                                const std::function<void(std::size_t, NiftiImage&)>& consume);
+                                const std::function<void(std::size_t, NiftiImage&)>& consume,
+                                const NiftiReadOptions& options = {});
 
 // Grids closer than this are the same grid: nothing is reported.
 inline constexpr double kDefaultToleranceMm = 1e-4;

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   medmask::cli::register_info(app);
   medmask::cli::register_extract(app);
   medmask::cli::register_verify(app);
+  medmask::cli::register_export(app);
+  medmask::cli::register_convert(app);
 
   try {
     app.parse(argc, argv);

@@ -3,6 +3,8 @@
 
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
+#include "medmask/export.hpp"
+#include "medmask/import.hpp"
 #include "medmask/label_files.hpp"
 #include "medmask/label_table.hpp"
 #include "medmask/mask.hpp"

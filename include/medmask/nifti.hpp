@@ -7,10 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "medmask/label_table.hpp"
 #include "medmask/space.hpp"
 #include "medmask/volume.hpp"
 
@@ -57,5 +59,18 @@ struct NiftiWriteOptions {
 // .nii.gz paths are gzipped. Written atomically (temporary file, then rename).
 void write_nifti(const std::string& path, const LabelVolume& volume, const Space& space,
                  const NiftiWriteOptions& options = {});
+
+// Label names in NIfTI header extensions (docs/IMPORT_EXPORT.md). MedMask writes two records:
+// ecode 0 with TotalSegmentator's Caret XML (names and colours, read by TotalSegmentator's tools)
+// and ecode 6 (comment) with MedMask's label JSON {"medmask_labels": 1, "labels": [{"name",
+// "value", "color", "description", "concept"}]}, which also keeps descriptions and concepts.
+inline constexpr std::int32_t kNiftiEcodeCaretLabels = 0;  // as TotalSegmentator writes it
+inline constexpr std::int32_t kNiftiEcodeComment = 6;
+std::vector<NiftiExtension> label_table_extensions(const LabelTable& table);
+
+// The label table held in extensions: MedMask's JSON if present, else the first Caret XML label
+// table (ecode 0 or 30); nullopt when there is none. Throws FormatError for a malformed one.
+std::optional<LabelTable> label_table_from_extensions(const std::vector<NiftiExtension>& extensions,
+                                                      const std::string& source_name);
 
 }  // namespace medmask

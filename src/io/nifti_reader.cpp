@@ -107,8 +107,26 @@ Space space_from(const Affine4& affine_ras, const Shape3& shape, const std::stri
 
 // Picks the affine (FORMATS.md 1: nibabel's get_best_affine unless forced) and fills the
 // geometry fields of image.
+void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& name,
+                 const NiftiReadOptions& options, NiftiImage& image);
+
+// Picks the affine and, when sform and qform disagree, says in the warning which one was used.
 void choose_space(const Nifti1Header& h, const Shape3& shape, const std::string& name,
                   const NiftiReadOptions& options, NiftiImage& image) {
+  const std::size_t first_new = image.warnings.size();
+  pick_affine(h, shape, name, options, image);
+  for (std::size_t i = first_new; i < image.warnings.size(); ++i) {
+    if (image.warnings[i].starts_with("sform and qform disagree")) {
+      image.warnings[i] += "; using the " + image.affine_used +
+                           (options.affine_source == AffineSource::kAuto
+                                ? std::string(" (nibabel's precedence; --nifti-affine chooses)")
+                                : std::string(" (as requested)"));
+    }
+  }
+}
+
+void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& name,
+                 const NiftiReadOptions& options, NiftiImage& image) {
   const std::int16_t sform_code = detail::effective_xform_code(h.sform_code);
   const std::int16_t qform_code = detail::effective_xform_code(h.qform_code);
   if (sform_code != h.sform_code) {

@@ -1,0 +1,74 @@
+// export_archive: the entry point of exports, and helpers the formats share.
+#include <algorithm>
+#include <cctype>
+#include <span>
+
+#include "detail/file_io.hpp"
+#include "io/export_targets.hpp"
+#include "medmask/error.hpp"
+
+namespace medmask {
+
+namespace detail {
+
+nlohmann::json label_json(const Label& label, bool include_value) {
+  nlohmann::json item{{"name", label.name}};
+  if (include_value) item["value"] = label.value;
+  if (label.color) item["color"] = {label.color->r, label.color->g, label.color->b};
+  if (!label.description.empty()) item["description"] = label.description;
+  if (label.concept_code) {
+    item["concept"] = {{"scheme", label.concept_code->scheme},
+                       {"code", label.concept_code->code},
+                       {"meaning", label.concept_code->meaning}};
+  }
+  return item;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  const std::span<const std::uint8_t> part(reinterpret_cast<const std::uint8_t*>(text.data()),
+                                           text.size());
+  write_file_atomic(path, std::span<const std::span<const std::uint8_t>>(&part, 1));
+}
+
+bool ends_with_nocase(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         std::equal(suffix.begin(), suffix.end(),
+                    text.end() - static_cast<std::ptrdiff_t>(suffix.size()), [](char a, char b) {
+                      return std::tolower(static_cast<unsigned char>(a)) ==
+                             std::tolower(static_cast<unsigned char>(b));
+                    });
+}
+
+}  // namespace detail
+
+ExportFormat parse_export_format(std::string_view text) {
+  if (text == "nifti-dir") return ExportFormat::kNiftiDir;
+  if (text == "nifti-multilabel") return ExportFormat::kNiftiMultilabel;
+  if (text == "seg.nrrd") return ExportFormat::kSegNrrd;
+  if (text == "npz") return ExportFormat::kNpz;
+  throw ArgumentError("unknown export format '" + std::string(text) +
+                      "': expected nifti-dir, nifti-multilabel, seg.nrrd or npz");
+}
+
+ExportResult export_archive(const MaskArchive& archive, ExportFormat format,
+                            const std::string& path, const ExportOptions& options) {
+  for (const std::string& name : options.names) archive.structure(name);  // NotFoundError
+  ExportResult result;
+  switch (format) {
+    case ExportFormat::kNiftiDir:
+      detail::export_nifti_dir(archive, path, options, result);
+      break;
+    case ExportFormat::kNiftiMultilabel:
+      detail::export_nifti_multilabel(archive, path, options, result);
+      break;
+    case ExportFormat::kSegNrrd:
+      detail::export_seg_nrrd(archive, path, options, result);
+      break;
+    case ExportFormat::kNpz:
+      detail::export_npz(archive, path, options, result);
+      break;
+  }
+  return result;
+}
+
+}  // namespace medmask
