@@ -5,12 +5,15 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "medmask/export.hpp"
 #include "py_convert.hpp"
 
 namespace nb = nanobind;
@@ -25,6 +28,14 @@ namespace {
 struct ArchiveHandle {
   std::optional<MaskArchive> archive;
   std::string path;
+  OpenMode mode = OpenMode::kRead;
+  WriteOptions options;
+  // Created by this handle and still empty: the first mask may turn its Space to the reversed
+  // axis order (a Space given in medmask 0.1.x's (z, y, x) order; see oriented_space).
+  bool fresh = false;
+  // Inside a with block, add_mask batches until the block ends; outside, it writes through
+  // (commits at once), as medmask 0.1.x did.
+  bool in_with = false;
   mutable std::shared_mutex lock;
 
   const MaskArchive& get() const {
@@ -44,18 +55,6 @@ OpenMode mode_from(const std::string& mode) {
   throw ArgumentError("mode must be 'r', 'w' or 'a'; found '" + mode + "'");
 }
 
-WriteOptions options_from(const std::string& level) {
-  WriteOptions options;
-  if (level == "fast") {
-    options.level = CompressionLevel::kFast;
-  } else if (level == "max") {
-    options.level = CompressionLevel::kMax;
-  } else if (level != "default") {
-    throw ArgumentError("level must be 'fast', 'default' or 'max'; found '" + level + "'");
-  }
-  return options;
-}
-
 const char* mode_name(OpenMode mode) {
   switch (mode) {
     case OpenMode::kRead:
@@ -68,20 +67,10 @@ const char* mode_name(OpenMode mode) {
   return "?";
 }
 
-nb::dict structure_to_python(const StructureInfo& s) {
-  nb::dict d;
-  d["name"] = s.name;
-  d["value"] = s.value;
-  d["entry"] = s.entry;
-  d["voxels"] = s.stats.voxels;
-  d["volume_mm3"] = s.volume_mm3;
-  const auto& lo = s.stats.bbox_min_zyx;
-  const auto& hi = s.stats.bbox_max_zyx;
-  d["bbox"] =
-      nb::make_tuple(nb::make_tuple(lo[0], lo[1], lo[2]), nb::make_tuple(hi[0], hi[1], hi[2]));
-  d["color"] = color_to_python(s.label.color);
-  d["description"] = s.label.description;
-  return d;
+nb::tuple bbox_tuple(const LabelStats& stats) {
+  const auto& lo = stats.bbox_min_zyx;
+  const auto& hi = stats.bbox_max_zyx;
+  return nb::make_tuple(nb::make_tuple(lo[0], lo[1], lo[2]), nb::make_tuple(hi[0], hi[1], hi[2]));
 }
 
 // Reads under a shared lock without the GIL.
@@ -99,6 +88,17 @@ auto write_locked(ArchiveHandle& h, Fn&& fn) {
   return fn(h.get());
 }
 
+// Call with the unique lock held. A fresh, empty archive whose Space is the reversed order of
+// wanted (the Space of the first data) starts over on wanted.
+void adopt_space_if_fresh(ArchiveHandle& h, const Space& wanted) {
+  MaskArchive& a = h.get();
+  if (!h.fresh || a.space() == wanted || !(a.space().reversed_axes() == wanted)) return;
+  if (!a.entry_names().empty() || !a.structures().empty()) return;
+  a.discard();
+  h.archive.reset();
+  h.archive.emplace(h.path, h.mode, wanted, h.options);
+}
+
 void close(ArchiveHandle& h) {
   nb::gil_scoped_release release;
   std::unique_lock guard(h.lock);
@@ -108,62 +108,195 @@ void close(ArchiveHandle& h) {
   h.archive.reset();
 }
 
+std::vector<std::string> all_names(const MaskArchive& a) {
+  std::vector<std::string> names;
+  for (const StructureInfo& s : a.structures()) names.push_back(s.name);
+  return names;
+}
+
+void bind_structure(nb::module_& m) {
+  nb::class_<StructureInfo>(m, "Structure",
+                            "One structure (or group) as the archive's index describes it; "
+                            "reading it needs no voxel data.")
+      .def_ro("name", &StructureInfo::name, "The structure's name (unique in the archive).")
+      .def_ro("value", &StructureInfo::value,
+              "Its label value in the entry that holds it (0 for a group).")
+      .def_ro("entry", &StructureInfo::entry,
+              "The entry (label map) holding it, or its first part; '' for a group.")
+      .def_prop_ro(
+          "color", [](const StructureInfo& s) { return color_to_python(s.label.color); },
+          nb::sig("def color(self) -> tuple[int, int, int] | None"),
+          "Display colour (r, g, b) 0..255, or None.")
+      .def_prop_ro(
+          "description", [](const StructureInfo& s) { return s.label.description; },
+          "Free text description ('' when none).")
+      .def_prop_ro(
+          "voxels", [](const StructureInfo& s) { return s.stats.voxels; },
+          "Number of voxels inside (of the union, for a group).")
+      .def_ro("volume_mm3", &StructureInfo::volume_mm3, "voxels times the voxel volume, mm^3.")
+      .def_prop_ro(
+          "bbox", [](const StructureInfo& s) { return bbox_tuple(s.stats); },
+          nb::sig("def bbox(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]"),
+          "Inclusive bounding box ((z0, y0, x0), (z1, y1, x1)) in array indices; min > "
+          "max when empty.")
+      .def_ro("members", &StructureInfo::members,
+              "A group's direct members (structures or groups); [] for a structure.")
+      .def_prop_ro("is_group", &StructureInfo::is_group,
+                   "True for a group (a named union of other structures).")
+      .def(
+          "__repr__",
+          [](const StructureInfo& s) {
+            return "Structure('" + s.name + "', value=" + std::to_string(s.value) +
+                   ", voxels=" + std::to_string(s.stats.voxels) + ")";
+          },
+          "Short description.");
+}
+
 }  // namespace
 
 void bind_archive(nb::module_& m) {
+  bind_structure(m);
   nb::class_<ArchiveHandle>(
       m, "MaskArchive",
       "One .mska file holding the structures of one case, on one Space.\n\n"
       "Read structures by name (archive['liver'], archive.get([...])) without knowing how they "
       "are stored. Write them one by one with add() (overlaps are kept exactly: the writer packs "
-      "structures into as few exclusive label maps as it can) or as ready label maps with "
-      "add_mask(). Changes are written atomically by commit(), close() or the end of a with "
-      "block; a file is never left half-written.\n\n"
+      "structures into as few exclusive label maps as it can), as groups of stored structures "
+      "with add_group(), or as ready label maps with add_mask(). Changes are written atomically "
+      "by commit(), close() or the end of a with block. Outside a with block add_mask() (and "
+      "add_segmask()) commit at once, as in medmask 0.1.x.\n\n"
       "Modes: 'r' read; 'w' create or replace (space required); 'a' read and add (creates the "
-      "file when missing, then space is required).")
+      "file when missing, then space is required). Reads are safe from many threads at once.")
       .def(
           "__init__",
           [](ArchiveHandle* self, const std::filesystem::path& path, const std::string& mode,
-             std::optional<Space> space, const std::string& level) {
+             nb::handle space_arg, const std::string& level) {
             const std::string p = path_string(path);
             const OpenMode open_mode = mode_from(mode);
-            const WriteOptions options = options_from(level);
+            const WriteOptions options = write_options_from(level);
+            std::optional<Space> space;
+            if (!space_arg.is_none()) {
+              bool foreign = false;
+              space = space_from(space_arg, "space", &foreign);
+              // medmask 0.1.x spaces (spacetransformer) are in (z, y, x) order.
+              if (foreign) space = space->reversed_axes();
+            }
             new (self) ArchiveHandle();
             self->path = p;
+            self->mode = open_mode;
+            self->options = options;
             nb::gil_scoped_release release;
+            self->fresh = open_mode == OpenMode::kWrite ||
+                          (open_mode == OpenMode::kAppend && !std::filesystem::exists(path));
             self->archive.emplace(p, open_mode, std::move(space), options);
           },
           nb::arg("path"), nb::arg("mode") = "r", nb::arg("space") = nb::none(),
           nb::arg("level") = "default",
+          nb::sig("def __init__(self, path: str | os.PathLike[str], mode: str = 'r', "
+                  "space: Space | typing.Any | None = None, level: str = 'default') -> None"),
           "Opens or creates an archive. level ('fast', 'default' or 'max') is the label codec's "
           "effort for the entries this handle writes. Raises OSError (cannot open), "
           "medmask.FormatError, medmask.UnsupportedError, medmask.LimitError (bad file), "
           "ValueError (bad arguments).")
+      // ---- Entries: the medmask 0.1.x API ------------------------------------------------
       .def(
           "add_mask",
           [](ArchiveHandle& self, const MaskHandle& mask, const std::string& name) {
             // The archive encodes the voxels here and keeps no reference to them, so a caller's
             // later edits of a borrowed array cannot change what is written (tested).
-            write_locked(self, [&](MaskArchive& a) { a.add_mask(name, mask.mask); });
+            nb::gil_scoped_release release;
+            std::unique_lock guard(self.lock);
+            adopt_space_if_fresh(self, mask.mask.space());
+            MaskArchive& a = self.get();
+            a.add_mask(name, mask.mask);
+            self.fresh = false;
+            if (!self.in_with) a.commit();
           },
           nb::arg("segmask"), nb::arg("name"),
-          "Stores a SegmentationMask as entry name. Raises ValueError if the entry exists, the "
-          "space differs, a structure name is already used, or the archive is read-only.")
+          "Stores a SegmentationMask as entry name; outside a with block the file is written at "
+          "once. Raises ValueError if the entry exists, the space differs, a structure name is "
+          "already used, or the archive is read-only.")
+      .def(
+          "add_segmask",
+          [](nb::handle self, nb::handle segmask, nb::handle name) {
+            self.attr("add_mask")(segmask, name);
+          },
+          nb::arg("segmask"), nb::arg("name"),
+          nb::sig("def add_segmask(self, segmask: SegmentationMask, name: str) -> None"),
+          "The same as add_mask (medmask 0.1.x name).")
       .def(
           "load_mask",
           [](const ArchiveHandle& self, const std::string& name) {
             return MaskHandle{
-                read_locked(self, [&](const MaskArchive& a) { return a.load_mask(name); }), false};
+                read_locked(self, [&](const MaskArchive& a) { return a.load_mask(name); }), false,
+                false};
           },
           nb::arg("name"),
           "The entry name as a SegmentationMask. Raises KeyError for an unknown entry, "
           "medmask.FormatError for corrupt data.")
+      .def(
+          "load_segmask",
+          [](nb::handle self, nb::handle name) { return self.attr("load_mask")(name); },
+          nb::arg("name"), nb::sig("def load_segmask(self, name: str) -> SegmentationMask"),
+          "The same as load_mask (medmask 0.1.x name).")
       .def(
           "entry_names",
           [](const ArchiveHandle& self) {
             return read_locked(self, [](const MaskArchive& a) { return a.entry_names(); });
           },
           "Names of the stored entries (label maps), in file order.")
+      .def(
+          "all_names",
+          [](const ArchiveHandle& self) {
+            return read_locked(self, [](const MaskArchive& a) { return a.entry_names(); });
+          },
+          "The same as entry_names (medmask 0.1.x name).")
+      .def(
+          "read_all_masks",
+          [](const ArchiveHandle& self) {
+            std::vector<std::pair<std::string, SegmentationMask>> masks =
+                read_locked(self, [](const MaskArchive& a) {
+                  std::vector<std::pair<std::string, SegmentationMask>> out;
+                  for (const std::string& name : a.entry_names()) {
+                    out.emplace_back(name, a.load_mask(name));
+                  }
+                  return out;
+                });
+            nb::dict out;
+            for (auto& [name, mask] : masks) {
+              out[nb::str(name.c_str())] = nb::cast(MaskHandle{std::move(mask), false, false});
+            }
+            return out;
+          },
+          nb::sig("def read_all_masks(self) -> dict[str, SegmentationMask]"),
+          "{entry name: SegmentationMask} for every entry (medmask 0.1.x).")
+      .def(
+          "read_all_mapping",
+          [](const ArchiveHandle& self) {
+            std::vector<std::pair<std::string, LabelTable>> tables =
+                read_locked(self, [](const MaskArchive& a) {
+                  // Entries' tables come from the index: no voxel data is decoded.
+                  std::vector<std::pair<std::string, LabelTable>> out;
+                  for (const std::string& name : a.entry_names())
+                    out.emplace_back(name, LabelTable{});
+                  for (const StructureInfo& s : a.structures()) {
+                    if (s.is_group()) continue;
+                    for (auto& [entry, table] : out) {
+                      if (entry == s.entry && table.find(s.name) == nullptr) table.add(s.label);
+                    }
+                  }
+                  return out;
+                });
+            nb::dict out;
+            for (const auto& [name, table] : tables) {
+              out[nb::str(name.c_str())] = mapping_from_table(table);
+            }
+            return out;
+          },
+          nb::sig("def read_all_mapping(self) -> dict[str, dict[str, int]]"),
+          "{entry name: {structure name: value}} for every entry, from the index (medmask "
+          "0.1.x).")
+      // ---- Structures -------------------------------------------------------------------
       .def(
           "add",
           [](ArchiveHandle& self, const std::string& name, nb::handle binary, nb::handle color,
@@ -174,59 +307,163 @@ void bind_archive(nb::module_& m) {
             label.description = description;
             // Painted into the archive's own layer at once: the array is not kept (tested).
             const LabelVolume volume = volume_from_array(binary, "binary");
-            write_locked(self, [&](MaskArchive& a) { a.add_structure(name, volume, label); });
+            nb::gil_scoped_release release;
+            std::unique_lock guard(self.lock);
+            if (self.fresh) {
+              const Space& space = self.get().space();
+              adopt_space_if_fresh(self, oriented_space(space, false, volume.shape_zyx()));
+            }
+            self.get().add_structure(name, volume, label);
+            self.fresh = false;
           },
           nb::arg("name"), nb::arg("binary"), nb::arg("color") = nb::none(),
           nb::arg("description") = "",
           nb::sig("def add(self, name: str, binary: numpy.typing.ArrayLike, "
                   "color: tuple[int, int, int] | None = None, description: str = '') -> None"),
           "Adds one structure: binary is (z, y, x), non-zero = inside, shape space.shape_zyx; "
-          "color is (r, g, b) 0..255. Raises ValueError for a used name, a wrong shape or a "
-          "read-only archive.")
+          "color is (r, g, b) 0..255. Overlaps with other structures are kept exactly; a binary "
+          "equal to the union of stored structures is stored as a group of them. Raises "
+          "ValueError for a used name, a wrong shape or a read-only archive.")
+      .def(
+          "add_group",
+          [](ArchiveHandle& self, const std::string& name, nb::handle members, nb::handle color,
+             const std::string& description) {
+            const std::vector<std::string> list = names_from(members, "members");
+            Label label;
+            label.name = name;
+            label.color = color_from(color, "color");
+            label.description = description;
+            write_locked(self, [&](MaskArchive& a) { a.add_group(name, list, label); });
+            self.fresh = false;
+          },
+          nb::arg("name"), nb::arg("members"), nb::arg("color") = nb::none(),
+          nb::arg("description") = "",
+          nb::sig("def add_group(self, name: str, members: collections.abc.Iterable[str], "
+                  "color: tuple[int, int, int] | None = None, description: str = '') -> None"),
+          "Defines name as the union of members (structures or groups already stored); it costs "
+          "no voxels and reads like a structure. Raises ValueError for a used name, an unknown "
+          "member or no members.")
+      .def(
+          "replace",
+          [](ArchiveHandle& self, const std::string& name, nb::handle binary) {
+            const LabelVolume volume = volume_from_array(binary, "binary");
+            write_locked(self, [&](MaskArchive& a) { a.replace_structure(name, volume); });
+          },
+          nb::arg("name"), nb::arg("binary"),
+          nb::sig("def replace(self, name: str, binary: numpy.typing.ArrayLike) -> None"),
+          "Replaces the voxels of a structure, keeping its label (value, colour, description).")
+      .def(
+          "remove",
+          [](ArchiveHandle& self, const std::string& name) {
+            write_locked(self, [&](MaskArchive& a) { a.remove(name); });
+          },
+          nb::arg("name"),
+          "Removes a structure or group. Raises KeyError for an unknown name and ValueError if a "
+          "group lists it as a member.")
       .def_prop_ro(
           "structures",
           [](const ArchiveHandle& self) {
-            const std::vector<StructureInfo> infos =
-                read_locked(self, [](const MaskArchive& a) { return a.structures(); });
-            nb::list out;
-            for (const StructureInfo& s : infos) out.append(structure_to_python(s));
-            return out;
+            return read_locked(self, [](const MaskArchive& a) { return a.structures(); });
           },
-          nb::sig("def structures(self) -> list[dict[str, typing.Any]]"),
-          "One dict per structure, from the index (no voxel data is read): name, value, entry, "
-          "voxels, volume_mm3, bbox ((z, y, x) min, (z, y, x) max, inclusive), color, "
-          "description.")
+          nb::sig("def structures(self) -> list[Structure]"),
+          "Every structure (in the order added), then every group, from the index (no voxel "
+          "data is read): name, value, color, voxels, volume_mm3, bbox, ...")
+      .def(
+          "structure",
+          [](const ArchiveHandle& self, const std::string& name) {
+            return read_locked(self, [&](const MaskArchive& a) { return a.structure(name); });
+          },
+          nb::arg("name"), "One structure's index record. Raises KeyError for an unknown name.")
       .def(
           "names",
           [](const ArchiveHandle& self) {
-            const std::vector<StructureInfo> infos =
-                read_locked(self, [](const MaskArchive& a) { return a.structures(); });
-            std::vector<std::string> names;
-            for (const StructureInfo& s : infos) names.push_back(s.name);
-            return names;
+            return read_locked(self, [](const MaskArchive& a) { return all_names(a); });
           },
-          "Names of all structures.")
+          "Names of all structures and groups.")
+      .def(
+          "expand",
+          [](const ArchiveHandle& self, const std::string& name) {
+            return read_locked(self, [&](const MaskArchive& a) { return a.expand(name); });
+          },
+          nb::arg("name"),
+          "The structures a group stands for, nested groups expanded ([name] for a structure).")
       .def(
           "__getitem__",
           [](const ArchiveHandle& self, const std::string& name) {
             return array_from_volume(
-                read_locked(self, [&](const MaskArchive& a) { return a.read_structure(name); }));
+                read_locked(self, [&](const MaskArchive& a) { return a.read_structure(name); }),
+                Access::kWritableIfUnshared);
           },
           nb::arg("name"),
           nb::sig("def __getitem__(self, name: str) -> numpy.typing.NDArray[numpy.bool_]"),
-          "The exact bool mask (z, y, x) of one structure. Raises KeyError for an unknown name.")
+          "The exact bool mask (z, y, x) of one structure or group, decoding only the chunks "
+          "that hold it. Raises KeyError for an unknown name.")
       .def(
           "get",
-          [](const ArchiveHandle& self, nb::handle names) {
+          [](const ArchiveHandle& self, nb::handle names, nb::handle z_range) {
             const std::vector<std::string> list = names_from(names, "names");
+            if (z_range.is_none()) {
+              return array_from_volume(
+                  read_locked(self, [&](const MaskArchive& a) { return a.read_structures(list); }),
+                  Access::kWritableIfUnshared);
+            }
+            ZRange range;
+            const bool pair = PySequence_Check(z_range.ptr()) && nb::len(z_range) == 2;
+            if (!pair || !nb::try_cast(nb::object(z_range[0]), range.begin) ||
+                !nb::try_cast(nb::object(z_range[1]), range.end)) {
+              throw ArgumentError("z_range: expected (begin, end)");
+            }
             return array_from_volume(
-                read_locked(self, [&](const MaskArchive& a) { return a.read_structures(list); }));
+                read_locked(self,
+                            [&](const MaskArchive& a) { return a.read_structures(list, range); }),
+                Access::kWritableIfUnshared);
           },
-          nb::arg("names"),
-          nb::sig("def get(self, names: str | collections.abc.Iterable[str]) -> "
-                  "numpy.typing.NDArray[numpy.bool_]"),
-          "Union of one or several structures as a bool mask (z, y, x). Raises KeyError for an "
-          "unknown name.")
+          nb::arg("names"), nb::arg("z_range") = nb::none(),
+          nb::sig("def get(self, names: str | collections.abc.Iterable[str], "
+                  "z_range: tuple[int, int] | None = None) -> numpy.typing.NDArray[numpy.bool_]"),
+          "Union of one or several structures as a bool mask (z, y, x); with z_range=(begin, "
+          "end) only slices begin <= z < end (shape (end - begin, y, x)), decoding only their "
+          "chunks. Raises KeyError for an unknown name.")
+      .def(
+          "read_each",
+          [](const ArchiveHandle& self, nb::handle names) {
+            std::vector<std::string> list;
+            if (!names.is_none()) list = names_from(names, "names");
+            std::vector<LabelVolume> volumes = read_locked(self, [&](const MaskArchive& a) {
+              if (names.is_none()) list = all_names(a);
+              return a.read_each(list);
+            });
+            nb::dict out;
+            for (std::size_t i = 0; i < list.size(); ++i) {
+              out[nb::str(list[i].c_str())] =
+                  array_from_volume(volumes[i], Access::kWritableIfUnshared);
+            }
+            return out;
+          },
+          nb::arg("names") = nb::none(),
+          nb::sig("def read_each(self, names: collections.abc.Iterable[str] | None = None) -> "
+                  "dict[str, numpy.typing.NDArray[numpy.bool_]]"),
+          "{name: bool mask (z, y, x)} for the given names (default: every structure and "
+          "group), decoding each chunk once, in parallel.")
+      .def(
+          "labels_at",
+          [](const ArchiveHandle& self, std::int64_t z, std::int64_t y, std::int64_t x) {
+            return read_locked(self, [&](const MaskArchive& a) { return a.labels_at(z, y, x); });
+          },
+          nb::arg("z"), nb::arg("y"), nb::arg("x"),
+          "Names of every structure and group covering voxel (z, y, x). Raises ValueError "
+          "outside the grid.")
+      .def(
+          "overlapping",
+          [](const ArchiveHandle& self, const std::string& name) {
+            const std::vector<Overlap> overlaps =
+                read_locked(self, [&](const MaskArchive& a) { return a.overlapping(name); });
+            nb::dict out;
+            for (const Overlap& o : overlaps) out[nb::str(o.name.c_str())] = o.voxels;
+            return out;
+          },
+          nb::arg("name"), nb::sig("def overlapping(self, name: str) -> dict[str, int]"),
+          "{other structure: shared voxels} for the structures sharing voxels with name.")
       .def(
           "__contains__",
           [](const ArchiveHandle& self, nb::handle name) {
@@ -235,29 +472,104 @@ void bind_archive(nb::module_& m) {
             return read_locked(self, [&](const MaskArchive& a) { return a.contains(n); });
           },
           nb::sig("def __contains__(self, name: object) -> bool"),
-          "True when a structure of that name exists.")
+          "True when a structure or group of that name exists.")
       .def(
           "__iter__",
           [](const ArchiveHandle& self) {
-            const std::vector<StructureInfo> infos =
-                read_locked(self, [](const MaskArchive& a) { return a.structures(); });
-            nb::list names;
-            for (const StructureInfo& s : infos) names.append(nb::str(s.name.c_str()));
-            return nb::iter(names);
+            const std::vector<std::string> names =
+                read_locked(self, [](const MaskArchive& a) { return all_names(a); });
+            return nb::iter(nb::cast(names));
           },
           nb::sig("def __iter__(self) -> collections.abc.Iterator[str]"),
-          "Iterates over the structure names.")
+          "Iterates over the structure and group names.")
       .def(
           "__len__",
           [](const ArchiveHandle& self) {
             return read_locked(self, [](const MaskArchive& a) { return a.structures().size(); });
           },
-          "Number of structures.")
+          "Number of structures and groups.")
+      .def(
+          "entries",
+          [](const ArchiveHandle& self) {
+            const std::vector<EntryInfo> entries =
+                read_locked(self, [](const MaskArchive& a) { return a.entries(); });
+            nb::list out;
+            for (const EntryInfo& e : entries) {
+              nb::dict d;
+              d["name"] = e.name;
+              d["dtype"] = numpy_dtype(e.dtype);
+              d["coding"] = e.coding;
+              d["level"] = e.level;
+              d["stored_bytes"] = e.stored_bytes;
+              out.append(d);
+            }
+            return out;
+          },
+          nb::sig("def entries(self) -> list[dict[str, typing.Any]]"),
+          "One dict per entry (label map): name, dtype, coding, level, stored_bytes.")
+      .def(
+          "to_nifti",
+          [](const ArchiveHandle& self, const std::filesystem::path& path, nb::handle names,
+             bool multilabel, bool split_layers, int xform_code) {
+            ExportOptions options;
+            if (!names.is_none()) options.names = names_from(names, "names");
+            if (xform_code < 0 || xform_code > 4) {
+              throw ArgumentError("xform_code must be 0..4; found " + std::to_string(xform_code));
+            }
+            options.nifti_xform_code = static_cast<std::int16_t>(xform_code);
+            options.split_layers = split_layers;
+            const std::string p = path_string(path);
+            const ExportFormat format =
+                multilabel ? ExportFormat::kNiftiMultilabel : ExportFormat::kNiftiDir;
+            const ExportResult result = read_locked(
+                self, [&](const MaskArchive& a) { return export_archive(a, format, p, options); });
+            return result.files;
+          },
+          nb::arg("path"), nb::arg("names") = nb::none(), nb::arg("multilabel") = false,
+          nb::arg("split_layers") = false, nb::arg("xform_code") = 1,
+          nb::sig("def to_nifti(self, path: str | os.PathLike[str], "
+                  "names: collections.abc.Iterable[str] | None = None, multilabel: bool = False, "
+                  "split_layers: bool = False, xform_code: int = 1) -> list[str]"),
+          "Writes structures as NIfTI-1 (sform and qform from the Space, label names in header "
+          "extensions and a labels.json sidecar). Default: path is a folder receiving one 0/1 "
+          "<name>.nii.gz per structure. multilabel=True: path is one label-map .nii(.gz); "
+          "overlapping structures raise ValueError unless split_layers=True (one file per "
+          "exclusive layer). names: the structures to write (default all). Returns the files "
+          "written.")
+      .def(
+          "export",
+          [](const ArchiveHandle& self, const std::filesystem::path& path,
+             const std::string& format, nb::handle names) {
+            ExportOptions options;
+            if (!names.is_none()) options.names = names_from(names, "names");
+            const ExportFormat f = parse_export_format(format);
+            const std::string p = path_string(path);
+            const ExportResult result = read_locked(
+                self, [&](const MaskArchive& a) { return export_archive(a, f, p, options); });
+            return result.files;
+          },
+          nb::arg("path"), nb::arg("format"), nb::arg("names") = nb::none(),
+          nb::sig("def export(self, path: str | os.PathLike[str], format: str, "
+                  "names: collections.abc.Iterable[str] | None = None) -> list[str]"),
+          "Writes structures for other tools: format 'nifti-dir', 'nifti-multilabel', "
+          "'seg.nrrd' (3D Slicer, overlap kept) or 'npz'. Returns the files written.")
+      // ---- Life cycle ---------------------------------------------------------------------
       .def(
           "commit",
           [](ArchiveHandle& self) { write_locked(self, [](MaskArchive& a) { a.commit(); }); },
-          "Writes pending changes atomically (temporary file, then rename). No-op when nothing "
-          "changed or in mode 'r'.")
+          "Writes pending changes so that a crash never loses what the file held. No-op when "
+          "nothing changed or in mode 'r'.")
+      .def(
+          "compact",
+          [](ArchiveHandle& self) { write_locked(self, [](MaskArchive& a) { a.compact(); }); },
+          "Commits, then rewrites the file without the bytes left unreferenced by replaced or "
+          "removed data.")
+      .def_prop_ro(
+          "unreferenced_bytes",
+          [](const ArchiveHandle& self) {
+            return read_locked(self, [](const MaskArchive& a) { return a.unreferenced_bytes(); });
+          },
+          "Bytes of the file that no section references (compact() drops them).")
       .def("close", &close,
            "Commits pending changes and closes the archive; later calls raise ValueError. "
            "Closing twice is allowed.")
@@ -280,11 +592,17 @@ void bind_archive(nb::module_& m) {
           },
           "'r', 'w' or 'a'.")
       .def(
-          "__enter__", [](nb::handle self) { return nb::borrow(self); },
-          nb::sig("def __enter__(self) -> MaskArchive"), "Returns the archive itself.")
+          "__enter__",
+          [](nb::handle self) {
+            nb::cast<ArchiveHandle&>(self).in_with = true;
+            return nb::borrow(self);
+          },
+          nb::sig("def __enter__(self) -> MaskArchive"),
+          "Returns the archive itself; until the block ends, add_mask batches its writes.")
       .def(
           "__exit__",
           [](ArchiveHandle& self, nb::handle exc_type, nb::handle, nb::handle) {
+            self.in_with = false;
             if (exc_type.is_none()) {
               close(self);
               return;

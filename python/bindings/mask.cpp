@@ -1,5 +1,6 @@
 // medmask.SegmentationMask: a label map (numpy (z, y, x)) with its names and its Space.
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/filesystem.h>
 #include <nanobind/stl/string.h>
 
 #include <string>
@@ -44,6 +45,51 @@ int bit_depth(DType dtype) {
   return 0;
 }
 
+Mat3 identity() { return Mat3{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}; }
+
+// The Space of a new mask from the caller's argument (None: 1 mm voxels at the origin).
+Space space_for(nb::handle space_arg, const Shape3& array_zyx) {
+  if (space_arg.is_none()) {
+    return Space({array_zyx[2], array_zyx[1], array_zyx[0]}, {0, 0, 0}, {1, 1, 1}, identity());
+  }
+  bool foreign = false;
+  const Space space = space_from(space_arg, "space", &foreign);
+  return oriented_space(space, foreign, array_zyx);
+}
+
+void save_mask(const SegmentationMask& mask, const std::string& path, const std::string& level) {
+  const WriteOptions options = write_options_from(level);
+  nb::gil_scoped_release release;
+  MaskArchive archive(path, OpenMode::kWrite, mask.space(), options);
+  archive.add_mask("mask", mask);
+  archive.commit();
+}
+
+MaskHandle load_mask(const std::string& path) {
+  SegmentationMask mask;
+  {
+    nb::gil_scoped_release release;
+    if (is_medmask_v1_file(path)) {
+      LegacyFile legacy = read_medmask_v1(path);
+      if (legacy.entries.size() != 1) {
+        throw ArgumentError(path + ": a medmask 0.1.x archive of " +
+                            std::to_string(legacy.entries.size()) +
+                            " masks, not one mask; open it with MaskArchive");
+      }
+      mask = std::move(legacy.entries.front().mask);
+    } else {
+      const MaskArchive archive(path, OpenMode::kRead);
+      const std::vector<std::string> entries = archive.entry_names();
+      if (entries.size() != 1) {
+        throw ArgumentError(path + ": an archive of " + std::to_string(entries.size()) +
+                            " entries, not one mask; open it with MaskArchive");
+      }
+      mask = archive.load_mask(entries.front());
+    }
+  }
+  return MaskHandle{std::move(mask), false, false};
+}
+
 }  // namespace
 
 nb::dict stats_to_python(const std::map<std::uint32_t, LabelStats>& stats) {
@@ -72,41 +118,77 @@ void bind_mask(nb::module_& m) {
       "dtypes become the smallest unsigned dtype holding their maximum.")
       .def(
           "__init__",
-          [](MaskHandle* self, nb::handle array, nb::handle mapping, const Space& space) {
+          [](MaskHandle* self, nb::handle array, nb::handle mapping, nb::handle space_arg) {
             bool read_only = false;
-            LabelVolume volume = volume_from_array(array, "array", &read_only);
+            LabelVolume volume = volume_from_array(array, "mask_array", &read_only);
             LabelTable table = table_from_mapping(mapping, "mapping");
+            const Space space = space_for(space_arg, volume.shape_zyx());
             new (self)
                 MaskHandle{SegmentationMask(std::move(volume), std::move(table), space), read_only};
           },
-          nb::arg("array"), nb::arg("mapping"), nb::arg("space"),
-          nb::sig("def __init__(self, array: numpy.typing.ArrayLike, "
-                  "mapping: collections.abc.Mapping[str, int], space: Space) -> None"),
-          "Wraps a label array (z, y, x) with names {name: value} and its Space. Raises "
-          "ValueError when the shape differs from space.shape_zyx, a value does not fit the "
-          "dtype, or a name/value is invalid or repeated.")
+          nb::arg("mask_array"), nb::arg("mapping"), nb::arg("space") = nb::none(),
+          nb::sig("def __init__(self, mask_array: numpy.typing.ArrayLike, "
+                  "mapping: collections.abc.Mapping[str, int], "
+                  "space: Space | typing.Any | None = None) -> None"),
+          "Wraps a label array (z, y, x) with names {name: value} and its Space (default: 1 mm "
+          "voxels at the origin). As in medmask 0.1.x, the Space may also be given in reversed "
+          "(z, y, x) order (shape == array shape, e.g. from reverse_axis_order() or a "
+          "spacetransformer.Space): the mask then keeps the equivalent (x, y, z) Space. Raises "
+          "ValueError when the shape fits neither order, a value does not fit the dtype, or a "
+          "name/value is invalid or repeated.")
       .def_static(
           "lazy_init",
-          [](int bits, const Space& space) {
-            return MaskHandle{SegmentationMask::lazy_init(bits, space), false};
+          [](int bits, nb::handle space_arg, nb::handle shape) {
+            Space space;
+            bool open = false;
+            if (!space_arg.is_none()) {
+              bool foreign = false;
+              space = space_from(space_arg, "space", &foreign);
+              if (foreign) space = space.reversed_axes();
+              open = space.shape_xyz() != space.shape_zyx();
+            } else if (!shape.is_none()) {
+              // medmask 0.1.x: shape is the array's (z, y, x) shape.
+              const Shape3 zyx = shape3_from(shape, "shape");
+              space = Space({zyx[2], zyx[1], zyx[0]}, {0, 0, 0}, {1, 1, 1}, identity());
+            } else {
+              throw ArgumentError("lazy_init: either space or shape must be given");
+            }
+            return MaskHandle{SegmentationMask::lazy_init(bits, space), false, open};
           },
-          nb::arg("bit_depth"), nb::arg("space"),
-          "An all-zero mask on space to fill with add_label. bit_depth: 1 (bool), 8, 16 or 32.")
+          nb::arg("bit_depth"), nb::arg("space") = nb::none(), nb::kw_only(),
+          nb::arg("shape") = nb::none(),
+          nb::sig("def lazy_init(bit_depth: int, space: Space | typing.Any | None = None, *, "
+                  "shape: collections.abc.Sequence[int] | None = None) -> SegmentationMask"),
+          "An all-zero mask to fill with add_label. bit_depth: 1 (bool), 8, 16 or 32; space, or "
+          "else shape (z, y, x) for 1 mm voxels at the origin. If the first add_label gets an "
+          "array shaped like the Space's reversed order (medmask 0.1.x's (z, y, x) spaces), the "
+          "still empty mask takes that order.")
       .def(
           "add_label",
           [](MaskHandle& self, nb::handle mask, nb::handle label, const std::string& name) {
             const LabelVolume binary = volume_from_array(mask, "mask");
             const std::uint32_t value = label_value_from(label, "label");
-            nb::gil_scoped_release release;
-            if (self.borrowed_read_only) {
-              const SegmentationMask& old = self.mask;
-              SegmentationMask copy(old.volume().clone(), old.labels(), old.space());
-              copy.add_label(binary, value, name);
-              self.mask = std::move(copy);
-              self.borrowed_read_only = false;
-            } else {
-              self.mask.add_label(binary, value, name);
+            if (self.orientation_open) {
+              const Space& space = self.mask.space();
+              const Space oriented = oriented_space(space, false, binary.shape_zyx());
+              if (!(oriented == space)) {
+                self.mask =
+                    SegmentationMask::lazy_init(bit_depth(self.mask.volume().dtype()), oriented);
+              }
             }
+            {
+              nb::gil_scoped_release release;
+              if (self.borrowed_read_only) {
+                const SegmentationMask& old = self.mask;
+                SegmentationMask copy(old.volume().clone(), old.labels(), old.space());
+                copy.add_label(binary, value, name);
+                self.mask = std::move(copy);
+                self.borrowed_read_only = false;
+              } else {
+                self.mask.add_label(binary, value, name);
+              }
+            }
+            self.orientation_open = false;
           },
           nb::arg("mask"), nb::arg("label"), nb::arg("name"),
           nb::sig("def add_label(self, mask: numpy.typing.ArrayLike, label: int, name: str) "
@@ -114,6 +196,21 @@ void bind_mask(nb::module_& m) {
           "Paints mask (non-zero = inside, same shape) with value label under name. Raises "
           "ValueError on a shape mismatch, a repeated name or value, a value beyond the dtype, "
           "or overlap with an existing structure; on error the mask is unchanged.")
+      .def(
+          "save",
+          [](const MaskHandle& self, const std::filesystem::path& path, const std::string& level) {
+            save_mask(self.mask, path_string(path), level);
+          },
+          nb::arg("path"), nb::arg("level") = "default",
+          nb::sig("def save(self, path: str | os.PathLike[str], level: str = 'default') -> None"),
+          "Writes the mask to path as a one-entry .mska archive (whatever the suffix, .msk "
+          "included), atomically. level: 'fast', 'default' or 'max'.")
+      .def_static(
+          "load", [](const std::filesystem::path& path) { return load_mask(path_string(path)); },
+          nb::arg("path"), nb::sig("def load(path: str | os.PathLike[str]) -> SegmentationMask"),
+          "Reads a mask written by save() or save_mask(), a one-entry archive, or a .msk file of "
+          "medmask 0.1.x. Raises OSError, medmask.FormatError, ValueError (an archive holding "
+          "several entries: open it with MaskArchive).")
       .def(
           "get_binary_mask_by_names",
           [](const MaskHandle& self, nb::handle names) {
@@ -123,7 +220,7 @@ void bind_mask(nb::module_& m) {
               nb::gil_scoped_release release;
               out = self.mask.binary_mask_by_names(list);
             }
-            return array_from_volume(out);
+            return array_from_volume(out, Access::kWritableIfUnshared);
           },
           nb::arg("names"),
           nb::sig("def get_binary_mask_by_names(self, names: str | collections.abc.Iterable[str]) "
@@ -139,7 +236,7 @@ void bind_mask(nb::module_& m) {
               nb::gil_scoped_release release;
               out = self.mask.binary_mask_by_values(values);
             }
-            return array_from_volume(out);
+            return array_from_volume(out, Access::kWritableIfUnshared);
           },
           nb::arg("labels"),
           nb::sig(
@@ -189,6 +286,21 @@ void bind_mask(nb::module_& m) {
                    std::to_string(self.mask.labels().size()) + " labels)";
           },
           "Short description: shape, dtype and number of labels.");
+
+  m.def(
+      "save_mask",
+      [](const MaskHandle& mask, const std::filesystem::path& path, const std::string& level) {
+        save_mask(mask.mask, path_string(path), level);
+      },
+      nb::arg("segmask"), nb::arg("path"), nb::arg("level") = "default",
+      nb::sig("def save_mask(segmask: SegmentationMask, path: str | os.PathLike[str], "
+              "level: str = 'default') -> None"),
+      "Writes segmask to path (same as segmask.save(path)): a one-entry .mska archive.");
+  m.def(
+      "load_mask", [](const std::filesystem::path& path) { return load_mask(path_string(path)); },
+      nb::arg("path"), nb::sig("def load_mask(path: str | os.PathLike[str]) -> SegmentationMask"),
+      "Reads one mask (same as SegmentationMask.load(path)); also reads medmask 0.1.x .msk "
+      "files.");
 }
 
 }  // namespace medmask::python

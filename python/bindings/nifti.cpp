@@ -21,7 +21,8 @@ void bind_nifti(nb::module_& m) {
           nb::gil_scoped_release release;
           image = read_nifti(p);
         }
-        return nb::make_tuple(array_from_volume(image.volume), nb::cast(image.space));
+        return nb::make_tuple(array_from_volume(image.volume, Access::kWritableIfUnshared),
+                              nb::cast(image.space));
       },
       nb::arg("path"),
       nb::sig("def read_nifti(path: str | os.PathLike[str]) -> "

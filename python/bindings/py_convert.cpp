@@ -252,7 +252,10 @@ LabelVolume volume_from_array(nb::handle obj, const char* what, bool* read_only)
   return LabelVolume(*native, shape, data, std::move(owner));
 }
 
-nb::object array_from_volume(const LabelVolume& volume) {
+nb::object array_from_volume(const LabelVolume& volume, Access access) {
+  // No owner: the voxels are copied below, so the copy is the caller's alone.
+  const bool writable =
+      access == Access::kWritableIfUnshared && (!volume.owner() || volume.owner().use_count() == 1);
   LabelVolume view = volume;
   if (view.data() == nullptr || !view.owner()) {
     // Nothing keeps foreign memory alive (or there is none): hand out an owned copy.
@@ -277,6 +280,10 @@ nb::object array_from_volume(const LabelVolume& volume) {
   const Shape3& s = view.shape_zyx();
   const std::size_t shape[3] = {static_cast<std::size_t>(s[0]), static_cast<std::size_t>(s[1]),
                                 static_cast<std::size_t>(s[2])};
+  if (writable) {
+    nb::ndarray<nb::numpy> array(view.data(), 3, shape, owner, nullptr, dt);
+    return nb::cast(array, nb::rv_policy::reference);
+  }
   nb::ndarray<nb::numpy, nb::ro> array(view.data(), 3, shape, owner, nullptr, dt);
   return nb::cast(array, nb::rv_policy::reference);
 }
@@ -353,6 +360,49 @@ Shape3 shape3_from(nb::handle obj, const char* what) {
     if (!nb::try_cast(item, shape[i], true)) throw fail();
   }
   return shape;
+}
+
+Space space_from(nb::handle obj, const char* what, bool* foreign) {
+  *foreign = false;
+  Space space;
+  if (nb::try_cast(obj, space, false)) return space;
+  static const char* const fields[] = {"shape",         "origin",        "spacing",
+                                       "x_orientation", "y_orientation", "z_orientation"};
+  for (const char* field : fields) {
+    if (!nb::hasattr(obj, field)) {
+      throw ArgumentError(std::string(what) +
+                          ": expected a medmask.Space (or a spacetransformer.Space); found " +
+                          std::string(nb::str(obj.type().attr("__name__")).c_str()));
+    }
+  }
+  Mat3 direction{};
+  for (std::size_t c = 0; c < 3; ++c) {
+    const Vec3 axis = vec3_from(obj.attr(fields[3 + c]), fields[3 + c]);
+    for (std::size_t r = 0; r < 3; ++r) direction[r][c] = axis[r];
+  }
+  *foreign = true;
+  return Space(shape3_from(obj.attr("shape"), "shape"), vec3_from(obj.attr("origin"), "origin"),
+               vec3_from(obj.attr("spacing"), "spacing"), direction);
+}
+
+Space oriented_space(const Space& space, bool foreign, const Shape3& array_zyx) {
+  const Space reversed = space.reversed_axes();
+  const Space& preferred = foreign ? reversed : space;
+  const Space& other = foreign ? space : reversed;
+  if (preferred.shape_zyx() != array_zyx && other.shape_zyx() == array_zyx) return other;
+  return preferred;
+}
+
+WriteOptions write_options_from(const std::string& level) {
+  WriteOptions options;
+  if (level == "fast") {
+    options.level = CompressionLevel::kFast;
+  } else if (level == "max") {
+    options.level = CompressionLevel::kMax;
+  } else if (level != "default") {
+    throw ArgumentError("level must be 'fast', 'default' or 'max'; found '" + level + "'");
+  }
+  return options;
 }
 
 std::string path_string(const std::filesystem::path& path) { return path.string(); }

@@ -34,9 +34,12 @@ void bind_nifti(nb::module_& m);
 // Requires the GIL.
 LabelVolume volume_from_array(nb::handle obj, const char* what, bool* read_only = nullptr);
 
-// A read-only numpy array viewing the voxels of volume, without copy; the array keeps the
-// volume's owner alive, so it stays valid after the volume (or its mask) is gone.
-nb::object array_from_volume(const LabelVolume& volume);
+// A numpy array viewing the voxels of volume, without copy; the array keeps the volume's owner
+// alive, so it stays valid after the volume (or its mask) is gone. kReadOnly for voxels others
+// may share (a mask's .data); kWritableIfUnshared for results made for the caller: writable when
+// nothing but volume holds its memory (then the array becomes its only owner).
+enum class Access { kReadOnly, kWritableIfUnshared };
+nb::object array_from_volume(const LabelVolume& volume, Access access = Access::kReadOnly);
 
 // A float64 numpy array (C order) holding a copy of count values of data.
 nb::object array_from_doubles(const double* data, std::initializer_list<std::size_t> shape);
@@ -63,14 +66,31 @@ nb::object color_to_python(const std::optional<Rgb>& color);
 std::vector<std::string> names_from(nb::handle names, const char* what);
 
 // medmask.SegmentationMask: the C++ mask, plus whether its voxels are borrowed from a read-only
-// buffer (then add_label paints a private copy instead).
+// buffer (then add_label paints a private copy instead), and whether an empty mask from
+// lazy_init may still flip to its Space's reversed axis order (see oriented_space).
 struct MaskHandle {
   SegmentationMask mask;
   bool borrowed_read_only = false;
+  bool orientation_open = false;
 };
+
+// A medmask.Space, or a Space-like object of medmask 0.1.x (spacetransformer.Space: attributes
+// shape, origin, spacing, x/y/z_orientation). *foreign is set for the latter: medmask 0.1.x
+// attached such spaces in (z, y, x) order (shape == array shape). Throws ArgumentError.
+Space space_from(nb::handle obj, const char* what, bool* foreign);
+
+// The Space on which an array of shape array_zyx lies, given the space the caller passed.
+// A medmask.Space is taken as is, unless only its reversed axis order fits the array (an array
+// indexed [i, j, k] as nibabel returns them, or a Space built in medmask 0.1.x's (z, y, x) order):
+// then the reversed Space, on which the same voxels are a (z, y, x) array. A foreign Space is
+// reversed unless only its own order fits. A shape that fits neither is left to the C++ checks.
+Space oriented_space(const Space& space, bool foreign, const Shape3& array_zyx);
 
 // {value: {"voxels", "bbox_min_zyx", "bbox_max_zyx"}} (mask.cpp).
 nb::dict stats_to_python(const std::map<std::uint32_t, LabelStats>& stats);
+
+// WriteOptions for a level name: "fast", "default" or "max". Throws ArgumentError.
+WriteOptions write_options_from(const std::string& level);
 
 // A str or os.PathLike as a UTF-8 path string.
 std::string path_string(const std::filesystem::path& path);

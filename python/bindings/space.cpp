@@ -37,11 +37,34 @@ nb::object affine_array(const Affine4& m) {
 
 Mat3 identity() { return Mat3{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}; }
 
+// The direction matrix from either direction or the original API's three axis vectors (columns);
+// missing axis vectors keep the identity's.
+Mat3 direction_from(nb::handle direction, nb::handle x_axis, nb::handle y_axis, nb::handle z_axis) {
+  const bool axes_given = !x_axis.is_none() || !y_axis.is_none() || !z_axis.is_none();
+  if (!direction.is_none()) {
+    if (axes_given) {
+      throw ArgumentError("Space: give either direction or x/y/z_orientation, not both");
+    }
+    return mat3_from(direction, "direction");
+  }
+  Mat3 m = identity();
+  const nb::handle axes[3] = {x_axis, y_axis, z_axis};
+  const char* names[3] = {"x_orientation", "y_orientation", "z_orientation"};
+  for (std::size_t c = 0; c < 3; ++c) {
+    if (axes[c].is_none()) continue;
+    const Vec3 v = vec3_from(axes[c], names[c]);
+    for (std::size_t r = 0; r < 3; ++r) m[r][c] = v[r];
+  }
+  return m;
+}
+
 Space make_space(nb::handle shape, nb::handle origin, nb::handle spacing, nb::handle direction) {
   return Space(shape3_from(shape, "shape"), vec3_from(origin, "origin"),
                vec3_from(spacing, "spacing"),
                direction.is_none() ? identity() : mat3_from(direction, "direction"));
 }
+
+nb::tuple column(const Mat3& m, std::size_t c) { return nb::make_tuple(m[0][c], m[1][c], m[2][c]); }
 
 // Applies fn to one point (shape (3,)) or to every row of an (N, 3) array.
 nb::object map_points(nb::handle points, const char* what, Vec3 (*fn)(const Space&, const Vec3&),
@@ -93,17 +116,29 @@ void bind_space(nb::module_& m) {
       .def(
           "__init__",
           [](Space* self, nb::handle shape, nb::handle origin, nb::handle spacing,
+             nb::handle x_orientation, nb::handle y_orientation, nb::handle z_orientation,
              nb::handle direction) {
-            new (self) Space(make_space(shape, origin, spacing, direction));
+            new (self)
+                Space(shape3_from(shape, "shape"), vec3_from(origin, "origin"),
+                      vec3_from(spacing, "spacing"),
+                      direction_from(direction, x_orientation, y_orientation, z_orientation));
           },
-          nb::arg("shape"), nb::arg("origin"), nb::arg("spacing"),
-          nb::arg("direction") = nb::none(),
+          nb::arg("shape"), nb::arg("origin") = nb::make_tuple(0.0, 0.0, 0.0),
+          nb::arg("spacing") = nb::make_tuple(1.0, 1.0, 1.0), nb::arg("x_orientation") = nb::none(),
+          nb::arg("y_orientation") = nb::none(), nb::arg("z_orientation") = nb::none(),
+          nb::kw_only(), nb::arg("direction") = nb::none(),
           nb::sig("def __init__(self, shape: collections.abc.Sequence[int], "
-                  "origin: numpy.typing.ArrayLike, spacing: numpy.typing.ArrayLike, "
+                  "origin: numpy.typing.ArrayLike = (0.0, 0.0, 0.0), "
+                  "spacing: numpy.typing.ArrayLike = (1.0, 1.0, 1.0), "
+                  "x_orientation: numpy.typing.ArrayLike | None = None, "
+                  "y_orientation: numpy.typing.ArrayLike | None = None, "
+                  "z_orientation: numpy.typing.ArrayLike | None = None, *, "
                   "direction: numpy.typing.ArrayLike | None = None) -> None"),
-          "Creates a Space. shape: 3 extents >= 1 (x, y, z); origin: LPS mm of voxel (0, 0, 0); "
-          "spacing: mm > 0 (x, y, z); direction: 3x3 with the axis directions as columns "
-          "(default identity). Raises ValueError for bad values.")
+          "Creates a Space; the arguments are those of medmask 0.1.x (spacetransformer's Space). "
+          "shape: 3 extents >= 1 (x, y, z); origin: LPS mm of the centre of voxel (0, 0, 0); "
+          "spacing: mm > 0 (x, y, z); x/y/z_orientation: LPS unit directions of the i, j, k "
+          "axes (default the identity's); direction: alternatively the 3x3 matrix with those "
+          "directions as columns. Raises ValueError for bad values.")
       .def_static(
           "from_affine_ras",
           [](nb::handle affine, nb::handle shape) {
@@ -127,15 +162,37 @@ void bind_space(nb::module_& m) {
           "Space from a 4x4 voxel-to-LPS affine (ITK/DICOM convention) and the (x, y, z) shape.")
       .def_static(
           "from_nifti",
-          [](const std::filesystem::path& path) {
-            const std::string p = path_string(path);
-            nb::gil_scoped_release release;
-            return read_nifti(p).space;
+          [](nb::handle image_or_path) {
+            if (PyUnicode_Check(image_or_path.ptr()) || nb::hasattr(image_or_path, "__fspath__")) {
+              const std::string p = path_string(nb::cast<std::filesystem::path>(image_or_path));
+              nb::gil_scoped_release release;
+              return read_nifti(p).space;
+            }
+            if (!nb::hasattr(image_or_path, "affine") || !nb::hasattr(image_or_path, "shape")) {
+              throw ArgumentError(
+                  "from_nifti: expected a path or a nibabel image (with .affine and .shape)");
+            }
+            // nibabel's own choice of affine (sform, else qform, else pixdim), as read_nifti.
+            nb::object shape = image_or_path.attr("shape");
+            if (nb::len(shape) < 3) throw ArgumentError("from_nifti: the image is not 3-D");
+            return Space::from_affine_ras(affine_from(image_or_path.attr("affine"), "affine"),
+                                          shape3_from(shape[nb::slice(0, 3, 1)], "shape"));
           },
-          nb::arg("path"),
-          "The Space of a NIfTI-1 file (.nii or .nii.gz), with the affine chosen as nibabel does "
-          "(sform, else qform, else pixdim). Raises OSError, medmask.FormatError, "
-          "medmask.UnsupportedError.")
+          nb::arg("image_or_path"),
+          nb::sig("def from_nifti(image_or_path: str | os.PathLike[str] | typing.Any) -> Space"),
+          "The Space of a NIfTI-1 image: a path (.nii or .nii.gz, read by MedMask's reader) or a "
+          "loaded nibabel image (its .affine and .shape). The affine is the one nibabel uses "
+          "(sform, else qform, else pixdim), converted to LPS. Raises OSError, "
+          "medmask.FormatError, medmask.UnsupportedError, ValueError.")
+      .def(
+          "to_nifti_affine", [](const Space& s) { return affine_array(s.to_affine_ras()); },
+          nb::sig("def to_nifti_affine(self) -> numpy.typing.NDArray[numpy.float64]"),
+          "The 4x4 voxel-to-RAS affine for nibabel.Nifti1Image (same as to_affine_ras; the name "
+          "of medmask 0.1.x).")
+      .def("reverse_axis_order", &Space::reversed_axes,
+           "The same grid with its axes in reverse order (k, j, i): shape, spacing and the axis "
+           "directions reversed, origin unchanged. An array indexed [i, j, k] on this Space (as "
+           "nibabel returns them) is a (z, y, x) array on the reversed one.")
       .def(
           "to_affine_ras", [](const Space& s) { return affine_array(s.to_affine_ras()); },
           nb::sig("def to_affine_ras(self) -> numpy.typing.NDArray[numpy.float64]"),
@@ -185,6 +242,18 @@ void bind_space(nb::module_& m) {
           "direction", [](const Space& s) { return matrix_array(s.direction()); },
           nb::sig("def direction(self) -> numpy.typing.NDArray[numpy.float64]"),
           "3x3 matrix whose columns are the LPS unit directions of the i, j, k axes (a copy).")
+      .def_prop_ro(
+          "x_orientation", [](const Space& s) { return column(s.direction(), 0); },
+          nb::sig("def x_orientation(self) -> tuple[float, float, float]"),
+          "LPS unit direction of the i (x) axis: column 0 of direction.")
+      .def_prop_ro(
+          "y_orientation", [](const Space& s) { return column(s.direction(), 1); },
+          nb::sig("def y_orientation(self) -> tuple[float, float, float]"),
+          "LPS unit direction of the j (y) axis: column 1 of direction.")
+      .def_prop_ro(
+          "z_orientation", [](const Space& s) { return column(s.direction(), 2); },
+          nb::sig("def z_orientation(self) -> tuple[float, float, float]"),
+          "LPS unit direction of the k (z) axis: column 2 of direction.")
       .def_prop_ro("voxel_volume_mm3", &Space::voxel_volume_mm3, "Volume of one voxel in mm^3.")
       .def_prop_ro("voxel_count", &Space::voxel_count, "Number of voxels of the grid.")
       .def_prop_ro("handedness", &Space::handedness,

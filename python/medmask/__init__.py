@@ -8,8 +8,13 @@ order everywhere; ``Space`` keeps shape, origin and spacing in ``(x, y, z)`` ord
     >>> with medmask.open("case.mska") as archive:    # doctest: +SKIP
     ...     liver = archive["liver"]                  # bool array (z, y, x)
 
-Everything is implemented in C++ (``medmask._core``); this module only re-exports it
-and adds Python conveniences.
+Everything is implemented in C++ (``medmask._core``); this module only re-exports it.
+
+Code written for medmask 0.1.x keeps working: ``SegmentationMask(mask_array, mapping,
+space)``, ``lazy_init``/``add_label``, ``save``/``load``, ``save_mask``/``load_mask`` and
+``MaskArchive`` with ``add_segmask``/``load_segmask``/``all_names``/``read_all_masks``.
+A Space given in 0.1.x's reversed (z, y, x) order, as ``reverse_axis_order()`` or a
+``spacetransformer.Space`` gives it, is recognised from the array's shape.
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from ._core import (
     MaskArchive,
     SegmentationMask,
     Space,
+    Structure,
     UnsupportedError,
     __version__,
+    load_mask,
     read_nifti,
+    save_mask,
     write_nifti,
 )
 
@@ -35,10 +43,13 @@ __all__ = [
     "MaskArchive",
     "SegmentationMask",
     "Space",
+    "Structure",
     "UnsupportedError",
     "__version__",
+    "load_mask",
     "open",
     "read_nifti",
+    "save_mask",
     "write_nifti",
 ]
 

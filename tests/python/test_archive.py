@@ -58,16 +58,16 @@ def test_structure_index_matches_numpy(packed, sample_masks, sample_space):
     with medmask.open(packed) as archive:
         assert archive.space == sample_space
         assert archive.mode == "r"
-        info = {s["name"]: s for s in archive.structures}
+        info = {s.name: s for s in archive.structures}
     for name, mask in sample_masks.items():
         s = info[name]
         voxels = int(np.count_nonzero(mask))
-        assert s["voxels"] == voxels
-        assert s["volume_mm3"] == pytest.approx(voxels * sample_space.voxel_volume_mm3)
-        assert s["value"] >= 1 and isinstance(s["entry"], str)
+        assert s.voxels == voxels
+        assert s.volume_mm3 == pytest.approx(voxels * sample_space.voxel_volume_mm3)
+        assert s.value >= 1 and isinstance(s.entry, str)
         if voxels:
             where = np.argwhere(mask)
-            assert s["bbox"] == (tuple(where.min(0)), tuple(where.max(0)))
+            assert s.bbox == (tuple(where.min(0)), tuple(where.max(0)))
 
 
 @pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.uint16, np.uint32])
@@ -107,10 +107,10 @@ def test_append_mode_colors_and_snapshot(tmp_path):
         assert sorted(archive.names()) == ["a", "b"]
         assert int(archive["a"].sum()) == 1 and archive["a"][0, 0, 0]
         np.testing.assert_array_equal(archive["b"], b)
-        info = {s["name"]: s for s in archive.structures}
-        assert info["a"]["color"] == (255, 0, 10)
-        assert info["a"]["description"] == "first"
-        assert info["b"]["color"] is None
+        info = {s.name: s for s in archive.structures}
+        assert info["a"].color == (255, 0, 10)
+        assert info["a"].description == "first"
+        assert info["b"].color is None
 
 
 def test_errors_map_to_python_exceptions(tmp_path, packed):

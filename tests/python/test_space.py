@@ -31,7 +31,7 @@ def test_ijk_to_lps_follows_the_formula():
     direction = rotation(30.0)
     origin = np.array([-10.0, 20.0, 5.0])
     spacing = np.array([0.7, 0.8, 2.5])
-    space = medmask.Space((10, 11, 12), origin, spacing, direction)
+    space = medmask.Space((10, 11, 12), origin, spacing, direction=direction)
     ijk = np.array([[0, 0, 0], [9, 10, 11], [3.5, 2.0, 7.25]])
     expected = origin + (direction @ np.diag(spacing) @ ijk.T).T  # lps = o + D S ijk
     np.testing.assert_allclose(space.ijk_to_lps(ijk), expected, atol=1e-9)
@@ -41,8 +41,8 @@ def test_ijk_to_lps_follows_the_formula():
 
 def test_direction_accepts_nested_lists_and_arrays():
     columns = [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]]
-    a = medmask.Space((2, 2, 2), (0, 0, 0), (1, 1, 1), columns)
-    b = medmask.Space((2, 2, 2), (0, 0, 0), (1, 1, 1), np.array(columns))
+    a = medmask.Space((2, 2, 2), (0, 0, 0), (1, 1, 1), direction=columns)
+    b = medmask.Space((2, 2, 2), (0, 0, 0), (1, 1, 1), direction=np.array(columns))
     assert a == b
     np.testing.assert_array_equal(a.direction, np.array(columns))
     # Column 0 is the direction of the i axis.
@@ -51,7 +51,7 @@ def test_direction_accepts_nested_lists_and_arrays():
 
 def test_affines_match_construction():
     direction = rotation(-18.0)
-    space = medmask.Space((5, 6, 7), (1.0, -2.0, 3.0), (1.5, 1.5, 3.0), direction)
+    space = medmask.Space((5, 6, 7), (1.0, -2.0, 3.0), (1.5, 1.5, 3.0), direction=direction)
     lps = np.eye(4)
     lps[:3, :3] = direction @ np.diag([1.5, 1.5, 3.0])
     lps[:3, 3] = [1.0, -2.0, 3.0]
@@ -74,7 +74,7 @@ def test_equality_hash_pickle_and_repr():
 
 
 def test_corners_map_within_tolerance_after_round_trip():
-    space = medmask.Space((20, 30, 40), (5.0, 6.0, 7.0), (0.9, 0.9, 1.1), rotation(45.0))
+    space = medmask.Space((20, 30, 40), (5.0, 6.0, 7.0), (0.9, 0.9, 1.1), direction=rotation(45.0))
     c = corners(space.shape)
     np.testing.assert_allclose(space.lps_to_ijk(space.ijk_to_lps(c)), c, atol=1e-9)
 

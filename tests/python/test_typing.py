@@ -25,7 +25,27 @@ GOOD = """
     with medmask.open("case.mska") as archive:
         liver: npt.NDArray[np.bool_] = archive["liver"]
         names: list[str] = archive.names()
+        each: dict[str, npt.NDArray[np.bool_]] = archive.read_each()
+        first: medmask.Structure = archive.structures[0]
+        box: tuple[tuple[int, int, int], tuple[int, int, int]] = first.bbox
+        color: tuple[int, int, int] | None = first.color
+        files: list[str] = archive.to_nifti("out", names=["liver"])
+        here: list[str] = archive.labels_at(1, 2, 3)
+        part: npt.NDArray[np.bool_] = archive.get(["liver"], z_range=(0, 4))
     error: type[ValueError] = medmask.FormatError
+
+    # medmask 0.1.x names
+    old = medmask.Space(shape=(4, 3, 2), spacing=(1.0, 1.0, 2.5)).reverse_axis_order()
+    nifti_affine: npt.NDArray[np.float64] = old.to_nifti_affine()
+    lazy: medmask.SegmentationMask = medmask.SegmentationMask.lazy_init(8, space=old)
+    lazy.add_label(np.ones(old.shape_zyx, bool), label=1, name="a")
+    medmask.save_mask(lazy, "a.msk")
+    loaded: medmask.SegmentationMask = medmask.SegmentationMask.load("a.msk")
+    legacy = medmask.MaskArchive("old.mska", mode="w", space=old)
+    legacy.add_segmask(loaded, "a")
+    all_names: list[str] = legacy.all_names()
+    masks: dict[str, medmask.SegmentationMask] = legacy.read_all_masks()
+    mappings: dict[str, dict[str, int]] = legacy.read_all_mapping()
 """
 
 BAD = """
@@ -33,6 +53,8 @@ BAD = """
 
     space = medmask.Space((4, 3, 2), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
     text: str = space.voxel_volume_mm3
+    with medmask.open("case.mska") as archive:
+        voxels: str = archive.structures[0].voxels
 """
 
 
@@ -61,3 +83,4 @@ def test_type_error_is_caught(tmp_path):
     output, status = run_mypy(tmp_path, BAD)
     assert status == 1, output
     assert 'Incompatible types in assignment (expression has type "float"' in output
+    assert 'Incompatible types in assignment (expression has type "int"' in output
