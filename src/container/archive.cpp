@@ -14,6 +14,7 @@
 #include "container/error_message.hpp"
 #include "container/format_constants.hpp"
 #include "container/in_place_file.hpp"
+#include "container/index_frame.hpp"
 #include "container/structure_packing.hpp"
 #include "container/zstd_section.hpp"
 #include "detail/checksum.hpp"
@@ -86,9 +87,8 @@ void MaskArchive::Impl::open_existing() {
                                   "checksum mismatch; stored " + detail::hex64(header->index_xxh3) +
                                       ", computed " + detail::hex64(computed));
   }
-  std::string text(static_cast<std::size_t>(header->index_raw_length), '\0');
-  detail::zstd_decompress_exact(index_bytes, text.data(), text.size(), path, "index section",
-                                header->index_offset);
+  const std::string text = detail::decompress_index(
+      index_bytes, header->index_raw_length, header->required_features, path, header->index_offset);
   detail::IndexRecord index =
       detail::decode_index_json(text, path, header->index_offset, header->file_length, limits,
                                 (header->required_features & detail::kFeatureSplitStructures) != 0);
@@ -331,9 +331,9 @@ IndexAndHeader make_index(const detail::IndexRecord& index, std::uint32_t featur
                           std::uint64_t end, int zstd_level) {
   const std::string text = detail::encode_index_json(index);
   IndexAndHeader out;
-  out.index = detail::zstd_compress(text.data(), text.size(), zstd_level);
+  out.index = detail::compress_index(text, zstd_level);
   detail::Header header;
-  header.required_features = features;
+  header.required_features = features | detail::kFeatureIndexDictionary;
   header.index_offset = end;
   header.index_length = out.index.size();
   header.index_raw_length = text.size();

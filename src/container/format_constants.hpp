@@ -15,7 +15,11 @@ inline constexpr std::uint16_t kVersionMinor = 2;
 // FORMAT.md 3: must-understand features. Bit 0 (since 1.2): a structure may have parts in several
 // layer entries; a reader unaware of it would return only one part.
 inline constexpr std::uint32_t kFeatureSplitStructures = 1u << 0;
-inline constexpr std::uint32_t kKnownRequiredFeatures = kFeatureSplitStructures;
+// Bit 1 (since 1.2): the index frame is compressed with the index dictionary (FORMAT.md
+// Appendix B), which makes the names of common structures nearly free.
+inline constexpr std::uint32_t kFeatureIndexDictionary = 1u << 1;
+inline constexpr std::uint32_t kKnownRequiredFeatures =
+    kFeatureSplitStructures | kFeatureIndexDictionary;
 inline constexpr std::uint64_t kHeaderSize = 64;
 
 // FORMAT.md 3: byte offsets of the header fields.

@@ -79,9 +79,10 @@ Header decode_header(std::span<const std::uint8_t> bytes, std::uint64_t file_siz
   if (const std::uint32_t unknown = header.required_features & ~kKnownRequiredFeatures) {
     int bit = 0;
     while (((unknown >> bit) & 1u) == 0) ++bit;
-    throw_at<UnsupportedError>(path, "required_features", kOffsetRequiredFeatures,
-                               "unknown required feature bit " + std::to_string(bit) +
-                                   "; this reader understands bit 0 (split structures)");
+    throw_at<UnsupportedError>(
+        path, "required_features", kOffsetRequiredFeatures,
+        "unknown required feature bit " + std::to_string(bit) +
+            "; this reader understands bits 0 (split structures) and 1 (index dictionary)");
   }
   header.index_offset = load_le64(&bytes[kOffsetIndexOffset]);
   header.index_length = load_le64(&bytes[kOffsetIndexLength]);

@@ -174,15 +174,21 @@ DType parse_dtype(const Checker& check, const Json& value, const std::string& fi
              "unknown dtype; expected bool, uint8, uint16 or uint32, found \"" + text + "\"");
 }
 
-// max_value 0: a group, which has no value.
+// max_value 0: a group, which has no value. An absent value is implied_value (since 1.2).
 Label parse_label(const Checker& check, const Json& value, const std::string& field,
-                  std::uint32_t max_value) {
+                  std::uint32_t max_value, std::uint64_t implied_value = 0) {
   check.object(value, field);
   Label label;
   label.name = check.string(check.member(value, "name", field), field + ".name", false);
   if (max_value > 0) {
+    const Json* stored = check.optional_member(value, "value");
+    if (stored == nullptr && implied_value > max_value) {
+      check.fail(field + ".value", "missing, and the implied value " +
+                                       std::to_string(implied_value) + " exceeds " +
+                                       std::to_string(max_value));
+    }
     label.value = static_cast<std::uint32_t>(
-        check.integer(check.member(value, "value", field), field + ".value", 1, max_value));
+        stored ? check.integer(*stored, field + ".value", 1, max_value) : implied_value);
   }
   if (const Json* color = check.optional_member(value, "color")) {
     check.array(*color, field + ".color", 3);
@@ -310,7 +316,9 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const std::stri
   const Json& labels = check.array(check.member(value, "labels", field), field + ".labels");
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const std::string label_field = field + ".labels[" + std::to_string(i) + "]";
-    Label label = parse_label(check, labels[i], label_field, max_value);
+    const std::uint64_t implied =
+        entry.labels.empty() ? 1 : entry.labels.labels().back().value + 1ull;
+    Label label = parse_label(check, labels[i], label_field, max_value, implied);
     try {
       entry.labels.add(std::move(label));
     } catch (const ArgumentError& error) {
@@ -448,8 +456,15 @@ std::string encode_index_json(const IndexRecord& index) {
       out["chunks"] = std::move(chunks);
       if (!entry.level.empty()) out["level"] = entry.level;
     }
+    // Since 1.2 a value that follows the previous one (1 for the first) is left out.
     OrderedJson labels = OrderedJson::array();
-    for (const Label& label : entry.labels) labels.push_back(label_to_json(label));
+    std::uint32_t previous = 0;
+    for (const Label& label : entry.labels) {
+      OrderedJson item = label_to_json(label);
+      if (label.value == previous + 1) item.erase("value");
+      previous = label.value;
+      labels.push_back(std::move(item));
+    }
     out["labels"] = std::move(labels);
     OrderedJson stats = OrderedJson::object();
     for (const auto& [value, item] : entry.stats) {

@@ -26,7 +26,8 @@ void swap_to_little_endian(void* data, std::size_t count, std::size_t width) {
 
 }  // namespace
 
-std::vector<std::uint8_t> zstd_compress(const void* data, std::size_t size, int level) {
+std::vector<std::uint8_t> zstd_compress(const void* data, std::size_t size, int level,
+                                        std::span<const std::uint8_t> dictionary) {
   if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()) {
     throw ArgumentError("zstd level " + std::to_string(level) + " is out of range; expected " +
                         std::to_string(ZSTD_minCLevel()) + ".." + std::to_string(ZSTD_maxCLevel()));
@@ -37,6 +38,7 @@ std::vector<std::uint8_t> zstd_compress(const void* data, std::size_t size, int 
   ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 1);
   ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 0);  // the index holds an XXH3 instead
+  if (!dictionary.empty()) ZSTD_CCtx_refPrefix(context, dictionary.data(), dictionary.size());
   // The level tables never exceed a 2^27 window, the most FORMAT.md 5 lets a reader demand.
   const std::size_t written = ZSTD_compress2(context, out.data(), out.size(), data, size);
   ZSTD_freeCCtx(context);
@@ -49,8 +51,8 @@ std::vector<std::uint8_t> zstd_compress(const void* data, std::size_t size, int 
 }
 
 void zstd_decompress_exact(std::span<const std::uint8_t> frame, void* out, std::size_t out_size,
-                           const std::string& path, const std::string& field,
-                           std::uint64_t offset) {
+                           const std::string& path, const std::string& field, std::uint64_t offset,
+                           std::span<const std::uint8_t> dictionary) {
   const unsigned long long declared = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (declared == ZSTD_CONTENTSIZE_ERROR) {
     throw_at<FormatError>(path, field, offset, "not a zstd frame");
@@ -73,6 +75,7 @@ void zstd_decompress_exact(std::span<const std::uint8_t> frame, void* out, std::
   ZSTD_DCtx* context = ZSTD_createDCtx();
   if (context == nullptr) throw std::bad_alloc();
   ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, 27);
+  if (!dictionary.empty()) ZSTD_DCtx_refPrefix(context, dictionary.data(), dictionary.size());
   const std::size_t written =
       ZSTD_decompressDCtx(context, out, out_size, frame.data(), frame.size());
   ZSTD_freeDCtx(context);

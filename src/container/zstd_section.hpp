@@ -11,14 +11,17 @@
 
 namespace medmask::detail {
 
-// One zstd frame with its content size recorded. Throws ArgumentError for a bad level.
-std::vector<std::uint8_t> zstd_compress(const void* data, std::size_t size, int level);
+// One zstd frame with its content size recorded; dictionary, when not empty, is a raw-content
+// dictionary (zstd "prefix") the reader must supply too. Throws ArgumentError for a bad level.
+std::vector<std::uint8_t> zstd_compress(const void* data, std::size_t size, int level,
+                                        std::span<const std::uint8_t> dictionary = {});
 
 // Decodes frame into exactly out_size bytes at out. The frame must be one zstd frame declaring
 // out_size as its content size and spanning all of frame. Throws FormatError naming field and
 // offset (the section's first byte in the file).
 void zstd_decompress_exact(std::span<const std::uint8_t> frame, void* out, std::size_t out_size,
-                           const std::string& path, const std::string& field, std::uint64_t offset);
+                           const std::string& path, const std::string& field, std::uint64_t offset,
+                           std::span<const std::uint8_t> dictionary = {});
 
 // A label map's raw bytes (C order, little-endian, bool as one 0/1 byte) as a zstd frame.
 std::vector<std::uint8_t> encode_volume(const LabelVolume& volume, int level);

@@ -7,6 +7,7 @@
 
 #include "archive_test_support.hpp"
 #include "container/header.hpp"
+#include "container/index_frame.hpp"
 #include "container/zstd_section.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
@@ -20,14 +21,13 @@ using testing::oblique_space;
 using testing::read_bytes;
 using testing::TempDir;
 
-// The index of an archive file, read with the header module and zstd only.
+// The index of an archive file, read with the header and index-frame modules only.
 Json read_index(const std::string& path) {
   const std::vector<std::uint8_t> file = read_bytes(path);
   const detail::Header header = detail::decode_header(file, file.size(), path, {});
-  std::string text(header.index_raw_length, '\0');
-  detail::zstd_decompress_exact(std::span(file).subspan(header.index_offset, header.index_length),
-                                text.data(), text.size(), path, "index", header.index_offset);
-  return Json::parse(text);
+  return Json::parse(detail::decompress_index(
+      std::span(file).subspan(header.index_offset, header.index_length), header.index_raw_length,
+      header.required_features, path, header.index_offset));
 }
 
 // Spheres of different labels plus sparse noise: both long runs and isolated voxels.

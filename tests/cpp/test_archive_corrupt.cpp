@@ -10,6 +10,7 @@
 #include "archive_test_support.hpp"
 #include "codec/label_codec.hpp"
 #include "container/header.hpp"
+#include "container/index_frame.hpp"
 #include "container/zstd_section.hpp"
 #include "detail/byte_io.hpp"
 #include "detail/checksum.hpp"
@@ -70,11 +71,10 @@ struct Parsed {
 Parsed parse(const Bytes& file) {
   Parsed parsed;
   parsed.header = detail::decode_header(file, file.size(), "valid", {});
-  std::string text(parsed.header.index_raw_length, '\0');
-  detail::zstd_decompress_exact(
-      std::span(file).subspan(parsed.header.index_offset, parsed.header.index_length), text.data(),
-      text.size(), "valid", "index", parsed.header.index_offset);
-  parsed.index = Json::parse(text);
+  parsed.index = Json::parse(detail::decompress_index(
+      std::span(file).subspan(parsed.header.index_offset, parsed.header.index_length),
+      parsed.header.index_raw_length, parsed.header.required_features, "valid",
+      parsed.header.index_offset));
   return parsed;
 }
 

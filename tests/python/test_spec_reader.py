@@ -19,6 +19,7 @@ import zstandard
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 MAGIC = b"\x89MSK\r\n\x1a\n"
+DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "index_dictionary_v1.txt"
 DTYPES = {"bool": ("u1", 1, 1), "uint8": ("u1", 1, 255), "uint16": ("<u2", 2, 65535),
           "uint32": ("<u4", 4, 4294967295)}  # numpy type, size, max value (FORMAT.md 4.3, 4.4)
 
@@ -31,11 +32,15 @@ def xxh3(data):
     return xxhash.xxh3_64_intdigest(bytes(data))
 
 
-def zstd_frame(data, content_size):
-    """FORMAT.md 4 / 5.1: one frame spanning the section, content size present and as declared."""
+def zstd_frame(data, content_size, dictionary=None):
+    """FORMAT.md 4 / 5.1: one frame spanning the section, content size present and as declared;
+    the index of a file with feature bit 1 uses the raw-content dictionary of Appendix B."""
     params = zstandard.get_frame_parameters(bytes(data))
     assert params.content_size == content_size
     assert params.window_size <= 2**27
+    if dictionary is not None:
+        dictionary = zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(bytes(data), allow_extra_data=False)
     return zstandard.ZstdDecompressor().decompress(bytes(data), allow_extra_data=False)
 
 
@@ -100,13 +105,14 @@ def read_mska(path):
      header_sum) = struct.unpack_from("<HHIQQQQQQ", data, 8)
     assert major == 1
     assert xxh3(data[:56]) == header_sum
-    assert features & ~1 == 0, "unknown required feature"
+    assert features & ~3 == 0, "unknown required feature"
     assert 64 <= file_length <= len(data)
     assert 64 <= index_offset <= file_length and index_length >= 1
     assert index_offset + index_length <= file_length
     index_bytes = data[index_offset:index_offset + index_length]
     assert xxh3(index_bytes) == index_sum
-    index = json.loads(zstd_frame(index_bytes, raw_length).decode("utf-8"))
+    dictionary = DICTIONARY.read_bytes() if features & 2 else None
+    index = json.loads(zstd_frame(index_bytes, raw_length, dictionary).decode("utf-8"))
     assert index["format"] == "mska" and index["version"] == [major, minor]
 
     space = index["space"]
@@ -127,8 +133,10 @@ def read_mska(path):
         assert entry["raw_length"] == math.prod(shape) * size
         section = data[entry["offset"]:entry["offset"] + entry["length"]]
         assert len(entry["xxh3"]) == 16 and xxh3(section) == int(entry["xxh3"], 16)
-        values = set()
+        values, previous = set(), 0
         for label in entry["labels"]:
+            label.setdefault("value", previous + 1)  # 4.4: an absent value follows the previous
+            previous = label["value"]
             assert label["name"] and is_int(label["value"], 1, max_value)
             assert label["value"] not in values
             values.add(label["value"])

@@ -171,7 +171,7 @@ nlohmann::json expected_json(const medmask::WriteOptions& cm1) {
   }
   nlohmann::json out{
       {"version", {1, 2}},
-      {"required_features", 1},
+      {"required_features", 3},  // bit 0: spleen is split; bit 1: index dictionary
       {"space",
        {{"shape_xyz", space.shape_xyz()},
         {"origin_lps", space.origin_lps()},
