@@ -5,6 +5,7 @@
 
 #include "codec/label_codec.hpp"
 #include "container/error_message.hpp"
+#include "container/zstd_section.hpp"
 #include "detail/checksum.hpp"
 #include "detail/dtype_dispatch.hpp"
 #include "medmask/error.hpp"
@@ -68,19 +69,6 @@ CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth
 
 namespace {
 
-void check_bool_values(const LabelVolume& volume, const std::string& path, const std::string& field,
-                       std::uint64_t offset) {
-  if (volume.dtype() != DType::kBool) return;
-  const auto* bytes = volume.data_as<std::uint8_t>();
-  const auto* bad =
-      std::find_if(bytes, bytes + volume.size(), [](std::uint8_t b) { return b > 1; });
-  if (bad != bytes + volume.size()) {
-    throw_at<FormatError>(path, field, offset,
-                          "bool voxel " + std::to_string(bad - bytes) +
-                              " is out of range; expected 0 or 1, found " + std::to_string(*bad));
-  }
-}
-
 std::string chunk_field(const std::string& field, std::size_t k, std::size_t count) {
   return field + ", chunk " + std::to_string(k) + " of " + std::to_string(count);
 }
@@ -135,7 +123,7 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
     }
     throw_at<FormatError>(path, field, offset, "chunk table does not fit the grid");
   });
-  check_bool_values(volume, path, field, offset);
+  check_bool_voxels(volume, path, field, offset);
   return volume;
 }
 
@@ -162,7 +150,7 @@ LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryReco
                             std::string("codec error: ") + codec::status_name(status));
     }
   });
-  check_bool_values(volume, path, name, offset);
+  check_bool_voxels(volume, path, name, offset);
   return volume;
 }
 

@@ -8,6 +8,7 @@
 #include "container/error_message.hpp"
 #include "container/format_constants.hpp"
 #include "detail/checksum.hpp"
+#include "detail/label_json.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::detail {
@@ -21,20 +22,6 @@ std::string dtype_text(DType dtype) { return std::string(dtype_name(dtype)); }
 
 std::string kind_text(EntryKind kind) {
   return std::string(kind == EntryKind::kLayer ? kKindLayer : kKindMask);
-}
-
-OrderedJson label_to_json(const Label& label) {
-  OrderedJson out;
-  out["name"] = label.name;
-  out["value"] = label.value;
-  if (label.color) out["color"] = {label.color->r, label.color->g, label.color->b};
-  if (!label.description.empty()) out["description"] = label.description;
-  if (label.concept_code) {
-    out["concept"] = {{"scheme", label.concept_code->scheme},
-                      {"code", label.concept_code->code},
-                      {"meaning", label.concept_code->meaning}};
-  }
-  return out;
 }
 
 OrderedJson stats_to_json(const LabelStats& stats) {
@@ -460,7 +447,7 @@ std::string encode_index_json(const IndexRecord& index) {
     OrderedJson labels = OrderedJson::array();
     std::uint32_t previous = 0;
     for (const Label& label : entry.labels) {
-      OrderedJson item = label_to_json(label);
+      OrderedJson item = label_to_json<OrderedJson>(label);
       if (label.value == previous + 1) item.erase("value");
       previous = label.value;
       labels.push_back(std::move(item));
@@ -482,8 +469,7 @@ std::string encode_index_json(const IndexRecord& index) {
   if (!index.groups.empty()) {
     OrderedJson groups = OrderedJson::array();
     for (const GroupRecord& group : index.groups) {
-      OrderedJson out = label_to_json(group.label);
-      out.erase("value");
+      OrderedJson out = label_to_json<OrderedJson>(group.label, false);
       out["members"] = group.members;
       if (group.stats.voxels > 0) out["stats"] = stats_to_json(group.stats);
       groups.push_back(std::move(out));

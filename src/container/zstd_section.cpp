@@ -90,6 +90,19 @@ void zstd_decompress_exact(std::span<const std::uint8_t> frame, void* out, std::
   }
 }
 
+void check_bool_voxels(const LabelVolume& volume, const std::string& path, const std::string& field,
+                       std::uint64_t offset) {
+  if (volume.dtype() != DType::kBool) return;
+  const auto* bytes = volume.data_as<std::uint8_t>();
+  const auto* bad =
+      std::find_if(bytes, bytes + volume.size(), [](std::uint8_t b) { return b > 1; });
+  if (bad != bytes + volume.size()) {
+    throw_at<FormatError>(path, field, offset,
+                          "bool voxel " + std::to_string(bad - bytes) +
+                              " is out of range; expected 0 or 1, found " + std::to_string(*bad));
+  }
+}
+
 std::vector<std::uint8_t> encode_volume(const LabelVolume& volume, int level) {
   if constexpr (std::endian::native == std::endian::little) {
     return zstd_compress(volume.data(), volume.byte_size(), level);
@@ -105,16 +118,7 @@ LabelVolume decode_volume(std::span<const std::uint8_t> frame, DType dtype, cons
   LabelVolume volume(dtype, shape_zyx);
   zstd_decompress_exact(frame, volume.data(), volume.byte_size(), path, field, offset);
   swap_to_little_endian(volume.data(), volume.size(), dtype_size(dtype));
-  if (dtype == DType::kBool) {
-    const auto* bytes = volume.data_as<std::uint8_t>();
-    const auto* bad =
-        std::find_if(bytes, bytes + volume.size(), [](std::uint8_t b) { return b > 1; });
-    if (bad != bytes + volume.size()) {
-      throw_at<FormatError>(path, field, offset,
-                            "bool voxel " + std::to_string(bad - bytes) +
-                                " is out of range; expected 0 or 1, found " + std::to_string(*bad));
-    }
-  }
+  check_bool_voxels(volume, path, field, offset);
   return volume;
 }
 

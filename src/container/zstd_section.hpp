@@ -23,6 +23,10 @@ void zstd_decompress_exact(std::span<const std::uint8_t> frame, void* out, std::
                            const std::string& path, const std::string& field, std::uint64_t offset,
                            std::span<const std::uint8_t> dictionary = {});
 
+// FormatError naming the first voxel of a bool volume that is neither 0 nor 1 (FORMAT.md 5).
+void check_bool_voxels(const LabelVolume& volume, const std::string& path, const std::string& field,
+                       std::uint64_t offset);
+
 // A label map's raw bytes (C order, little-endian, bool as one 0/1 byte) as a zstd frame.
 std::vector<std::uint8_t> encode_volume(const LabelVolume& volume, int level);
 

@@ -4,6 +4,7 @@
 #include <span>
 
 #include "detail/file_io.hpp"
+#include "detail/label_json.hpp"
 #include "io/export_targets.hpp"
 #include "medmask/error.hpp"
 
@@ -12,16 +13,7 @@ namespace medmask {
 namespace detail {
 
 nlohmann::json label_json(const Label& label, bool include_value) {
-  nlohmann::json item{{"name", label.name}};
-  if (include_value) item["value"] = label.value;
-  if (label.color) item["color"] = {label.color->r, label.color->g, label.color->b};
-  if (!label.description.empty()) item["description"] = label.description;
-  if (label.concept_code) {
-    item["concept"] = {{"scheme", label.concept_code->scheme},
-                       {"code", label.concept_code->code},
-                       {"meaning", label.concept_code->meaning}};
-  }
-  return item;
+  return label_to_json<nlohmann::json>(label, include_value);
 }
 
 void write_text_file(const std::string& path, const std::string& text) {

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <vector>
 
+#include "detail/label_json.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -320,14 +321,7 @@ LabelTable read_label_table_file(const std::string& path, LabelFileFormat format
 std::string to_label_json(const LabelTable& table) {
   nlohmann::json labels = nlohmann::json::array();
   for (const Label& label : table) {
-    nlohmann::json item{{"name", label.name}, {"value", label.value}};
-    if (label.color) item["color"] = {label.color->r, label.color->g, label.color->b};
-    if (!label.description.empty()) item["description"] = label.description;
-    if (label.concept_code) {
-      item["concept"] = {{"scheme", label.concept_code->scheme},
-                         {"code", label.concept_code->code},
-                         {"meaning", label.concept_code->meaning}};
-    }
+    nlohmann::json item = detail::label_to_json<nlohmann::json>(label);
     labels.push_back(std::move(item));
   }
   return nlohmann::json{{"labels", labels}}.dump(2);

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,26 +15,16 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
+from cli_support import CLI, REPO, SAMPLE, assert_error, require_cli, run
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "examples" / "data" / "s0000"
 GEOMETRY = REPO / "tests" / "data" / "geometry"
 COMPAT = REPO / "tests" / "data" / "compat"
-CLI = Path(os.environ.get("MEDMASK_CLI", REPO / "build" / "cli" / "medmask"))
 
-if not CLI.is_file() or not os.access(CLI, os.X_OK):
-    pytest.skip(
-        f"medmask CLI not found at {CLI}: build it or set MEDMASK_CLI", allow_module_level=True
-    )
+require_cli()
 
 LPS = np.diag([-1.0, -1.0, 1.0, 1.0])  # RAS <-> LPS (its own inverse)
 AFFINE_TOL = 1e-5
 
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CLI), *map(str, args)], capture_output=True, text=True, timeout=300, check=False
-    )
 
 
 def ok(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -43,16 +32,6 @@ def ok(*args: str | Path) -> subprocess.CompletedProcess[str]:
     assert result.returncode == 0, (args, result.stdout, result.stderr)
     return result
 
-
-def assert_error(result: subprocess.CompletedProcess[str], *must_name: str) -> str:
-    """Exit code 1 and exactly one stderr line `medmask: error: ...` naming each of must_name."""
-    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("medmask: error: "), lines[0]
-    for text in must_name:
-        assert text in lines[0], (text, lines[0])
-    return lines[0]
 
 
 def info(archive: Path) -> dict:
