@@ -160,6 +160,29 @@ TEST(CodecChunks, BoundariesAndThreads) {
   }
 }
 
+// Max level with chunk boundaries cutting through many structures: every chunk's first slice is
+// coded without a previous slice (the first-slice contexts), and each chunk decodes alone.
+TEST(CodecChunks, MaxLevelFirstSlicesInsideStructures) {
+  const Dims d{61, 47, 40};
+  const auto v = blobs<std::uint8_t>(d, 40, 1, 11u);
+  for (const std::size_t depth : {1u, 3u, 8u}) {
+    const auto chunks = medmask::codec::encode_chunks(v.data(), d, depth, Level::kMax, 2);
+    ASSERT_EQ(chunks.size(), (d.nz + depth - 1) / depth);
+    std::vector<std::span<const std::uint8_t>> spans(chunks.begin(), chunks.end());
+    std::vector<std::uint8_t> out(count(d), 3);
+    ASSERT_EQ(medmask::codec::decode_chunks(spans, d, depth, out.data(), 1), Status::kOk);
+    EXPECT_EQ(out, v);
+    const std::size_t last = chunks.size() - 1;
+    const std::size_t slab = d.nz - last * depth;
+    std::vector<std::uint8_t> part(d.nx * d.ny * slab);
+    ASSERT_EQ(medmask::codec::decode_chunk(chunks[last].data(), chunks[last].size(),
+                                           Dims{d.nx, d.ny, slab}, part.data()),
+              Status::kOk);
+    EXPECT_TRUE(std::equal(part.begin(), part.end(),
+                           v.begin() + static_cast<std::ptrdiff_t>(last * depth * d.nx * d.ny)));
+  }
+}
+
 // The model never looks at the dtype: the same labels as uint8, uint16 and uint32 give the same
 // payload (only the width byte differs), which checks the uint8 word-at-a-time neighbour matching
 // against the one-by-one comparison of the wider types.
