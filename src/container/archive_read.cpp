@@ -182,7 +182,9 @@ LabelVolume MaskArchive::Impl::union_of(const std::vector<PartRef>& parts, ZRang
                        std::uint8_t* row_out =
                            out + (std::size_t(z - range.begin) * ny + std::size_t(y)) * nx;
                        for (auto x = std::size_t(x0); x < std::size_t(x1); ++x) {
-                         row_out[x] |= static_cast<std::uint8_t>(row_in[x] == wanted);
+                         // Written only where set: untouched pages of the result stay
+                         // unmapped zero pages, so the background costs nothing.
+                         if (row_in[x] == wanted) row_out[x] = 1;
                        }
                      });
       });
