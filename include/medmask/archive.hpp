@@ -103,7 +103,8 @@ struct EntryInfo {
 class MaskArchive {
  public:
   // kRead: reads the header and index (no voxel data); Throws IoError, FormatError,
-  //        UnsupportedError, LimitError. space must be empty.
+  //        UnsupportedError, LimitError. space must be empty. A file of the original medmask
+  //        0.1.x (.msk, .mska) opens too, read whole into memory (other modes: UnsupportedError).
   // kWrite: starts an empty archive (the file is replaced on commit); space is required.
   // kAppend: like kRead, then allows adding; if the file does not exist, like kWrite.
   MaskArchive(std::string path, OpenMode mode, std::optional<Space> space = std::nullopt,

@@ -19,6 +19,7 @@
 #include "container/zstd_section.hpp"
 #include "detail/checksum.hpp"
 #include "medmask/error.hpp"
+#include "medmask/medmask_v1.hpp"
 
 namespace medmask {
 
@@ -72,8 +73,47 @@ std::uint32_t free_value(const LabelTable& labels, std::uint32_t wanted) {
 
 }  // namespace
 
+// A file of the original Python medmask 0.1.x, read whole into memory, read-only: its entries
+// become open volumes, so every query works on it as on a .mska file.
+void MaskArchive::Impl::open_legacy() {
+  if (mode != OpenMode::kRead) {
+    throw UnsupportedError(path + ": a file of the original medmask 0.1.x opens read-only; " +
+                               "convert it first (medmask convert " + path + " -o new.mska)",
+                           path);
+  }
+  LegacyFile legacy = read_medmask_v1(path);
+  space = legacy.space;
+  for (LegacyEntry& item : legacy.entries) {
+    ArchiveEntry entry;
+    entry.record.name = item.name;
+    entry.record.kind = EntryKind::kMask;
+    entry.record.dtype = item.mask.volume().dtype();
+    entry.record.labels = item.mask.labels();
+    entry.record.stats = compute_label_stats(item.mask.volume());
+    for (const Label& label : item.mask.labels()) {
+      if (std::find(structure_order.begin(), structure_order.end(), label.name) !=
+          structure_order.end()) {
+        throw UnsupportedError(path + ": structure '" + label.name +
+                                   "' appears in two entries of this medmask 0.1.x archive; names "
+                                   "must be unique here: read it with read_medmask_v1",
+                               path);
+      }
+      structure_order.push_back(label.name);
+    }
+    entry.open = open_volumes.size();
+    open_volumes.push_back(OpenVolume{entries.size(), item.mask.volume(), false});
+    entries.push_back(std::move(entry));
+  }
+  layers_loaded = true;
+  rebuild();
+}
+
 // FORMAT.md 7: header, then index checksum, then index size, then the index itself.
 void MaskArchive::Impl::open_existing() {
+  if (is_medmask_v1_file(path)) {
+    open_legacy();
+    return;
+  }
   file = detail::FileReader(path);
   const std::uint64_t file_size = file.size();
   const auto head = file.read(

@@ -69,6 +69,7 @@ struct MaskArchive::Impl {
 
   // archive.cpp
   void open_existing();
+  void open_legacy();
   void rebuild();
   void require_writable() const;
   void require_new_name(const std::string& name) const;

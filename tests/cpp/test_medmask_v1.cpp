@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "medmask/archive.hpp"
 #include "medmask/error.hpp"
 #include "medmask/medmask_v1.hpp"
 
@@ -109,4 +110,28 @@ TEST(MedmaskV1, TruncatedAndCorruptFilesFailCleanly) {
   }
   write(std::string("MSK1\x02") + std::string(80, '\0'));
   EXPECT_THROW(read_medmask_v1(path), UnsupportedError);
+}
+
+TEST(MedmaskV1, ArchivesOpenAsReadOnlyMaskArchives) {
+  const auto want = expected();
+  for (const char* name : {"organs_combined.mska", "ribs.mska", "liver.msk"}) {
+    SCOPED_TRACE(name);
+    const MaskArchive archive(kCompat + name, OpenMode::kRead);
+    check_space(archive.space(), want["space_xyz"]);
+    const LegacyFile file = read_medmask_v1(kCompat + name);
+    ASSERT_EQ(archive.entry_names().size(), file.entries.size());
+    for (const LegacyEntry& entry : file.entries) {
+      SCOPED_TRACE(entry.name);
+      EXPECT_TRUE(archive.load_mask(entry.name).volume().equals(entry.mask.volume()));
+      const auto stats = entry.mask.label_stats();
+      for (const Label& label : entry.mask.labels()) {
+        const auto it = stats.find(label.value);
+        EXPECT_EQ(archive.structure(label.name).stats.voxels,
+                  it == stats.end() ? 0u : it->second.voxels);
+        EXPECT_TRUE(archive.read_structure(label.name)
+                        .equals(entry.mask.binary_mask_by_values(std::vector{label.value})));
+      }
+    }
+  }
+  EXPECT_THROW(MaskArchive(kCompat + "ribs.mska", OpenMode::kAppend), UnsupportedError);
 }

@@ -216,3 +216,24 @@ save_mask(SegmentationMask(arr, {"a": 1, "b": 2}, space), sys.argv[1])
     assert mask.mapping == {"a": 1, "b": 2}
     assert mask.space.shape_zyx == (4, 5, 6)
     assert mask.space.spacing == (1.0, 2.0, 3.0)
+
+
+@pytest.mark.parametrize("file_name", ["organs_combined.mska", "ribs.mska"])
+def test_archive_of_medmask_0_1_opens_read_only(file_name):
+    """medmask 0.1.x archives open with MaskArchive(path, "r") as they did; arrays, mappings and
+    names match tests/data/compat/expected.json (written by the original library)."""
+    import hashlib
+    import json
+
+    compat = ROOT / "tests" / "data" / "compat"
+    want = json.loads((compat / "expected.json").read_text())["files"][file_name]
+    archive = medmask.MaskArchive(str(compat / file_name), "r")
+    assert sorted(archive.all_names()) == sorted(want)
+    mappings = archive.read_all_mapping()
+    for entry, mask in archive.read_all_masks().items():
+        assert mappings[entry] == want[entry]["mapping"]
+        data = np.ascontiguousarray(mask.data)
+        assert str(data.dtype) == want[entry]["dtype"]
+        assert hashlib.sha256(data.tobytes()).hexdigest() == want[entry]["sha256"]
+    with pytest.raises(Exception, match="medmask convert"):
+        medmask.MaskArchive(str(compat / file_name), "a")
