@@ -202,6 +202,16 @@ void MaskArchive::Impl::require_writable() const {
   }
 }
 
+void MaskArchive::Impl::require_grid_shape(const std::string& name,
+                                           const LabelVolume& binary) const {
+  if (binary.shape_zyx() != space.shape_zyx()) {
+    throw ArgumentError(path + ": structure '" + name + "' has shape (z, y, x) " +
+                            shape_text(binary.shape_zyx()) + "; expected " +
+                            shape_text(space.shape_zyx()),
+                        path);
+  }
+}
+
 void MaskArchive::Impl::require_new_name(const std::string& name) const {
   if (name.empty() || !is_valid_utf8(name)) {
     throw ArgumentError(path + ": structure name must be non-empty UTF-8", path);
@@ -616,12 +626,7 @@ void MaskArchive::add_structure(const std::string& name, const LabelVolume& bina
   Impl& s = *impl_;
   s.require_writable();
   s.require_new_name(name);
-  if (binary.shape_zyx() != s.space.shape_zyx()) {
-    throw ArgumentError(s.path + ": structure '" + name + "' has shape (z, y, x) " +
-                            shape_text(binary.shape_zyx()) + "; expected " +
-                            shape_text(s.space.shape_zyx()),
-                        s.path);
-  }
+  s.require_grid_shape(name, binary);
   s.ensure_layers_loaded();
   const detail::Runs runs = detail::inside_runs(binary);
   Label stored = label;
@@ -767,12 +772,7 @@ void MaskArchive::replace_structure(const std::string& name, const LabelVolume& 
     throw ArgumentError(s.path + ": '" + name + "' is a group; groups are defined by members",
                         s.path);
   }
-  if (binary.shape_zyx() != s.space.shape_zyx()) {
-    throw ArgumentError(s.path + ": structure '" + name + "' has shape (z, y, x) " +
-                            shape_text(binary.shape_zyx()) + "; expected " +
-                            shape_text(s.space.shape_zyx()),
-                        s.path);
-  }
+  s.require_grid_shape(name, binary);
   const auto position = std::find(s.structure_order.begin(), s.structure_order.end(), name) -
                         s.structure_order.begin();
   remove(name);

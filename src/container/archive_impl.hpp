@@ -73,6 +73,7 @@ struct MaskArchive::Impl {
   void rebuild();
   void require_writable() const;
   void require_new_name(const std::string& name) const;
+  void require_grid_shape(const std::string& name, const LabelVolume& binary) const;
   const ArchiveEntry& find_entry(const std::string& name) const;
   const StructureInfo& find_structure(const std::string& name) const;
   std::string entry_field(const ArchiveEntry& entry) const;

@@ -10,35 +10,14 @@
 #include <utility>
 #include <vector>
 
+#include "detail/voxel_runs.hpp"
 #include "medmask/mask.hpp"
 #include "medmask/volume.hpp"
 
 namespace medmask::detail {
 
-// Half-open flat-index range [begin, end) of inside voxels within one row along x.
-struct Run {
-  std::size_t begin = 0;
-  std::size_t end = 0;
-};
-
-using Runs = std::vector<Run>;
-
-// The runs of non-zero voxels of a volume (any dtype), in C order.
-Runs inside_runs(const LabelVolume& binary);
-
-// The runs of voxels equal to value inside the (z, y, x) box of stats (C order).
-Runs value_runs(const LabelVolume& volume, std::uint32_t value, const LabelStats& box);
-
-std::uint64_t voxel_count(const Runs& runs) noexcept;
-
-// Voxel count and bounding box of runs in a grid of shape_zyx.
-LabelStats stats_of_runs(const Runs& runs, const Shape3& shape_zyx);
-
 // Splits runs into the voxels where layer is 0 (free) and where it is not (taken).
 void split_by_occupancy(const LabelVolume& layer, const Runs& runs, Runs& free, Runs& taken);
-
-// Writes value into volume at every voxel of runs.
-void fill_runs(LabelVolume& volume, const Runs& runs, std::uint32_t value);
 
 // One piece of a placed structure: the runs that go into layer `layer`.
 struct Placement {

@@ -5,8 +5,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "container/structure_packing.hpp"
 #include "detail/dtype_dispatch.hpp"
+#include "detail/voxel_runs.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
