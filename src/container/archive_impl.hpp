@@ -45,6 +45,12 @@ struct PartRef {
   LabelStats stats;
 };
 
+// A part to read and the bool mask its voxels go to.
+struct PartMask {
+  PartRef part;
+  std::uint8_t* mask = nullptr;
+};
+
 struct MaskArchive::Impl {
   std::string path;
   OpenMode mode = OpenMode::kRead;
@@ -100,6 +106,7 @@ struct MaskArchive::Impl {
   std::vector<std::pair<std::size_t, std::size_t>> chunk_keys(const std::vector<PartRef>& parts,
                                                               ZRange range) const;
   void decode_slabs(const std::vector<std::pair<std::size_t, std::size_t>>& keys) const;
+  void fill_masks(const std::vector<PartMask>& wanted, ZRange range) const;
   LabelVolume union_of(const std::vector<PartRef>& parts, ZRange range) const;
 };
 

@@ -1,17 +1,16 @@
 // MaskArchive queries that decode voxels: masks by name (whole or a z-range), labels at a voxel,
 // overlaps. Only the z-chunks a request needs are decoded, in parallel, and kept in the cache.
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
+#include <map>
 #include <set>
-#include <thread>
 
 #include "container/archive_impl.hpp"
 #include "container/cm_section.hpp"
 #include "container/error_message.hpp"
 #include "container/format_constants.hpp"
+#include "container/slab_scatter.hpp"
 #include "detail/dtype_dispatch.hpp"
+#include "detail/parallel_for.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
 
@@ -37,6 +36,17 @@ LabelStats intersection(const LabelStats& a, const LabelStats& b) {
     if (out.bbox_min_zyx[i] > out.bbox_max_zyx[i]) return LabelStats{};
   }
   out.voxels = 1;
+  return out;
+}
+
+// The smallest box holding both (non-empty) boxes.
+LabelStats bounding_union(const LabelStats& a, const LabelStats& b) {
+  LabelStats out;
+  for (std::size_t i = 0; i < 3; ++i) {
+    out.bbox_min_zyx[i] = std::min(a.bbox_min_zyx[i], b.bbox_min_zyx[i]);
+    out.bbox_max_zyx[i] = std::max(a.bbox_max_zyx[i], b.bbox_max_zyx[i]);
+  }
+  out.voxels = a.voxels + b.voxels;
   return out;
 }
 
@@ -133,63 +143,59 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   for (const auto& key : keys) {
     if (!entries[key.first].open && !cache.find(key)) missing.push_back(key);
   }
-  const unsigned threads =
-      std::min<unsigned>(detail::codec_threads(), static_cast<unsigned>(missing.size()));
-  if (threads <= 1) {
-    for (const auto& key : missing) slab(key.first, key.second);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  const auto work = [&] {
-    for (std::size_t i = next++; i < missing.size(); i = next++) {
-      try {
-        slab(missing[i].first, missing[i].second);
-      } catch (...) {
-        const std::lock_guard lock(error_mutex);
-        if (!error) error = std::current_exception();
+  detail::parallel_for(missing.size(), detail::codec_threads(),
+                       [&](std::size_t i) { slab(missing[i].first, missing[i].second); });
+}
+
+// Sets each part's voxels in its mask, slab by slab: a job is a few slices of one decoded slab,
+// scanned once for every part of that entry, so reading all structures costs one pass over the
+// label maps, shared by the threads.
+void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange range) const {
+  constexpr std::int64_t kSlicesPerJob = 8;
+  std::map<std::size_t, std::vector<const PartMask*>> by_entry;
+  for (const PartMask& w : wanted) by_entry[w.part.entry].push_back(&w);
+  struct Job {
+    Slab slab;
+    std::int64_t z_begin = 0, z_end = 0;
+    LabelStats box;  // the rows and columns to scan: the union of the targets' boxes
+    std::vector<detail::ValueTarget> targets;
+  };
+  std::vector<Job> jobs;
+  for (const auto& [entry, masks] : by_entry) {
+    std::int64_t z_begin = range.end, z_end = range.begin;
+    for (const PartMask* m : masks) {
+      z_begin = std::min(z_begin, std::max(range.begin, m->part.stats.bbox_min_zyx[0]));
+      z_end = std::max(z_end, std::min(range.end, m->part.stats.bbox_max_zyx[0] + 1));
+    }
+    for (const std::size_t chunk : chunks_for(entry, z_begin, z_end)) {
+      const Slab piece = slab(entry, chunk);
+      const std::int64_t slab_end = piece.z0 + piece.volume->shape_zyx()[0];
+      const std::int64_t last = std::min(z_end, slab_end);
+      for (std::int64_t z = std::max(z_begin, piece.z0); z < last; z += kSlicesPerJob) {
+        Job job{piece, z, std::min(z + kSlicesPerJob, last), LabelStats{}, {}};
+        for (const PartMask* m : masks) {
+          const LabelStats& b = m->part.stats;
+          if (b.bbox_max_zyx[0] < job.z_begin || b.bbox_min_zyx[0] >= job.z_end) continue;
+          job.targets.push_back({m->part.value, m->mask, range.begin});
+          job.box = job.box.voxels == 0 ? b : bounding_union(job.box, b);
+        }
+        if (!job.targets.empty()) jobs.push_back(std::move(job));
       }
     }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& thread : pool) thread.join();
-  if (error) std::rethrow_exception(error);
+  }
+  detail::parallel_for(jobs.size(), detail::codec_threads(), [&](std::size_t i) {
+    const Job& job = jobs[i];
+    detail::scatter_slab(*job.slab.volume, job.slab.z0, job.z_begin, job.z_end, job.box,
+                         job.targets);
+  });
 }
 
 LabelVolume MaskArchive::Impl::union_of(const std::vector<PartRef>& parts, ZRange range) const {
   const Shape3 shape = space.shape_zyx();
   LabelVolume result(DType::kBool, {range.end - range.begin, shape[1], shape[2]});
-  std::uint8_t* out = result.data_as<std::uint8_t>();
-  const auto ny = static_cast<std::size_t>(shape[1]);
-  const auto nx = static_cast<std::size_t>(shape[2]);
-  for (const PartRef& part : parts) {
-    const std::int64_t z_begin = std::max(range.begin, part.stats.bbox_min_zyx[0]);
-    const std::int64_t z_end = std::min(range.end, part.stats.bbox_max_zyx[0] + 1);
-    for (const std::size_t chunk : chunks_for(part.entry, z_begin, z_end)) {
-      const Slab piece = slab(part.entry, chunk);
-      const std::int64_t slab_end = piece.z0 + piece.volume->shape_zyx()[0];
-      detail::visit_dtype(piece.volume->dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* in = piece.volume->data_as<T>();
-        const auto wanted = static_cast<T>(part.value);
-        for_each_row(part.stats, std::max(z_begin, piece.z0), std::min(z_end, slab_end),
-                     [&](std::int64_t z, std::int64_t y, std::int64_t x0, std::int64_t x1) {
-                       const T* row_in =
-                           in + (std::size_t(z - piece.z0) * ny + std::size_t(y)) * nx;
-                       std::uint8_t* row_out =
-                           out + (std::size_t(z - range.begin) * ny + std::size_t(y)) * nx;
-                       for (auto x = std::size_t(x0); x < std::size_t(x1); ++x) {
-                         // Written only where set: untouched pages of the result stay
-                         // unmapped zero pages, so the background costs nothing.
-                         if (row_in[x] == wanted) row_out[x] = 1;
-                       }
-                     });
-      });
-    }
-  }
+  std::vector<PartMask> wanted;
+  for (const PartRef& part : parts) wanted.push_back({part, result.data_as<std::uint8_t>()});
+  fill_masks(wanted, range);
   return result;
 }
 
@@ -242,9 +248,17 @@ std::vector<LabelVolume> MaskArchive::read_each(std::span<const std::string> nam
     every.insert(every.end(), parts.back().begin(), parts.back().end());
   }
   s.decode_slabs(s.chunk_keys(every, all));
+  const Shape3 shape = s.space.shape_zyx();
   std::vector<LabelVolume> out;
+  std::vector<PartMask> wanted;
   out.reserve(names.size());
-  for (const auto& structure_parts : parts) out.push_back(s.union_of(structure_parts, all));
+  for (const auto& structure_parts : parts) {
+    out.emplace_back(DType::kBool, shape);
+    for (const PartRef& part : structure_parts) {
+      wanted.push_back({part, out.back().data_as<std::uint8_t>()});
+    }
+  }
+  s.fill_masks(wanted, all);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "container/cm_section.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 
 #include "codec/label_codec.hpp"
@@ -8,6 +9,7 @@
 #include "container/zstd_section.hpp"
 #include "detail/checksum.hpp"
 #include "detail/dtype_dispatch.hpp"
+#include "detail/volume_memory.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::detail {
@@ -140,7 +142,12 @@ LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryReco
   const auto depth = static_cast<std::int64_t>(record.chunk_depth);
   const std::int64_t z0 = static_cast<std::int64_t>(k) * depth;
   const Shape3 chunk_shape{std::min(depth, shape_zyx[0] - z0), shape_zyx[1], shape_zyx[2]};
-  LabelVolume volume(record.dtype, chunk_shape);
+  // The decoder writes every voxel of the chunk, so its buffer need not be cleared first.
+  std::shared_ptr<void> buffer = allocate_for_overwrite(
+      static_cast<std::size_t>(chunk_shape[0] * chunk_shape[1] * chunk_shape[2]) *
+      dtype_size(record.dtype));
+  void* voxels = buffer.get();
+  LabelVolume volume(record.dtype, chunk_shape, voxels, std::move(buffer));
   detail::visit_dtype(record.dtype, [&](auto tag) {
     using T = decltype(tag);
     const codec::Status status =

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "detail/dtype_dispatch.hpp"
+#include "detail/volume_memory.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -83,12 +84,10 @@ LabelVolume::LabelVolume() = default;
 
 LabelVolume::LabelVolume(DType dtype, Shape3 shape_zyx)
     : dtype_(dtype), shape_zyx_(shape_zyx), size_(checked_voxel_count(shape_zyx)) {
-  // calloc: large blocks come from the kernel already zeroed and are only paged in when touched,
-  // so a mostly empty mask (a structure read back from an archive) costs what it writes.
-  void* storage = std::calloc(std::max<std::size_t>(size_ * dtype_size(dtype), 1), 1);
-  if (storage == nullptr) throw std::bad_alloc();
-  data_ = storage;
-  owner_ = std::shared_ptr<void>(storage, [](void* p) { std::free(p); });
+  // Untouched pages stay unmapped zero pages: a mostly empty mask (a structure read back from an
+  // archive) costs what it writes.
+  owner_ = detail::allocate_zeroed(size_ * dtype_size(dtype));
+  data_ = owner_.get();
 }
 
 LabelVolume::LabelVolume(DType dtype, Shape3 shape_zyx, void* data, std::shared_ptr<void> owner)

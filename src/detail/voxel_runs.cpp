@@ -1,33 +1,10 @@
 #include "detail/voxel_runs.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "detail/dtype_dispatch.hpp"
 
 namespace medmask::detail {
-
-namespace {
-
-// First index in [x, end) whose value is non-zero, or end. Masks are mostly background, so zero
-// bytes are skipped eight at a time.
-template <class T>
-std::size_t skip_zeros(const T* values, std::size_t x, std::size_t end) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(values);
-  std::size_t byte = x * sizeof(T);
-  const std::size_t byte_end = end * sizeof(T);
-  while (byte + 8 <= byte_end) {
-    std::uint64_t word;
-    std::memcpy(&word, bytes + byte, 8);
-    if (word != 0) break;
-    byte += 8;
-  }
-  x = byte / sizeof(T);
-  while (x < end && values[x] == 0) ++x;
-  return x;
-}
-
-}  // namespace
 
 Runs inside_runs(const LabelVolume& binary) {
   Runs runs;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "medmask/mask.hpp"
@@ -18,6 +19,24 @@ struct Run {
 };
 
 using Runs = std::vector<Run>;
+
+// First index in [x, end) whose value is non-zero, or end. Masks are mostly background, so zero
+// bytes are skipped eight at a time.
+template <class T>
+std::size_t skip_zeros(const T* values, std::size_t x, std::size_t end) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(values);
+  std::size_t byte = x * sizeof(T);
+  const std::size_t byte_end = end * sizeof(T);
+  while (byte + 8 <= byte_end) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes + byte, 8);
+    if (word != 0) break;
+    byte += 8;
+  }
+  x = byte / sizeof(T);
+  while (x < end && values[x] == 0) ++x;
+  return x;
+}
 
 // The runs of non-zero voxels of a volume (any dtype), in C order.
 Runs inside_runs(const LabelVolume& binary);

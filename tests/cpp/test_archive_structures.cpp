@@ -136,6 +136,26 @@ TEST(ArchiveStructures, SyntheticLungEveryStructureAndGroupExact) {
                   .equals(union_of({&lung.lobes.at("left_upper"), &lung.lobes.at("left_lower")})));
   // Lobes share a layer, segments another, lesions a third.
   EXPECT_EQ(archive.entry_names().size(), 3u);
+
+  // Everything at once (one pass per decoded slab), a group beside its members and a name twice.
+  std::vector<std::string> names{"lung", "left_lung"};
+  std::vector<const LabelVolume*> expected{&lung.whole, nullptr};
+  const LabelVolume left_lung =
+      union_of({&lung.lobes.at("left_upper"), &lung.lobes.at("left_lower")});
+  expected[1] = &left_lung;
+  for (const auto* set : {&lung.lobes, &lung.segments, &lung.lesions}) {
+    for (const auto& [name, mask] : *set) {
+      names.push_back(name);
+      expected.push_back(&mask);
+    }
+  }
+  names.push_back("lesion_2");
+  expected.push_back(&lung.lesions.at("lesion_2"));
+  const std::vector<LabelVolume> each = archive.read_each(names);
+  ASSERT_EQ(each.size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    EXPECT_TRUE(each[i].equals(*expected[i])) << names[i];
+  }
 }
 
 TEST(ArchiveStructures, QueriesByVoxelAndOverlap) {

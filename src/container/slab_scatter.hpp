@@ -1,0 +1,30 @@
+// container/slab_scatter.hpp: bool masks of many structures from one decoded slab, in one pass.
+//
+// A structure's part is the set of voxels of one entry holding one value, so reading structures
+// is a scan of the entry's label map that sets, for each run of a wanted value, that run in every
+// mask asking for it. One pass serves any number of masks, and only set voxels are written.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "medmask/mask.hpp"
+#include "medmask/volume.hpp"
+
+namespace medmask::detail {
+
+// Voxels holding `value` go to `mask`: a bool volume of the grid's row and slice size whose
+// slice 0 is grid slice `mask_z0`.
+struct ValueTarget {
+  std::uint32_t value = 0;
+  std::uint8_t* mask = nullptr;
+  std::int64_t mask_z0 = 0;
+};
+
+// Scans the slab (its slice 0 is grid slice slab_z0) over grid slices [z_begin, z_end) and the
+// rows and columns of `box`, setting mask voxels to 1 where the slab holds a target's value.
+// The slices must lie inside both the slab and every target's mask.
+void scatter_slab(const LabelVolume& slab, std::int64_t slab_z0, std::int64_t z_begin,
+                  std::int64_t z_end, const LabelStats& box, std::span<const ValueTarget> targets);
+
+}  // namespace medmask::detail
