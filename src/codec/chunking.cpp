@@ -1,26 +1,12 @@
 // codec/chunking.cpp: a volume as independent z-chunks, coded on a few threads.
 #include <algorithm>
-#include <atomic>
-#include <thread>
+#include <numeric>
 
 #include "codec/label_codec.hpp"
+#include "detail/parallel_for.hpp"
 
 namespace medmask::codec {
 namespace {
-
-// Runs job(i) for i in [0, count) on up to `threads` threads (the caller's thread included).
-template <class Job>
-void parallel_for(std::size_t count, unsigned threads, Job job) {
-  const std::size_t workers = std::min<std::size_t>(std::max(1u, threads), count);
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) job(i);
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < workers; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-}
 
 std::size_t chunk_count(std::size_t nz, std::size_t depth) {
   return nz == 0 ? 0 : (nz - 1) / depth + 1;
@@ -36,7 +22,7 @@ std::vector<std::vector<std::uint8_t>> encode_chunks(const T* voxels, Dims dims,
   const std::size_t count = chunk_count(dims.nz, chunk_depth);
   const std::size_t slice = dims.nx * dims.ny;
   std::vector<std::vector<std::uint8_t>> chunks(count);
-  parallel_for(count, threads, [&](std::size_t i) {
+  detail::parallel_for(count, threads, [&](std::size_t i) {
     const std::size_t z0 = i * chunk_depth;
     const std::size_t depth = std::min(chunk_depth, dims.nz - z0);
     chunks[i] = encode_chunk(voxels + z0 * slice, Dims{dims.nx, dims.ny, depth}, level);
@@ -50,8 +36,16 @@ Status decode_chunks(const std::vector<std::span<const std::uint8_t>>& chunks, D
   if (chunk_depth == 0) return Status::kBadArgument;
   if (chunks.size() != chunk_count(dims.nz, chunk_depth)) return Status::kBadArgument;
   const std::size_t slice = dims.nx * dims.ny;
+  // Decoding time follows a chunk's coded size, and content is often concentrated in a few
+  // chunks: the largest go first so that no thread is left with a big one at the end.
+  std::vector<std::size_t> order(chunks.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return chunks[a].size() > chunks[b].size();
+  });
   std::vector<Status> results(chunks.size(), Status::kOk);
-  parallel_for(chunks.size(), threads, [&](std::size_t i) {
+  detail::parallel_for(chunks.size(), threads, [&](std::size_t k) {
+    const std::size_t i = order[k];
     const std::size_t z0 = i * chunk_depth;
     const std::size_t depth = std::min(chunk_depth, dims.nz - z0);
     results[i] = decode_chunk(chunks[i].data(), chunks[i].size(), Dims{dims.nx, dims.ny, depth},

@@ -34,14 +34,15 @@ struct RateTable {
 };
 inline constexpr RateTable kRates{};
 
-inline void update_model(BitModel& m, int bit, std::uint32_t limit) {
-  const std::int32_t p = m.p;
-  const std::int32_t target = bit != 0 ? 65536 : 0;
-  const std::int32_t rate = static_cast<std::int32_t>(kRates.rate[m.n]);
-  std::int32_t next =
-      p + static_cast<std::int32_t>((static_cast<std::int64_t>(target - p) * rate) / 65536);
-  if (next < static_cast<std::int32_t>(kProbMin)) next = static_cast<std::int32_t>(kProbMin);
-  if (next > static_cast<std::int32_t>(kProbMax)) next = static_cast<std::int32_t>(kProbMax);
+// The same arithmetic as FORMAT.md A.4 (a step truncated toward zero), done on the distance to the
+// target in unsigned 32 bits: the product is below 2^32, and no signed division is needed.
+[[gnu::always_inline]] inline void update_model(BitModel& m, int bit, std::uint32_t limit) {
+  const std::uint32_t p = m.p;
+  const std::uint32_t rate = kRates.rate[m.n];
+  const std::uint32_t distance = bit != 0 ? 65536u - p : p;
+  const std::uint32_t step = (distance * rate) >> 16;
+  std::uint32_t next = bit != 0 ? p + step : p - step;
+  next = next < kProbMin ? kProbMin : (next > kProbMax ? kProbMax : next);
   m.p = static_cast<std::uint16_t>(next);
   if (m.n < limit) ++m.n;
 }
@@ -51,7 +52,7 @@ class RangeEncoder {
   explicit RangeEncoder(std::vector<std::uint8_t>& out) : out_(out) {}
 
   // Codes `bit` with probability p1 (of a 1, in 1/65536, within [kProbMin, kProbMax]).
-  void encode(int bit, std::uint32_t p1) {
+  [[gnu::always_inline]] void encode(int bit, std::uint32_t p1) {
     const std::uint32_t mid =
         low_ + static_cast<std::uint32_t>((static_cast<std::uint64_t>(high_ - low_) * p1) >> 16);
     if (bit != 0) {
@@ -82,7 +83,7 @@ class RangeDecoder {
     for (int i = 0; i < 4; ++i) x_ = (x_ << 8) | next_byte();
   }
 
-  int decode(std::uint32_t p1) {
+  [[gnu::always_inline]] int decode(std::uint32_t p1) {
     const std::uint32_t mid =
         low_ + static_cast<std::uint32_t>((static_cast<std::uint64_t>(high_ - low_) * p1) >> 16);
     int bit;

@@ -16,6 +16,10 @@
 #include <unordered_map>
 #include <vector>
 
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
 #include "codec/context_model.hpp"
 #include "codec/range_coder.hpp"
 
@@ -57,6 +61,15 @@ struct ScoreTables {
 };
 inline constexpr ScoreTables kScores{};
 
+inline constexpr std::uint64_t kOnes = 0x0101010101010101u;
+inline constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Fu;
+
+// Bit k set where byte lane k (bits 8k..8k+7) of x is zero.
+inline std::uint32_t zero_lanes(std::uint64_t x) {
+  const std::uint64_t high = ~(((x & kLow7) + kLow7) | x | kLow7);  // lane's top bit: zero lane
+  return static_cast<std::uint32_t>(((high >> 7) * 0x0102040810204080u) >> 56);
+}
+
 // Which of the N <= 16 neighbours equal a label, as a bit pattern. uint8 labels are compared eight
 // at a time in a 64-bit word (a lane is zero after XOR where the label matches); wider labels one
 // by one.
@@ -64,6 +77,7 @@ template <class T, int N>
 class Matcher {
  public:
   explicit Matcher(const T* nb) : nb_(nb) {}
+  T value(int i) const { return nb_[i]; }
   std::uint32_t pattern(T v) const {
     std::uint32_t pattern = 0;
     for (int j = 0; j < N; ++j) pattern |= static_cast<std::uint32_t>(nb_[j] == v) << j;
@@ -80,6 +94,9 @@ class Matcher<std::uint8_t, N> {
   explicit Matcher(const std::uint8_t* nb) {
     for (int j = 0; j < N; ++j) words_[j / 8] |= std::uint64_t{nb[j]} << (8 * (j % 8));
   }
+  std::uint8_t value(int i) const {
+    return static_cast<std::uint8_t>(words_[i / 8] >> (8 * (i % 8)));
+  }
   std::uint32_t pattern(std::uint8_t v) const {
     const std::uint64_t b = std::uint64_t{v} * kOnes;
     std::uint32_t pattern = zero_lanes(words_[0] ^ b);
@@ -88,20 +105,70 @@ class Matcher<std::uint8_t, N> {
   }
 
  private:
-  static constexpr std::uint64_t kOnes = 0x0101010101010101u;
-  static constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Fu;
-  // Bit k set where byte lane k (bits 8k..8k+7) is zero.
-  static std::uint32_t zero_lanes(std::uint64_t x) {
-    const std::uint64_t high = ~(((x & kLow7) + kLow7) | x | kLow7);  // lane's top bit: zero lane
-    return static_cast<std::uint32_t>(((high >> 7) * 0x0102040810204080u) >> 56);
-  }
   std::uint64_t words_[2] = {0, 0};
+};
+
+// The fast level's nine uint8 neighbours: W apart, and neighbours 1-8 as the byte lanes of one
+// word (lane i-1 = neighbour i). Those eight lie in rows already coded, so everything derived
+// from them alone (their labels a and b, which lanes hold them, the score of those lanes) is
+// computed before W, the voxel just decoded, is known; only a comparison with W remains on the
+// decoder's critical path.
+class NearWord {
+ public:
+  // n, p, pn, ps: the north row, and the previous slice's same, north and south rows.
+  NearWord(const std::uint8_t* n, const std::uint8_t* p, const std::uint8_t* pn,
+           const std::uint8_t* ps, std::ptrdiff_t x, std::uint8_t west)
+      : west_(west) {
+    const std::uint8_t lane[kNear - 1] = {n[x],     p[x],     n[x - 1], n[x + 1],
+                                          p[x - 1], p[x + 1], pn[x],    ps[x]};
+    for (int j = 0; j < kNear - 1; ++j) word_ |= std::uint64_t{lane[j]} << (8 * j);
+    a_ = static_cast<std::uint8_t>(word_);
+    lanes_a_ = lanes(a_);
+    b_ = lanes_a_ == 0xFFu ? a_ : value(std::countr_zero(~lanes_a_) + 1);
+    lanes_b_ = lanes(b_);
+    two_ = (lanes_a_ | lanes_b_) == 0xFFu;
+    score_a_ = kScores.near[lanes_a_ << 1];
+    score_b_ = kScores.near[lanes_b_ << 1];
+  }
+  std::uint8_t value(int i) const {
+    return i == 0 ? west_ : static_cast<std::uint8_t>(word_ >> (8 * (i - 1)));
+  }
+  std::uint32_t pattern(std::uint8_t v) const { return lanes(v) << 1 | (v == west_ ? 1u : 0u); }
+
+  // Neighbours 1-8 hold at most two labels: a (= neighbour 1), and b (= a when they hold one).
+  bool two() const { return two_; }
+  std::uint8_t west() const { return west_; }
+  std::uint8_t a() const { return a_; }
+  std::uint8_t b() const { return b_; }
+  std::uint32_t lanes_a() const { return lanes_a_; }
+  std::uint32_t lanes_b() const { return lanes_b_; }
+  int score_a() const { return score_a_; }
+  int score_b() const { return score_b_; }
+
+ private:
+  // Which lanes hold v: one byte comparison and mask on x86-64, SWAR elsewhere.
+  std::uint32_t lanes(std::uint8_t v) const {
+#if defined(__SSE2__) && defined(__x86_64__)
+    const __m128i eq = _mm_cmpeq_epi8(_mm_cvtsi64_si128(static_cast<long long>(word_)),
+                                      _mm_set1_epi8(static_cast<char>(v)));
+    return static_cast<std::uint32_t>(_mm_movemask_epi8(eq)) & 0xFFu;
+#else
+    return zero_lanes(word_ ^ (v * kOnes));
+#endif
+  }
+
+  std::uint64_t word_ = 0;
+  std::uint8_t west_;
+  std::uint8_t a_, b_;
+  std::uint32_t lanes_a_, lanes_b_;
+  int score_a_, score_b_;
+  bool two_;
 };
 
 struct EncodeIo {
   static constexpr bool kEncode = true;
   RangeEncoder rc;
-  int bit(BitModel& m, int b, std::uint32_t limit) {
+  [[gnu::always_inline]] int bit(BitModel& m, int b, std::uint32_t limit) {
     rc.encode(b, m.p);
     update_model(m, b, limit);
     return b;
@@ -115,7 +182,7 @@ struct EncodeIo {
 struct DecodeIo {
   static constexpr bool kEncode = false;
   RangeDecoder rc;
-  int bit(BitModel& m, int, std::uint32_t limit) {
+  [[gnu::always_inline]] int bit(BitModel& m, int, std::uint32_t limit) {
     const int b = rc.decode(m.p);
     update_model(m, b, limit);
     return b;
@@ -228,7 +295,9 @@ class VoxelCoder {
     return i - x;
   }
 
-  bool code_row(T* c, const T* p, std::ptrdiff_t s) {
+  // Flattened: the per-voxel work (ranking, models, range coder) is inlined into the scan; the
+  // rare paths (escapes, offsets, the general ranking) are noinline and stay out of the loop.
+  [[gnu::flatten]] bool code_row(T* c, const T* p, std::ptrdiff_t s) {
     const T* n = c - s;
     const T* pn = p - s;
     const T* ps = p + s;
@@ -252,7 +321,7 @@ class VoxelCoder {
             if constexpr (!Io::kEncode) std::fill(c + x, c + x + k, v);
             x += k;
             if (x < wx) {
-              if (!code_voxel(c, x, false, v)) return false;
+              if (!code_voxel(c, p, s, x, false, v)) return false;
               ++x;
             }
             continue;
@@ -262,19 +331,19 @@ class VoxelCoder {
           if (j >= k) return false;
           if constexpr (!Io::kEncode) std::fill(c + x, c + x + j, v);
           x += j;
-          if (!code_voxel(c, x, true, v)) return false;
+          if (!code_voxel(c, p, s, x, true, v)) return false;
           ++x;
           continue;
         }
       }
-      if (!code_voxel(c, x, false, v)) return false;
+      if (!code_voxel(c, p, s, x, false, v)) return false;
       ++x;
     }
     return true;
   }
 
   // Offset j in [0, k) of a broken stretch: bit_width(k - 1) bits, most significant first.
-  std::size_t code_offset(std::size_t j, std::size_t k) {
+  [[gnu::noinline]] std::size_t code_offset(std::size_t j, std::size_t k) {
     const unsigned nbits = static_cast<unsigned>(std::bit_width(k - 1));
     std::size_t value = 0;
     for (unsigned b = nbits; b-- > 0;) {
@@ -285,45 +354,131 @@ class VoxelCoder {
     return value;
   }
 
-  // Codes voxel x of the current row in context mode. `excluded` (when has_excluded) is known
-  // not to be the value.
-  bool code_voxel(T* c, std::ptrdiff_t x, bool has_excluded, T excluded) {
-    T nb[kN];
-    for (int i = 0; i < N; ++i) nb[i] = nb_[i][x];
-    // Distinct labels in template order, each with its pattern (which neighbours hold it) and
-    // its score (summed neighbour weights).
-    T cand[kN];
-    std::uint32_t pats[kN];
+  // The candidates of one voxel: its distinct neighbour labels (but the excluded one), each with
+  // its pattern (which neighbours hold it), best score first; ties keep template order.
+  struct Ranked {
+    T cand[static_cast<std::size_t>(N)];
+    std::uint32_t pats[static_cast<std::size_t>(N)];
+    int nc = 0;
+  };
+
+  static int score_of(std::uint32_t pattern) {
+    return kScores.near[pattern & kNearMask] + kScores.far[pattern >> kNear];
+  }
+
+  // Nearly every voxel coded in context mode lies on the boundary of two labels, so one or two
+  // candidates are found without a loop or a sort: the second one holds every neighbour the
+  // first does not. Other voxels take the general path.
+  template <class Neighbours>
+  static void rank(const Neighbours& match, bool has_excluded, T excluded, Ranked& r) {
+    constexpr std::uint32_t kAll = (std::uint32_t{1} << N) - 1;
+    const T v0 = match.value(0);
+    const std::uint32_t p0 = match.pattern(v0);
+    if (p0 == kAll) {
+      r.nc = has_excluded && v0 == excluded ? 0 : 1;
+      r.cand[0] = v0;
+      r.pats[0] = p0;
+      return;
+    }
+    const T v1 = match.value(std::countr_zero(~p0));
+    const std::uint32_t p1 = p0 ^ kAll;
+    if (match.pattern(v1) != p1) return rank_general(match, has_excluded, excluded, r);
+    order_two(v0, p0, score_of(p0), v1, p1, score_of(p1), has_excluded, excluded, r);
+  }
+
+  // The fast level's ranking (uint8), the same as rank() but from NearWord's precomputed labels.
+  static void rank_near(const NearWord& nw, bool has_excluded, T excluded, Ranked& r) {
+    constexpr std::uint32_t kAll = (std::uint32_t{1} << N) - 1;
+    constexpr int kWestScore = 4;
+    const T w = nw.west();
+    if (!nw.two()) return rank_general(nw, has_excluded, excluded, r);
+    if (w == nw.a() || w == nw.b()) {
+      const bool is_a = w == nw.a();
+      const std::uint32_t p0 = (is_a ? nw.lanes_a() : nw.lanes_b()) << 1 | 1u;
+      if (p0 == kAll) {
+        r.nc = has_excluded && w == excluded ? 0 : 1;
+        r.cand[0] = w;
+        r.pats[0] = p0;
+        return;
+      }
+      order_two(w, p0, (is_a ? nw.score_a() : nw.score_b()) + kWestScore, is_a ? nw.b() : nw.a(),
+                p0 ^ kAll, is_a ? nw.score_b() : nw.score_a(), has_excluded, excluded, r);
+      return;
+    }
+    // W differs from both: two candidates only when neighbours 1-8 all hold one label.
+    if (nw.lanes_a() != 0xFFu) return rank_general(nw, has_excluded, excluded, r);
+    order_two(w, 1u, kWestScore, nw.a(), kAll ^ 1u, nw.score_a(), has_excluded, excluded, r);
+  }
+
+  // Candidates v0 (first in template order) and v1, holding all neighbours between them.
+  static void order_two(T v0, std::uint32_t p0, int s0, T v1, std::uint32_t p1, int s1,
+                        bool has_excluded, T excluded, Ranked& r) {
+    if (has_excluded && (v0 == excluded || v1 == excluded)) {
+      const bool keep0 = v1 == excluded;
+      r.nc = 1;
+      r.cand[0] = keep0 ? v0 : v1;
+      r.pats[0] = keep0 ? p0 : p1;
+      return;
+    }
+    // The stable sort of two: the second goes first only when it scores strictly higher.
+    const bool swap = s1 > s0;
+    r.nc = 2;
+    r.cand[0] = swap ? v1 : v0;
+    r.cand[1] = swap ? v0 : v1;
+    r.pats[0] = swap ? p1 : p0;
+    r.pats[1] = swap ? p0 : p1;
+  }
+
+  template <class Neighbours>
+  [[gnu::noinline]] static void rank_general(const Neighbours& match, bool has_excluded, T excluded,
+                                             Ranked& r) {
+    constexpr std::uint32_t kAll = (std::uint32_t{1} << N) - 1;
     int score[kN];
     int nc = 0;
-    const NeighbourMatcher match(nb);
-    constexpr std::uint32_t kAll = (std::uint32_t{1} << N) - 1;
     for (std::uint32_t covered = 0; covered != kAll;) {
-      const T v = nb[std::countr_zero(~covered)];
+      const T v = match.value(std::countr_zero(~covered));
       const std::uint32_t pattern = match.pattern(v);
       covered |= pattern;
       if (has_excluded && v == excluded) continue;
-      cand[nc] = v;
-      pats[nc] = pattern;
-      score[nc] = kScores.near[pattern & kNearMask] + kScores.far[pattern >> kNear];
+      r.cand[nc] = v;
+      r.pats[nc] = pattern;
+      score[nc] = score_of(pattern);
       ++nc;
     }
     // Stable insertion sort by descending score.
     for (int i = 1; i < nc; ++i) {
-      const T cv = cand[i];
-      const std::uint32_t pv = pats[i];
+      const T cv = r.cand[i];
+      const std::uint32_t pv = r.pats[i];
       const int sv = score[i];
       int j = i;
       while (j > 0 && score[j - 1] < sv) {
-        cand[j] = cand[j - 1];
-        pats[j] = pats[j - 1];
+        r.cand[j] = r.cand[j - 1];
+        r.pats[j] = r.pats[j - 1];
         score[j] = score[j - 1];
         --j;
       }
-      cand[j] = cv;
-      pats[j] = pv;
+      r.cand[j] = cv;
+      r.pats[j] = pv;
       score[j] = sv;
     }
+    r.nc = nc;
+  }
+
+  // Codes voxel x of the current row in context mode. `excluded` (when has_excluded) is known
+  // not to be the value.
+  [[gnu::always_inline]] bool code_voxel(T* c, const T* p, std::ptrdiff_t s, std::ptrdiff_t x,
+                                         bool has_excluded, T excluded) {
+    Ranked ranked;
+    if constexpr (kUseNearWord) {
+      rank_near(NearWord(c - s, p, p - s, p + s, x, c[x - 1]), has_excluded, excluded, ranked);
+    } else {
+      T nb[kN];
+      for (int i = 0; i < N; ++i) nb[i] = nb_[i][x];
+      rank(NeighbourMatcher(nb), has_excluded, excluded, ranked);
+    }
+    const T* cand = ranked.cand;
+    const std::uint32_t* pats = ranked.pats;
+    const int nc = ranked.nc;
     const T truth = Io::kEncode ? c[x] : T{0};
     const std::uint32_t ncand = static_cast<std::uint32_t>(std::min(nc, 3));
     for (int r = 0; r < nc; ++r) {
@@ -427,7 +582,7 @@ class VoxelCoder {
     }
   }
 
-  bool code_escape(T* c, std::ptrdiff_t x) {
+  [[gnu::noinline]] bool code_escape(T* c, std::ptrdiff_t x) {
     const T truth = Io::kEncode ? c[x] : T{0};
     std::size_t index = 0;
     bool known = false;
@@ -502,6 +657,7 @@ class VoxelCoder {
   static constexpr int kGathered = kMix ? N + kExtraNeighbours : N;
   const T* nb_[static_cast<std::size_t>(kGathered)] = {};
   using NeighbourMatcher = Matcher<T, N>;
+  static constexpr bool kUseNearWord = std::is_same_v<T, std::uint8_t> && N == kNear && !kMix;
   std::uint32_t first_ = 0;
   std::vector<BitModel> cand_;
   BitModel near_[4 << kNear];
