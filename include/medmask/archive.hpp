@@ -80,11 +80,19 @@ enum class Coding {
 // Readers never need to know the level.
 enum class CompressionLevel { kFast, kDefault, kMax };
 
+// Slices per z-chunk when WriteOptions::chunk_depth is 0. kFast cuts finer: a scan's structures
+// crowd into a few slices, and shorter chunks share that work out among the decoding threads
+// (about 6 % more bytes on the sample case).
+constexpr std::uint32_t default_chunk_depth(CompressionLevel level) {
+  return level == CompressionLevel::kFast ? 24 : 64;
+}
+
 struct WriteOptions {
   int zstd_level = 19;  // zstd level of the index, and of data sections coded kZstd
   Coding coding = Coding::kMedmaskCm;
   CompressionLevel level = CompressionLevel::kDefault;  // for kMedmaskCm
-  std::uint32_t chunk_depth = 64;  // slices per independent z-chunk (kMedmaskCm), >= 1
+  // Slices per independent z-chunk (kMedmaskCm); 0 takes default_chunk_depth(level).
+  std::uint32_t chunk_depth = 0;
 };
 
 // One entry as the archive index describes it (no voxel data is read to produce this).

@@ -301,8 +301,10 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(const LabelVolume& vol
     return detail::encode_volume(volume, options.zstd_level);
   }
   record.coding = std::string(detail::kCodingMedmaskCm);
-  detail::CmSection section = detail::encode_cm_section(volume, options.chunk_depth, options.level);
-  record.chunk_depth = options.chunk_depth;
+  const std::uint32_t depth =
+      options.chunk_depth != 0 ? options.chunk_depth : default_chunk_depth(options.level);
+  detail::CmSection section = detail::encode_cm_section(volume, depth, options.level);
+  record.chunk_depth = depth;
   record.chunks = std::move(section.chunks);
   record.level = std::move(section.level);
   return std::move(section.bytes);
@@ -505,9 +507,6 @@ MaskArchive::MaskArchive(std::string path, OpenMode mode, std::optional<Space> s
   s.options = options;
   if (mode != OpenMode::kRead) {
     detail::zstd_compress("", 0, options.zstd_level);  // rejects a bad level now, not at commit
-    if (options.chunk_depth == 0) {
-      throw ArgumentError(s.path + ": WriteOptions::chunk_depth must be at least 1", s.path);
-    }
   }
   const bool create =
       mode == OpenMode::kWrite || (mode == OpenMode::kAppend && !file_exists(s.path));

@@ -73,7 +73,7 @@ TEST(ArchiveCodec, DefaultWriterUsesTheLabelCodec) {
   const WriteOptions options;
   EXPECT_EQ(options.coding, Coding::kMedmaskCm);
   EXPECT_EQ(options.level, CompressionLevel::kDefault);
-  EXPECT_EQ(options.chunk_depth, 64u);
+  EXPECT_EQ(options.chunk_depth, 0u);  // the level's default
 }
 
 TEST(ArchiveCodec, RoundTripsEveryDtypeAndLevel) {
@@ -215,12 +215,23 @@ TEST(ArchiveCodec, AppendMixesCodingsAndCopiesSectionsVerbatim) {
   EXPECT_EQ(infos[4].coding, "zstd");
 }
 
-TEST(ArchiveCodec, RejectsChunkDepthZero) {
+TEST(ArchiveCodec, ChunkDepthZeroTakesTheLevelsDefault) {
   TempDir dir;
-  WriteOptions options;
-  options.chunk_depth = 0;
-  EXPECT_THROW(MaskArchive(dir.file("x.mska"), OpenMode::kWrite, oblique_space({2, 2, 2}), options),
-               ArgumentError);
+  const Space space = oblique_space({6, 5, 70});
+  const LabelVolume across = box(space.shape_zyx(), {0, 1, 1}, {69, 3, 4});
+  for (const auto& [level, depth] :
+       {std::pair{CompressionLevel::kFast, 24}, std::pair{CompressionLevel::kDefault, 64},
+        std::pair{CompressionLevel::kMax, 64}}) {
+    const std::string path = dir.file("depth.mska");
+    {
+      MaskArchive archive(path, OpenMode::kWrite, space, cm_options(level, 0));
+      archive.add_structure("across", across);
+    }
+    EXPECT_TRUE(MaskArchive(path, OpenMode::kRead).read_structure("across").equals(across));
+    const Json entry = read_index(path)["entries"][0];
+    EXPECT_EQ(entry["chunk_depth"], depth);
+    EXPECT_EQ(entry["chunks"].size(), static_cast<std::size_t>((70 + depth - 1) / depth));
+  }
 }
 
 }  // namespace
