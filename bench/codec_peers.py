@@ -112,7 +112,7 @@ def machine():
 
 
 def default_tool():
-    for build in ("build/h-codec", "build/release", "build-codec", "build"):
+    for build in ("build/bench", "build/release", "build"):
         path = os.path.join(ROOT, build, "bench/codec_tool")
         if os.path.exists(path):
             return path
@@ -130,7 +130,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                     help="threads for decode_chunks / crackle (default: all cores)")
-    ap.add_argument("--depth", type=int, default=64)
+    ap.add_argument("--depth", type=int, default=0,
+                    help="slices per chunk; 0 (default): each level's as the archive writes it")
     args = ap.parse_args()
     import crackle
     import zstandard
@@ -188,7 +189,7 @@ def main():
                 f, f1 = ours[level], ours1[level]
                 found.append({**base, "method": names[level], "bytes": int(f["bytes"]),
                               "encode_s": float(f["encode_s"]), "decode_s": float(f["decode_s"]),
-                              "decode_1t_s": float(f1["decode_s"]),
+                              "decode_1t_s": float(f1["decode_s"]), "chunk_depth": int(f["depth"]),
                               "ok": int(f["ok"]) * int(f1["ok"])})
             for r in found:
                 r["ratio"] = reference / r["bytes"]
@@ -207,10 +208,11 @@ def main():
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
         for r in rows:
-            w.writerow({**r, "threads": args.threads, "chunk_depth": args.depth, "date": stamp,
+            w.writerow({"chunk_depth": "", **r, "threads": args.threads, "date": stamp,
                         "machine": host})
+    depth = args.depth or "per level (fast 24, default and max 64)"
     print(f"Measured {stamp} on {host}; decode with {args.threads} threads (crackle parallel="
-          f"{args.threads}) and with 1; chunk depth {args.depth}; best of {args.repeats}.")
+          f"{args.threads}) and with 1; chunk depth {depth}; best of {args.repeats}.")
     print("Ratio: to the 117 .nii.gz files (5,367,103 B) for s0000, to the raw size otherwise.\n")
     print("| case | method | bytes | ratio | encode ms | decode ms | x crackle | decode 1 thread ms "
           "| x crackle 1 thread | ok |")

@@ -3,7 +3,11 @@
 //
 //   codec_tool FILE.npy [level 0|1|2|all] [chunk_depth] [threads] [repeats]
 //
-// Output, one line per level: level=<n> bytes=<b> encode_s=<t> decode_s=<t> ok=<0|1>
+// chunk_depth 0 (the default) takes each level's depth as the archive writes it
+// (medmask::default_chunk_depth).
+//
+// Output, one line per level: level=<n> depth=<d> bytes=<b> chunks=<c> encode_s=<t> decode_s=<t>
+// ok=<0|1>
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -16,6 +20,7 @@
 #include <vector>
 
 #include "codec/label_codec.hpp"
+#include "medmask/archive.hpp"
 
 namespace {
 
@@ -76,6 +81,8 @@ bool read_npy(const std::string& path, Npy* npy) {
 
 template <class T>
 void run(const Npy& npy, int level, std::size_t depth, unsigned threads, int repeats) {
+  if (depth == 0)
+    depth = medmask::default_chunk_depth(static_cast<medmask::CompressionLevel>(level));
   const std::size_t count = npy.dims.nx * npy.dims.ny * npy.dims.nz;
   std::vector<T> in(count);
   std::memcpy(in.data(), npy.bytes.data(), count * sizeof(T));
@@ -102,8 +109,8 @@ void run(const Npy& npy, int level, std::size_t depth, unsigned threads, int rep
     ok = ok && status == medmask::codec::Status::kOk;
   }
   ok = ok && out == in;
-  std::printf("level=%d bytes=%zu chunks=%zu encode_s=%.6f decode_s=%.6f ok=%d\n", level, bytes,
-              chunks.size(), enc, dec, ok ? 1 : 0);
+  std::printf("level=%d depth=%zu bytes=%zu chunks=%zu encode_s=%.6f decode_s=%.6f ok=%d\n", level,
+              depth, bytes, chunks.size(), enc, dec, ok ? 1 : 0);
 }
 
 }  // namespace
@@ -120,7 +127,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string level = argc > 2 ? argv[2] : "all";
-  const std::size_t depth = argc > 3 ? std::stoul(argv[3]) : 64;
+  const std::size_t depth = argc > 3 ? std::stoul(argv[3]) : 0;
   const unsigned threads = argc > 4 ? static_cast<unsigned>(std::stoul(argv[4])) : 2;
   const int repeats = argc > 5 ? std::stoi(argv[5]) : 5;
   for (int lv = 0; lv <= 2; ++lv) {

@@ -143,6 +143,14 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   for (const auto& key : keys) {
     if (!entries[key.first].open && !cache.find(key)) missing.push_back(key);
   }
+  // Decoding time follows a chunk's coded size, and a scan's content crowds into a few chunks:
+  // the largest go first so that no thread is left with a big one at the end.
+  const auto stored_bytes = [&](const std::pair<std::size_t, std::size_t>& key) {
+    const detail::EntryRecord& record = entries[key.first].record;
+    return key.second < record.chunks.size() ? record.chunks[key.second].length : record.length;
+  };
+  std::stable_sort(missing.begin(), missing.end(),
+                   [&](const auto& a, const auto& b) { return stored_bytes(a) > stored_bytes(b); });
   detail::parallel_for(missing.size(), detail::codec_threads(),
                        [&](std::size_t i) { slab(missing[i].first, missing[i].second); });
 }
