@@ -14,7 +14,7 @@
 namespace medmask::detail {
 
 // Voxels holding `value` go to `mask`: a bool volume of the grid's row and slice size whose
-// slice 0 is grid slice `mask_z0`.
+// slice 0 is grid slice `mask_z0`. Value 0 is background, skipped by the scan, never a target.
 struct ValueTarget {
   std::uint32_t value = 0;
   std::uint8_t* mask = nullptr;
