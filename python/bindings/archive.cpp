@@ -67,7 +67,9 @@ const char* mode_name(OpenMode mode) {
   return "?";
 }
 
-nb::tuple bbox_tuple(const LabelStats& stats) {
+// None for an empty structure: it has no box.
+nb::object bbox_tuple(const LabelStats& stats) {
+  if (stats.voxels == 0) return nb::none();
   const auto& lo = stats.bbox_min_zyx;
   const auto& hi = stats.bbox_max_zyx;
   return nb::make_tuple(nb::make_tuple(lo[0], lo[1], lo[2]), nb::make_tuple(hi[0], hi[1], hi[2]));
@@ -136,9 +138,9 @@ void bind_structure(nb::module_& m) {
       .def_ro("volume_mm3", &StructureInfo::volume_mm3, "voxels times the voxel volume, mm^3.")
       .def_prop_ro(
           "bbox", [](const StructureInfo& s) { return bbox_tuple(s.stats); },
-          nb::sig("def bbox(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]"),
-          "Inclusive bounding box ((z0, y0, x0), (z1, y1, x1)) in array indices; min > "
-          "max when empty.")
+          nb::sig("def bbox(self) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None"),
+          "Inclusive bounding box ((z0, y0, x0), (z1, y1, x1)) in array indices; None when "
+          "empty.")
       .def_ro("members", &StructureInfo::members,
               "A group's direct members (structures or groups); [] for a structure.")
       .def_prop_ro("is_group", &StructureInfo::is_group,

@@ -68,6 +68,8 @@ def test_structure_index_matches_numpy(packed, sample_masks, sample_space):
         if voxels:
             where = np.argwhere(mask)
             assert s.bbox == (tuple(where.min(0)), tuple(where.max(0)))
+        else:
+            assert s.bbox is None
 
 
 @pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.uint16, np.uint32])

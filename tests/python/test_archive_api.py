@@ -47,6 +47,8 @@ def test_structures_describe_every_structure_and_group(packed, masks):
         if s.voxels:
             where = np.argwhere(binary)
             assert s.bbox == (tuple(where.min(0)), tuple(where.max(0)))
+        else:
+            assert s.bbox is None
     hips = info["hips"]
     assert hips.is_group and hips.members == ["hip_left", "hip_right"] and hips.value == 0
     assert hips.description == "both hips"

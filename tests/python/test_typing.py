@@ -27,7 +27,7 @@ GOOD = """
         names: list[str] = archive.names()
         each: dict[str, npt.NDArray[np.bool_]] = archive.read_each()
         first: medmask.Structure = archive.structures[0]
-        box: tuple[tuple[int, int, int], tuple[int, int, int]] = first.bbox
+        box: tuple[tuple[int, int, int], tuple[int, int, int]] | None = first.bbox
         color: tuple[int, int, int] | None = first.color
         files: list[str] = archive.to_nifti("out", names=["liver"])
         here: list[str] = archive.labels_at(1, 2, 3)
