@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 
 import numpy as np
@@ -12,6 +13,19 @@ SAMPLE = ROOT / "examples" / "data" / "s0000"
 
 # Non-empty structures of the sample case (examples/data/s0000, see ../shared/data/README.md).
 SAMPLE_NON_EMPTY = ["colon", "femur_left", "hip_right", "rib_right_12", "urinary_bladder"]
+
+
+@dataclasses.dataclass(frozen=True)
+class SpacetransformerSpace:
+    """The fields of spacetransformer.Space (spacetransformer-core 0.2.7), all in (x, y, z): the
+    kind of space medmask 0.1.x users pass (0.1.x attached them in (z, y, x) order)."""
+
+    shape: tuple
+    origin: tuple = (0.0, 0.0, 0.0)
+    spacing: tuple = (1.0, 1.0, 1.0)
+    x_orientation: tuple = (1.0, 0.0, 0.0)
+    y_orientation: tuple = (0.0, 1.0, 0.0)
+    z_orientation: tuple = (0.0, 0.0, 1.0)
 
 
 def nib_zyx(path: pathlib.Path) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import pathlib
 import subprocess
@@ -11,23 +10,11 @@ import numpy as np
 import pytest
 
 import medmask
-from conftest import ROOT, SAMPLE, nib_zyx
+from conftest import ROOT, SAMPLE, SpacetransformerSpace, nib_zyx
 
 nib = pytest.importorskip("nibabel")
 
 PEERS_PYTHON = pathlib.Path(os.environ.get("MEDMASK_PEERS_VENV", ROOT / ".venv-peers")) / "bin" / "python"
-
-
-@dataclasses.dataclass(frozen=True)
-class ForeignSpace:
-    """A spacetransformer.Space look-alike; medmask 0.1.x attached them in (z, y, x) order."""
-
-    shape: tuple
-    origin: tuple = (0.0, 0.0, 0.0)
-    spacing: tuple = (1.0, 1.0, 1.0)
-    x_orientation: tuple = (1.0, 0.0, 0.0)
-    y_orientation: tuple = (0.0, 1.0, 0.0)
-    z_orientation: tuple = (0.0, 0.0, 1.0)
 
 
 def test_nibabel_ordered_array_lies_on_the_reversed_space():
@@ -88,7 +75,7 @@ def test_a_grid_equal_in_both_orders_keeps_the_documented_one():
 
 
 def test_foreign_space_is_read_in_its_zyx_order():
-    foreign = ForeignSpace(shape=(6, 5, 4), origin=(1.0, 2.0, 3.0), spacing=(3.0, 2.0, 1.0))
+    foreign = SpacetransformerSpace(shape=(6, 5, 4), origin=(1.0, 2.0, 3.0), spacing=(3.0, 2.0, 1.0))
     expected = medmask.Space((6, 5, 4), (1.0, 2.0, 3.0), (3.0, 2.0, 1.0)).reverse_axis_order()
     array = np.zeros((6, 5, 4), np.uint8)
     assert medmask.SegmentationMask(array, {}, foreign).space == expected
@@ -192,7 +179,7 @@ def test_archive_given_a_zyx_ordered_space_takes_its_masks_order(tmp_path):
     with medmask.MaskArchive(tmp_path / "c.mska", "w", space=zyx_space) as archive:
         archive.add_mask(mask, "liver")
         assert archive.space == mask.space
-    with medmask.MaskArchive(tmp_path / "f.mska", "w", space=ForeignSpace(shape=liver.shape)) as a:
+    with medmask.MaskArchive(tmp_path / "f.mska", "w", space=SpacetransformerSpace(shape=liver.shape)) as a:
         assert a.space.shape_zyx == liver.shape
 
 

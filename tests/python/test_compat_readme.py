@@ -15,7 +15,6 @@ installed would pass.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import sys
 import types
@@ -24,6 +23,7 @@ import numpy as np
 import pytest
 
 import medmask
+from conftest import SpacetransformerSpace
 
 BASICS = """import numpy as np
 from medmask import SegmentationMask, MaskArchive, save_mask, load_mask
@@ -71,18 +71,6 @@ all_names = archive.all_names()
 
 BASICS_SHA256 = "e58360fc98045ddb41ee306bedf6dfb6584a209cae96a20f0b2ec660ce8b5c9c"
 FILES_SHA256 = "5965a402a2c4376c11f858dcd7165941c8ed18ed87e95b3c98b6e90cb42ddf98"
-
-
-@dataclasses.dataclass(frozen=True)
-class SpacetransformerSpace:
-    """The fields of spacetransformer.Space (spacetransformer-core 0.2.7), all in (x, y, z)."""
-
-    shape: tuple
-    origin: tuple = (0, 0, 0)
-    spacing: tuple = (1, 1, 1)
-    x_orientation: tuple = (1, 0, 0)
-    y_orientation: tuple = (0, 1, 0)
-    z_orientation: tuple = (0, 0, 1)
 
 
 def test_snippets_are_the_published_text():
