@@ -1,4 +1,5 @@
-// medmask/version.hpp: library version.
+// medmask/version.hpp: library version, the only place it is written (CMake and pyproject.toml
+// read MEDMASK_VERSION_STRING from here).
 #pragma once
 
 #define MEDMASK_VERSION_MAJOR 0
