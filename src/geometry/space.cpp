@@ -1,4 +1,5 @@
-// Space: voxel grid geometry in DICOM LPS mm (see include/medmask/space.hpp, FORMATS.md 7).
+// Space: voxel grid geometry in DICOM LPS mm (see include/medmask/space.hpp, README.md
+// "Conventions" and docs/FORMAT.md 4.2).
 #include "medmask/space.hpp"
 
 #include <cmath>

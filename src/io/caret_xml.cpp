@@ -1,4 +1,5 @@
-// TotalSegmentator's label names: Caret XML in a NIfTI extension (FORMATS.md section 4).
+// TotalSegmentator's label names: Caret XML in a NIfTI extension (docs/IMPORT_EXPORT.md
+// "Label tables in NIfTI header extensions").
 #include <pugixml.hpp>
 #include <sstream>
 

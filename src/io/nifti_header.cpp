@@ -1,4 +1,4 @@
-// nifti_header.cpp: NIfTI-1 header fields, extensions and affines (FORMATS.md 1, nifti1.h).
+// nifti_header.cpp: NIfTI-1 header fields, extensions and affines (nifti1.h).
 #include "io/nifti_header.hpp"
 
 #include <algorithm>

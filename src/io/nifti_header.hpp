@@ -1,6 +1,6 @@
 // nifti_header.hpp (internal): the 348-byte NIfTI-1 header, its extensions and its affines.
 //
-// Layout and semantics: FORMATS.md 1 (nifti1.h). Affines are RAS+ voxel-to-world, in double,
+// Layout and semantics: nifti1.h. Affines are RAS+ voxel-to-world, in double,
 // computed as nibabel does (Nifti1Header.get_sform/get_qform/get_base_affine, after the fixes
 // nibabel applies on load: invalid xform codes -> 0, pixdim 0 -> 1, negative pixdim -> abs,
 // qfac other than +-1 -> 1).

@@ -1,4 +1,5 @@
-// nifti_reader.cpp: NIfTI-1 (.nii, .nii.gz) to LabelVolume + Space (FORMATS.md 1 and 7).
+// nifti_reader.cpp: NIfTI-1 (.nii, .nii.gz) to LabelVolume + Space (nifti1.h; docs/IMPORT_EXPORT.md
+// "Geometry policy for NIfTI input").
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -19,7 +20,7 @@ namespace {
 using detail::ByteBuffer;
 using detail::Nifti1Header;
 
-// Corner disagreement between sform and qform worth a warning (FORMATS.md 1, pitfalls).
+// Corner disagreement between sform and qform worth a warning (IMPORT_EXPORT.md, geometry policy).
 constexpr double kXformDisagreementMm = 1e-3;
 
 std::size_t datatype_size(std::int16_t datatype) {
@@ -105,7 +106,7 @@ Space space_from(const Affine4& affine_ras, const Shape3& shape, const std::stri
   }
 }
 
-// Picks the affine (FORMATS.md 1: nibabel's get_best_affine unless forced) and fills the
+// Picks the affine (IMPORT_EXPORT.md: nibabel's get_best_affine unless forced) and fills the
 // geometry fields of image.
 void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& name,
                  const NiftiReadOptions& options, NiftiImage& image);

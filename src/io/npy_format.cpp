@@ -1,5 +1,5 @@
 // The .npy format: magic "\x93NUMPY", version, header length, a Python dict literal with 'descr',
-// 'fortran_order' and 'shape', padding, then the raw array (FORMATS.md section 5).
+// 'fortran_order' and 'shape', padding, then the raw array (NumPy's .npy format, NEP 1).
 #include "io/npy_format.hpp"
 
 #include <algorithm>

@@ -1,4 +1,5 @@
-// Reads 3D Slicer .seg.nrrd files and plain label NRRDs (FORMATS.md section 2).
+// Reads 3D Slicer .seg.nrrd files and plain label NRRDs (NRRD 0004 and Slicer's Segmentation
+// fields; docs/IMPORT_EXPORT.md "Sources").
 #include <algorithm>
 #include <cctype>
 #include <charconv>

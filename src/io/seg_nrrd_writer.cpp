@@ -1,4 +1,5 @@
-// Writes 3D Slicer .seg.nrrd files (FORMATS.md section 2).
+// Writes 3D Slicer .seg.nrrd files (NRRD 0004 and Slicer's Segmentation fields;
+// docs/IMPORT_EXPORT.md "Targets").
 #include <algorithm>
 #include <cstdio>
 #include <map>

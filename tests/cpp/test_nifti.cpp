@@ -1,6 +1,6 @@
 // NIfTI-1 reading and writing, checked against what nibabel reads
 // (tests/data/geometry/expected.json, tests/data/s0000_expected.json, both made by scripts
-// committed beside them) and FORMATS.md 7.
+// committed beside them) and docs/IMPORT_EXPORT.md "Geometry policy for NIfTI input".
 #include <gtest/gtest.h>
 #include <unistd.h>
 
