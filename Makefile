@@ -8,6 +8,8 @@ BUILD := build/release
 BUILD_ASAN := build/asan
 CMAKE_FLAGS := -G Ninja -DMEDMASK_WERROR=ON
 SAMPLE := examples/data/s0000
+# One clang-format version for everyone: formatting differs between releases.
+CLANG_FORMAT ?= clang-format-14
 CLI := $(BUILD)/cli/medmask
 
 .PHONY: all deps venv build build-asan python demo test test-cpp test-asan test-python \
@@ -54,11 +56,11 @@ test-python: python build
 test-consumer: build
 	bash tests/cmake_consumer/run.sh $(BUILD)
 
-format:
-	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+format: deps
+	$(CLANG_FORMAT) -i $$(git ls-files '*.cpp' '*.hpp')
 
-format-check:
-	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
+format-check: deps
+	$(CLANG_FORMAT) --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
 
 test: format-check test-cpp test-asan test-consumer test-python
 
