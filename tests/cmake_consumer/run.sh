@@ -11,7 +11,10 @@ cmake -S "$root/tests/cmake_consumer" -B "$work/installed" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/prefix" > /dev/null
 cmake --build "$work/installed" > /dev/null
 "$work/installed/consumer"
+# The same build type and warnings as the top-level build, so ccache (when present) reuses its objects.
+launcher=()
+command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$root/tests/cmake_consumer" -B "$work/subdir" -G Ninja -DMEDMASK_SOURCE="$root" \
-  -DMEDMASK_BUILD_TESTS=OFF > /dev/null
+  -DMEDMASK_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release -DMEDMASK_WERROR=ON "${launcher[@]}" > /dev/null
 cmake --build "$work/subdir" -j 2 > /dev/null
 "$work/subdir/consumer"
