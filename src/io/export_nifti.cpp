@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "geometry/space_json.hpp"
 #include "io/export_layers.hpp"
 #include "io/export_targets.hpp"
-#include "io/space_json.hpp"
 #include "medmask/error.hpp"
 #include "medmask/nifti.hpp"
 
@@ -67,7 +67,9 @@ void write_label_map(const Space& space, const ExportLayer& layer, const std::st
   for (const Label& label : layer.labels) labels.push_back(label_json(label));
   const std::string sidecar = without_nifti_ending(path) + ".json";
   write_text_file(sidecar,
-                  nlohmann::json{{"labels", labels}, {"space", space_to_json(space)}}.dump(2));
+                  nlohmann::json{{"labels", labels},
+                                 {"space", space_to_json(space, detail::DirectionSpelling::kRows)}}
+                      .dump(2));
   result.files.push_back(sidecar);
 }
 
@@ -127,8 +129,9 @@ void export_nifti_dir(const MaskArchive& archive, const std::string& folder,
   const std::string sidecar = (fs::path(folder) / "labels.json").string();
   write_text_file(
       sidecar,
-      nlohmann::json{{"structures", structures}, {"space", space_to_json(archive.space())}}.dump(
-          2));
+      nlohmann::json{{"structures", structures},
+                     {"space", space_to_json(archive.space(), detail::DirectionSpelling::kRows)}}
+          .dump(2));
   result.files.push_back(sidecar);
 }
 
