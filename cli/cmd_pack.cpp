@@ -1,6 +1,7 @@
 // cli/cmd_pack.cpp: `medmask pack`: many binary NIfTI masks of one case into one archive.
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -48,10 +49,11 @@ Label label_from_extensions(const NiftiImage& image, const std::string& path) {
 }
 
 // Inputs whose grid is not the first file's but within --tolerance: they are stored on the
-// first file's grid, which the user is told about.
+// first file's grid, which the user is told about, naming the farthest one.
 struct Shifted {
   std::size_t count = 0;
-  std::string example;  // the first such file and how far off it is
+  double worst_mm = 0.0;
+  std::string worst_file;
 };
 
 WriteOptions write_options(const std::string& level) {
@@ -65,16 +67,30 @@ WriteOptions write_options(const std::string& level) {
 void check_same_space(const InputFile& first, const Space& first_space, const InputFile& file,
                       const Space& space, double tolerance_mm, Shifted& shifted) {
   if (space.is_close(first_space, kDefaultToleranceMm)) return;
-  if (space.shape_xyz() != first_space.shape_xyz() || !space.is_close(first_space, tolerance_mm)) {
-    const bool same_shape = space.shape_xyz() == first_space.shape_xyz();
+  const bool same_shape = space.shape_xyz() == first_space.shape_xyz();
+  if (!same_shape || !space.is_close(first_space, tolerance_mm)) {
+    std::string advice;
+    if (same_shape) {
+      // Suggest a larger tolerance only for what float rounding explains: never a shift that
+      // moves voxel centres by a sizeable part of a voxel.
+      const double distance = first_space.max_corner_distance_mm(space);
+      const double limit = max_suggested_tolerance_mm(first_space);
+      // Rounded up, so that the suggested value does accept it.
+      advice = distance <= limit
+                   ? "; --tolerance " + format_mm(std::ceil(distance * 1e4) / 1e4) + " accepts it"
+                   : "; that is " + format_mm(distance / smallest_spacing_mm(space)) +
+                         " voxel(s), not rounding: resample it onto " + first.path.string() +
+                         "'s grid";
+    }
     throw ArgumentError(file.path.string() + ": space differs from " + first.path.string() + ": " +
-                            space_difference(first_space, space, tolerance_mm) +
-                            (same_shape ? "; --tolerance MM accepts a larger distance" : ""),
+                            space_difference(first_space, space, tolerance_mm) + advice,
                         file.path.string());
   }
-  if (shifted.count++ == 0) {
-    shifted.example =
-        file.path.string() + ": " + space_difference(first_space, space, tolerance_mm);
+  ++shifted.count;
+  const double distance = first_space.max_corner_distance_mm(space);
+  if (distance > shifted.worst_mm) {
+    shifted.worst_mm = distance;
+    shifted.worst_file = file.path.string();
   }
 }
 
@@ -217,9 +233,14 @@ void run_pack(const PackOptions& options) {
   if (options.quiet) return;
   file_warnings.print();
   if (shifted.count > 0) {
-    std::cerr << "medmask: warning: " << shifted.count << " input(s) lie on a grid other than "
-              << files.front().path.string() << "'s, within --tolerance; stored on its grid ("
-              << shifted.example << ")\n";
+    const double voxels = shifted.worst_mm / smallest_spacing_mm(*first_space);
+    print_warning(std::to_string(shifted.count) + " input(s) lie on a grid other than " +
+                  files.front().path.string() + "'s, within the tolerance; stored on its grid; " +
+                  "the farthest, " + shifted.worst_file + ", puts a corner voxel " +
+                  format_mm(shifted.worst_mm) + " mm away (" + format_mm(voxels) + " voxel(s)" +
+                  (shifted.worst_mm > max_suggested_tolerance_mm(*first_space)
+                       ? ": its voxels move, check its registration)"
+                       : ")"));
   }
   {
     print_report(files.size(), bytes_in, static_cast<std::uint64_t>(fs::file_size(output)), total_s,
