@@ -146,7 +146,7 @@ void export_nifti_multilabel(const MaskArchive& archive, const std::string& path
     if (!selection.groups.empty()) {
       result.warnings.push_back(std::to_string(selection.groups.size()) +
                                 " group(s) not written (a label map cannot hold a union of its "
-                                "own labels; name a group in --names to write its voxels), "
+                                "own labels; select a group by name to write its voxels), "
                                 "first '" +
                                 selection.groups.front() + "'");
     }
@@ -163,8 +163,8 @@ void export_nifti_multilabel(const MaskArchive& archive, const std::string& path
   if (!options.split_layers) {
     throw ArgumentError(path + ": a multi-label NIfTI cannot hold overlapping structures: " +
                             overlap_description(layers[0], layers[1]) +
-                            "; export to seg.nrrd or npz, choose --names without overlap, or "
-                            "--split-layers for one file per layer",
+                            "; export to seg.nrrd or npz, select structures without overlap, or "
+                            "split the layers into one file each",
                         path);
   }
   for (std::size_t i = 0; i < layers.size(); ++i) {
