@@ -17,8 +17,8 @@ require_cli()
 
 @pytest.fixture
 def archive(tmp_path):
-    """c = region 1, a = regions 1 and 2, b = region 2: a and b both keep voxels beyond the
-    first layer, and share region 2."""
+    """c = region 1, a = regions 1 and 2, b = region 2, d = a and one voxel: a and d both keep
+    voxels beyond the first layer and share 16, and an export needs three layers."""
     space = medmask.Space((6, 5, 4), (0, 0, 0), (1.0, 1.0, 1.0))
     region1 = np.zeros(space.shape_zyx, bool)
     region1[0:2, 0:2, 0:2] = True
@@ -29,6 +29,9 @@ def archive(tmp_path):
         a.add("c", region1)
         a.add("a", region1 | region2)
         a.add("b", region2)
+        d = region1 | region2
+        d[3, 4, 5] = True  # not a union of stored structures, so not a group
+        a.add("d", d)  # a third layer
     return path
 
 
@@ -51,7 +54,7 @@ def test_split_layers_reports_only_files_it_wrote(archive, tmp_path):
     assert result.returncode == 0, result.stderr
     reported = [line.removeprefix("wrote ") for line in result.stdout.splitlines()
                 if line.startswith("wrote ")]
-    assert len(reported) == 4, result.stdout  # two layers, each with its sidecar
+    assert len(reported) == 6, result.stdout  # three layers, each with its sidecar
     assert all(Path(p).exists() for p in reported), result.stdout
     assert not out.exists() and str(out) not in reported
 
@@ -61,7 +64,8 @@ def test_info_overlaps_lists_each_pair_once(archive):
     assert result.returncode == 0, result.stderr
     section = result.stdout.split("overlaps")[-1]
     pairs = [line.split(":")[0].strip() for line in section.splitlines() if "&" in line]
-    assert sorted(tuple(sorted(p.split(" & "))) for p in pairs) == [("a", "b"), ("a", "c")], pairs
+    assert sorted(tuple(sorted(p.split(" & "))) for p in pairs) == [("a", "b"), ("a", "c"), ("a", "d"),
+                                                                 ("b", "d"), ("c", "d")], pairs
 
 
 def test_unknown_name_suggests_the_close_one(archive):
