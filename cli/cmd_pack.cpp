@@ -203,10 +203,12 @@ void run_pack(const PackOptions& options) {
         const InputFile& file = files[index];
         file_warnings.add(file.path.string(), image.warnings);
         const std::uint32_t max_value = image.volume.max_value();
-        if (max_value > 1) {
+        if (max_value > 1 && !options.source.nonzero_inside) {
           throw ArgumentError(file.path.string() + ": not a binary mask: holds values up to " +
                                   std::to_string(max_value) +
-                                  "; pack expects 0/1 masks (one structure per file)",
+                                  "; pack expects 0/1 masks (one structure per file); if every "
+                                  "non-zero value means inside (tools that write 0/255), add "
+                                  "--nonzero-inside",
                               file.path.string());
         }
         if (!first_space) {
@@ -276,6 +278,9 @@ void register_pack(CLI::App& app) {
   cmd->add_option("--labels", source.labels_file,
                   "names of a label map's values: JSON, CSV, ITK-SNAP or Slicer colour table")
       ->check(CLI::ExistingFile);
+  cmd->add_flag("--nonzero-inside", source.nonzero_inside,
+                "mask files: every non-zero value is inside (masks written as 0/255), also for a "
+                "single file, which then stays one structure");
   cmd->add_flag("--allow-unnamed", source.allow_unnamed,
                 "store values missing from --labels as label_<value> instead of failing");
   cmd->add_option("--space-from", source.space_from,
