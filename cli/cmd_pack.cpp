@@ -67,21 +67,26 @@ WriteOptions write_options(const std::string& level) {
 void check_same_space(const InputFile& first, const Space& first_space, const InputFile& file,
                       const Space& space, double tolerance_mm, Shifted& shifted) {
   if (space.is_close(first_space, kDefaultToleranceMm)) return;
-  const bool same_shape = space.shape_xyz() == first_space.shape_xyz();
-  if (!same_shape || !space.is_close(first_space, tolerance_mm)) {
-    std::string advice;
-    if (same_shape) {
-      // Suggest a larger tolerance only for what float rounding explains: never a shift that
-      // moves voxel centres by a sizeable part of a voxel.
-      const double distance = first_space.max_corner_distance_mm(space);
-      const double limit = max_suggested_tolerance_mm(first_space);
-      // Rounded up, so that the suggested value does accept it.
-      advice = distance <= limit
-                   ? "; --tolerance " + format_mm(std::ceil(distance * 1e4) / 1e4) + " accepts it"
-                   : "; that is " + format_mm(distance / smallest_spacing_mm(space)) +
-                         " voxel(s), not rounding: resample it onto " + first.path.string() +
-                         "'s grid";
-    }
+  if (space.shape_xyz() != first_space.shape_xyz()) {
+    const auto text = [](const Shape3& s) {
+      return std::to_string(s[0]) + " x " + std::to_string(s[1]) + " x " + std::to_string(s[2]);
+    };
+    throw ArgumentError(file.path.string() + ": shape (x, y, z) " + text(space.shape_xyz()) +
+                            " differs from " + first.path.string() + "'s " +
+                            text(first_space.shape_xyz()) + "; one case's masks share one grid",
+                        file.path.string());
+  }
+  if (!space.is_close(first_space, tolerance_mm)) {
+    // Suggest a larger tolerance only for what float rounding explains: never a shift that
+    // moves voxel centres by a sizeable part of a voxel.
+    const double distance = first_space.max_corner_distance_mm(space);
+    const double limit = max_suggested_tolerance_mm(first_space);
+    // Rounded up, so that the suggested value does accept it.
+    const std::string advice =
+        distance <= limit
+            ? "; --tolerance " + format_mm(std::ceil(distance * 1e4) / 1e4) + " accepts it"
+            : "; that is " + format_mm(distance / smallest_spacing_mm(space)) +
+                  " voxel(s), not rounding: resample it onto " + first.path.string() + "'s grid";
     throw ArgumentError(file.path.string() + ": space differs from " + first.path.string() + ": " +
                             space_difference(first_space, space, tolerance_mm) + advice,
                         file.path.string());
