@@ -138,6 +138,20 @@ LabelVolume volume_from_image(nb::handle image, const Space& space, const std::s
   return volume_from_array(data.attr("T"), what.c_str());
 }
 
+// A voxel index from an int (or numpy integer); a float such as 1.5 is a one-line TypeError
+// rather than nanobind's list of overloads.
+std::int64_t voxel_index(nb::handle value, const char* axis) {
+  std::int64_t out = 0;
+  if (PyFloat_Check(value.ptr()) || !PyIndex_Check(value.ptr()) ||
+      !nb::try_cast(value, out, true)) {
+    throw nb::type_error((std::string("labels_at: ") + axis +
+                          " must be an integer voxel index; found " +
+                          nb::str(nb::repr(value)).c_str())
+                             .c_str());
+  }
+  return out;
+}
+
 void close(ArchiveHandle& h) {
   nb::gil_scoped_release release;
   std::unique_lock guard(h.lock);
@@ -493,10 +507,14 @@ void bind_archive(nb::module_& m) {
           "group), decoding each chunk once, in parallel.")
       .def(
           "labels_at",
-          [](const ArchiveHandle& self, std::int64_t z, std::int64_t y, std::int64_t x) {
+          [](const ArchiveHandle& self, nb::handle z_arg, nb::handle y_arg, nb::handle x_arg) {
+            const std::int64_t z = voxel_index(z_arg, "z");
+            const std::int64_t y = voxel_index(y_arg, "y");
+            const std::int64_t x = voxel_index(x_arg, "x");
             return read_locked(self, [&](const MaskArchive& a) { return a.labels_at(z, y, x); });
           },
           nb::arg("z"), nb::arg("y"), nb::arg("x"),
+          nb::sig("def labels_at(self, z: int, y: int, x: int) -> list[str]"),
           "Names of every structure and group covering voxel (z, y, x). Raises ValueError "
           "outside the grid.")
       .def(

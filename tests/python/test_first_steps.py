@@ -78,3 +78,12 @@ def test_reversed_z_range_is_called_reversed(archive):
     with medmask.open(archive) as a:
         with pytest.raises(ValueError, match="reversed"):
             a.get("a", z_range=(3, 1))
+
+
+def test_labels_at_with_a_float_is_a_one_line_type_error(archive):
+    with medmask.open(archive) as a:
+        assert set(a.labels_at(0, 0, 0)) == {"a", "c", "d"}
+        with pytest.raises(TypeError) as caught:
+            a.labels_at(1.5, 0, 0)
+    message = str(caught.value)
+    assert "\n" not in message and "z must be an integer" in message and "1.5" in message, message
