@@ -13,6 +13,7 @@
 #include "inputs.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
+#include "medmask/known_labels.hpp"
 #include "pack_sources.hpp"
 #include "text.hpp"
 #include "warnings.hpp"
@@ -39,10 +40,12 @@ AffineSource affine_source(const std::string& text) {
 }
 
 // A binary mask's colour, description and concept, when its NIfTI carries a one-label table
-// (as `medmask export --to nifti-dir` writes); its name still comes from the file name.
-Label label_from_extensions(const NiftiImage& image, const std::string& path) {
+// (as `medmask export --to nifti-dir` writes), else TotalSegmentator's colour and concept for
+// the names it defines; its name still comes from the file name.
+Label label_from_extensions(const NiftiImage& image, const std::string& path,
+                            const std::string& name) {
   const std::optional<LabelTable> table = label_table_from_extensions(image.extensions, path);
-  if (!table || table->size() != 1) return {};
+  if (!table || table->size() != 1) return totalsegmentator_label(name).value_or(Label{});
   Label label = table->labels().front();
   label.value = 0;  // the archive picks the value
   return label;
@@ -226,7 +229,7 @@ void run_pack(const PackOptions& options) {
                            shifted);
         }
         archive->add_structure(file.name, image.volume,
-                               label_from_extensions(image, file.path.string()));
+                               label_from_extensions(image, file.path.string(), file.name));
       },
       nifti_options);
 
