@@ -33,10 +33,23 @@ void run_export(const ExportCommandOptions& options) {
   if (options.split_layers && format != ExportFormat::kNiftiMultilabel) {
     throw ArgumentError("--split-layers applies to --to nifti-multilabel only");
   }
-  const ExportResult result = export_archive(archive, format, options.output, export_options);
+  ExportResult result;
+  try {
+    result = export_archive(archive, format, options.output, export_options);
+  } catch (const ArgumentError& error) {
+    // The library names no flag (its messages reach Python users too); here they are the way
+    // out of a label map that cannot hold the overlap.
+    if (format != ExportFormat::kNiftiMultilabel || options.split_layers) throw;
+    throw ArgumentError(std::string(error.what()) +
+                            " (--names selects structures, --split-layers writes one file per "
+                            "layer)",
+                        error.path());
+  }
   if (options.quiet) return;
   print_warnings(result.warnings);
-  if (result.files.size() <= 4) {
+  // Only a folder export is summed up: its folder is what -o named. Other targets list their
+  // files (--split-layers writes <stem>_layer<N> files, never the -o name itself).
+  if (result.files.size() <= 4 || format != ExportFormat::kNiftiDir) {
     for (const std::string& file : result.files) std::cout << "wrote " << file << '\n';
   } else {
     std::cout << "wrote " << result.files.size() << " files to " << options.output << '\n';

@@ -67,10 +67,19 @@ void run_extract(const ExtractOptions& options) {
     write_one(archive, archive.read_structures(options.names), options.output, options.quiet);
     return;
   }
-  if (options.names.size() == 1 && !fs::is_directory(output)) {
+  // A trailing '/' or an existing folder asks for a folder, even for one name.
+  const bool folder_asked = fs::is_directory(output) || options.output.ends_with('/');
+  if (options.names.size() == 1 && !folder_asked) {
     check_nifti_path(options.output);
     write_one(archive, archive.read_structure(options.names[0]), options.output, options.quiet);
     return;
+  }
+  if (!folder_asked && structure_name(output) != output.filename().string()) {
+    throw ArgumentError(options.output + ": names a NIfTI file, but " +
+                            std::to_string(options.names.size()) +
+                            " structures go to a folder of one file each; give a folder, or "
+                            "--union for their union in one file",
+                        options.output);
   }
   for (const std::string& name : options.names) check_file_name(name);
   std::error_code ec;

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,7 @@ void print_text(const MaskArchive& archive, const std::vector<StructureInfo>& st
   // Structures stored beyond the first layer are the ones that share voxels with others.
   std::cout << "\noverlaps (decoded from the voxels):\n";
   bool any_overlap = false;
+  std::set<std::pair<std::string, std::string>> shown;  // each pair once, whichever side finds it
   const std::string first_layer = entries.empty() ? "" : entries.front().name;
   for (const StructureInfo& s : structures) {
     if (s.is_group() || s.stats.voxels == 0) continue;
@@ -175,6 +177,9 @@ void print_text(const MaskArchive& archive, const std::vector<StructureInfo>& st
     });
     if (!beyond_first) continue;
     for (const Overlap& overlap : archive.overlapping(s.name)) {
+      if (!shown.emplace(std::min(s.name, overlap.name), std::max(s.name, overlap.name)).second) {
+        continue;
+      }
       std::cout << "  " << s.name << " & " << overlap.name << ": " << with_commas(overlap.voxels)
                 << " voxels\n";
       any_overlap = true;

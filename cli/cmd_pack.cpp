@@ -1,6 +1,7 @@
 // cli/cmd_pack.cpp: `medmask pack`: many binary NIfTI masks of one case into one archive.
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "inputs.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
+#include "medmask/known_labels.hpp"
 #include "pack_sources.hpp"
 #include "text.hpp"
 #include "warnings.hpp"
@@ -38,20 +40,23 @@ AffineSource affine_source(const std::string& text) {
 }
 
 // A binary mask's colour, description and concept, when its NIfTI carries a one-label table
-// (as `medmask export --to nifti-dir` writes); its name still comes from the file name.
-Label label_from_extensions(const NiftiImage& image, const std::string& path) {
+// (as `medmask export --to nifti-dir` writes), else TotalSegmentator's colour and concept for
+// the names it defines; its name still comes from the file name.
+Label label_from_extensions(const NiftiImage& image, const std::string& path,
+                            const std::string& name) {
   const std::optional<LabelTable> table = label_table_from_extensions(image.extensions, path);
-  if (!table || table->size() != 1) return {};
+  if (!table || table->size() != 1) return totalsegmentator_label(name).value_or(Label{});
   Label label = table->labels().front();
   label.value = 0;  // the archive picks the value
   return label;
 }
 
 // Inputs whose grid is not the first file's but within --tolerance: they are stored on the
-// first file's grid, which the user is told about.
+// first file's grid, which the user is told about, naming the farthest one.
 struct Shifted {
   std::size_t count = 0;
-  std::string example;  // the first such file and how far off it is
+  double worst_mm = 0.0;
+  std::string worst_file;
 };
 
 WriteOptions write_options(const std::string& level) {
@@ -65,16 +70,35 @@ WriteOptions write_options(const std::string& level) {
 void check_same_space(const InputFile& first, const Space& first_space, const InputFile& file,
                       const Space& space, double tolerance_mm, Shifted& shifted) {
   if (space.is_close(first_space, kDefaultToleranceMm)) return;
-  if (space.shape_xyz() != first_space.shape_xyz() || !space.is_close(first_space, tolerance_mm)) {
-    const bool same_shape = space.shape_xyz() == first_space.shape_xyz();
-    throw ArgumentError(file.path.string() + ": space differs from " + first.path.string() + ": " +
-                            space_difference(first_space, space, tolerance_mm) +
-                            (same_shape ? "; --tolerance MM accepts a larger distance" : ""),
+  if (space.shape_xyz() != first_space.shape_xyz()) {
+    const auto text = [](const Shape3& s) {
+      return std::to_string(s[0]) + " x " + std::to_string(s[1]) + " x " + std::to_string(s[2]);
+    };
+    throw ArgumentError(file.path.string() + ": shape (x, y, z) " + text(space.shape_xyz()) +
+                            " differs from " + first.path.string() + "'s " +
+                            text(first_space.shape_xyz()) + "; one case's masks share one grid",
                         file.path.string());
   }
-  if (shifted.count++ == 0) {
-    shifted.example =
-        file.path.string() + ": " + space_difference(first_space, space, tolerance_mm);
+  if (!space.is_close(first_space, tolerance_mm)) {
+    // Suggest a larger tolerance only for what float rounding explains: never a shift that
+    // moves voxel centres by a sizeable part of a voxel.
+    const double distance = first_space.max_corner_distance_mm(space);
+    const double limit = max_suggested_tolerance_mm(first_space);
+    // Rounded up, so that the suggested value does accept it.
+    const std::string advice =
+        distance <= limit
+            ? "; --tolerance " + format_mm(std::ceil(distance * 1e4) / 1e4) + " accepts it"
+            : "; that is " + format_mm(distance / smallest_spacing_mm(space)) +
+                  " voxel(s), not rounding: resample it onto " + first.path.string() + "'s grid";
+    throw ArgumentError(file.path.string() + ": space differs from " + first.path.string() + ": " +
+                            space_difference(first_space, space, tolerance_mm) + advice,
+                        file.path.string());
+  }
+  ++shifted.count;
+  const double distance = first_space.max_corner_distance_mm(space);
+  if (distance > shifted.worst_mm) {
+    shifted.worst_mm = distance;
+    shifted.worst_file = file.path.string();
   }
 }
 
@@ -187,10 +211,12 @@ void run_pack(const PackOptions& options) {
         const InputFile& file = files[index];
         file_warnings.add(file.path.string(), image.warnings);
         const std::uint32_t max_value = image.volume.max_value();
-        if (max_value > 1) {
+        if (max_value > 1 && !options.source.nonzero_inside) {
           throw ArgumentError(file.path.string() + ": not a binary mask: holds values up to " +
                                   std::to_string(max_value) +
-                                  "; pack expects 0/1 masks (one structure per file)",
+                                  "; pack expects 0/1 masks (one structure per file); if every "
+                                  "non-zero value means inside (tools that write 0/255), add "
+                                  "--nonzero-inside",
                               file.path.string());
         }
         if (!first_space) {
@@ -203,7 +229,7 @@ void run_pack(const PackOptions& options) {
                            shifted);
         }
         archive->add_structure(file.name, image.volume,
-                               label_from_extensions(image, file.path.string()));
+                               label_from_extensions(image, file.path.string(), file.name));
       },
       nifti_options);
 
@@ -217,9 +243,14 @@ void run_pack(const PackOptions& options) {
   if (options.quiet) return;
   file_warnings.print();
   if (shifted.count > 0) {
-    std::cerr << "medmask: warning: " << shifted.count << " input(s) lie on a grid other than "
-              << files.front().path.string() << "'s, within --tolerance; stored on its grid ("
-              << shifted.example << ")\n";
+    const double voxels = shifted.worst_mm / smallest_spacing_mm(*first_space);
+    print_warning(std::to_string(shifted.count) + " input(s) lie on a grid other than " +
+                  files.front().path.string() + "'s, within the tolerance; stored on its grid; " +
+                  "the farthest, " + shifted.worst_file + ", puts a corner voxel " +
+                  format_mm(shifted.worst_mm) + " mm away (" + format_mm(voxels) + " voxel(s)" +
+                  (shifted.worst_mm > max_suggested_tolerance_mm(*first_space)
+                       ? ": its voxels move, check its registration)"
+                       : ")"));
   }
   {
     print_report(files.size(), bytes_in, static_cast<std::uint64_t>(fs::file_size(output)), total_s,
@@ -255,6 +286,9 @@ void register_pack(CLI::App& app) {
   cmd->add_option("--labels", source.labels_file,
                   "names of a label map's values: JSON, CSV, ITK-SNAP or Slicer colour table")
       ->check(CLI::ExistingFile);
+  cmd->add_flag("--nonzero-inside", source.nonzero_inside,
+                "mask files: every non-zero value is inside (masks written as 0/255), also for a "
+                "single file, which then stays one structure");
   cmd->add_flag("--allow-unnamed", source.allow_unnamed,
                 "store values missing from --labels as label_<value> instead of failing");
   cmd->add_option("--space-from", source.space_from,

@@ -117,28 +117,25 @@ std::string shape_text(const Shape3& shape_xyz) {
          std::to_string(shape_xyz[2]);
 }
 
-// Largest distance (mm) between where the two spaces put the same corner voxel.
-double max_corner_distance_mm(const Space& a, const Space& b) {
-  const Shape3& shape = a.shape_xyz();
-  double worst = 0.0;
-  for (unsigned corner = 0; corner < 8; ++corner) {
-    Vec3 ijk{};
-    for (std::size_t axis = 0; axis < 3; ++axis) {
-      const bool far = ((corner >> axis) & 1u) != 0;
-      ijk[axis] = far ? static_cast<double>(shape[axis] - 1) : 0.0;
-    }
-    const Vec3 pa = a.ijk_to_lps(ijk);
-    const Vec3 pb = b.ijk_to_lps(ijk);
-    worst = std::max(worst, std::hypot(pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]));
-  }
-  return worst;
-}
-
 }  // namespace
 
-double default_tolerance_mm(const Space& space) {
+double smallest_spacing_mm(const Space& space) {
   const auto& spacing = space.spacing_mm();
-  return kDefaultToleranceVoxels * std::min({spacing[0], spacing[1], spacing[2]});
+  return std::min({spacing[0], spacing[1], spacing[2]});
+}
+
+double default_tolerance_mm(const Space& space) {
+  return kDefaultToleranceVoxels * smallest_spacing_mm(space);
+}
+
+double max_suggested_tolerance_mm(const Space& space) {
+  return kMaxSuggestedToleranceVoxels * smallest_spacing_mm(space);
+}
+
+std::string format_mm(double mm) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", mm);
+  return text;
 }
 
 std::string space_difference(const Space& a, const Space& b, double tolerance_mm) {
@@ -147,7 +144,7 @@ std::string space_difference(const Space& a, const Space& b, double tolerance_mm
   }
   char text[128];
   std::snprintf(text, sizeof text, "corner voxels up to %.6g mm apart (tolerance %g mm)",
-                max_corner_distance_mm(a, b), tolerance_mm);
+                a.max_corner_distance_mm(b), tolerance_mm);
   return text;
 }
 

@@ -48,6 +48,18 @@ inline constexpr double kDefaultToleranceMm = 1e-4;
 inline constexpr double kDefaultToleranceVoxels = 0.1;
 double default_tolerance_mm(const Space& space);
 
+// The smallest voxel spacing of space (mm).
+double smallest_spacing_mm(const Space& space);
+
+// The largest tolerance an error message suggests: a quarter of the smallest voxel spacing.
+// Beyond it a difference is a misregistration, not rounding, and storing such a mask on another
+// grid moves its voxels; the user may still ask for it, but is never told to.
+inline constexpr double kMaxSuggestedToleranceVoxels = 0.25;
+double max_suggested_tolerance_mm(const Space& space);
+
+// A distance for messages: 4 significant digits ("0.05716", "3").
+std::string format_mm(double mm);
+
 // Why two spaces are not close: the shapes (x, y, z) when they differ, else how far apart the two
 // put the same corner voxel, e.g. "corner voxels up to 0.5 mm apart (tolerance 0.0001 mm)".
 std::string space_difference(const Space& a, const Space& b,

@@ -136,7 +136,9 @@ std::optional<ImportedCase> import_single_source(const std::string& path,
   NiftiImage image = read_nifti(path, nifti_options);
   const bool named =
       options.any_label_option() || label_table_from_extensions(image.extensions, path).has_value();
-  if (!named && image.volume.max_value() <= 1) return std::nullopt;  // a binary mask
+  if (!named && (image.volume.max_value() <= 1 || options.nonzero_inside)) {
+    return std::nullopt;  // a binary mask
+  }
   return import_label_nifti(std::move(image), path, label_options(options));
 }
 

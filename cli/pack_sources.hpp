@@ -17,6 +17,7 @@ struct SourceOptions {
   std::string space_from;  // --space-from reference image (NIfTI or .seg.nrrd)
   std::vector<double> origin, spacing, direction;
   AffineSource nifti_affine = AffineSource::kAuto;
+  bool nonzero_inside = false;  // --nonzero-inside: a mask file of any non-zero value (0/255)
 
   bool any_label_option() const { return !labels_file.empty() || allow_unnamed; }
   bool any_geometry_option() const {

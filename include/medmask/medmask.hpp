@@ -5,6 +5,7 @@
 #include "medmask/error.hpp"
 #include "medmask/export.hpp"
 #include "medmask/import.hpp"
+#include "medmask/known_labels.hpp"
 #include "medmask/label_files.hpp"
 #include "medmask/label_table.hpp"
 #include "medmask/mask.hpp"

@@ -57,6 +57,10 @@ class Space {
   // The same grid viewed with reversed axis order (k, j, i): for APIs that index (z, y, x).
   Space reversed_axes() const;
 
+  // Largest distance (mm) between where this grid and other put the same corner voxel (the 8
+  // corners of this grid's shape; other's shape is not compared).
+  double max_corner_distance_mm(const Space& other) const;
+
   // True when shapes match and every corner voxel maps within tolerance_mm of the other's.
   bool is_close(const Space& other, double tolerance_mm = 1e-4) const;
   bool operator==(const Space& other) const = default;
@@ -69,5 +73,27 @@ class Space {
   Vec3 spacing_mm_;
   Mat3 direction_;
 };
+
+// How an array handed to the API is placed on the Space its caller gave (the one rule for
+// axis order; the Python bindings call it, they do not guess).
+enum class ArrayAxisOrder {
+  // The array is (z, y, x) on the space: its shape must be space.shape_zyx(). An array shaped
+  // space.shape_xyz() instead (indexed [i, j, k], as nibabel returns them) is refused with a
+  // message that says to transpose it. Every call of the current API follows this rule.
+  kZyx,
+  // medmask 0.1.x's convention, kept for its compatible calls only (SegmentationMask(array,
+  // mapping, space), lazy_init/add_label, add_mask): when only space.reversed_axes() fits the
+  // array (a Space given in 0.1.x's (z, y, x) order, or an array indexed [i, j, k]), the array
+  // lies on the reversed Space, and a warning says so.
+  kMedmask01,
+};
+
+// The Space on which an array of shape array_zyx lies, given space and rule. A shape that fits
+// space.shape_zyx() returns space unchanged under both rules. Under kMedmask01 a shape that fits
+// only the reversed order returns space.reversed_axes() and, when warning is not null, sets
+// *warning to one line explaining it (left unchanged otherwise).
+// Throws: ArgumentError starting with what, naming both shapes (and how to transpose).
+Space space_for_array(const Space& space, const Shape3& array_zyx, ArrayAxisOrder rule,
+                      const std::string& what, std::string* warning = nullptr);
 
 }  // namespace medmask

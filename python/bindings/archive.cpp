@@ -5,6 +5,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -30,8 +31,8 @@ struct ArchiveHandle {
   std::string path;
   OpenMode mode = OpenMode::kRead;
   WriteOptions options;
-  // Created by this handle and still empty: the first mask may turn its Space to the reversed
-  // axis order (a Space given in medmask 0.1.x's (z, y, x) order; see oriented_space).
+  // Created by this handle and still empty: the first add_mask may turn its Space to the reversed
+  // axis order (medmask 0.1.x's rule, ArrayAxisOrder::kMedmask01).
   bool fresh = false;
   // Inside a with block, add_mask batches until the block ends; outside, it writes through
   // (commits at once), as medmask 0.1.x did.
@@ -90,15 +91,65 @@ auto write_locked(ArchiveHandle& h, Fn&& fn) {
   return fn(h.get());
 }
 
-// Call with the unique lock held. A fresh, empty archive whose Space is the reversed order of
-// wanted (the Space of the first data) starts over on wanted.
-void adopt_space_if_fresh(ArchiveHandle& h, const Space& wanted) {
+// Call with the unique lock held (add_mask, medmask 0.1.x's API). A fresh, empty archive whose
+// Space fits the mask only in reversed axis order (medmask 0.1.x's rule) starts over on the
+// mask's Space; the rule's warning text is returned for the caller to issue with the GIL.
+std::string adopt_space_if_fresh(ArchiveHandle& h, const Space& wanted) {
   MaskArchive& a = h.get();
-  if (!h.fresh || a.space() == wanted || !(a.space().reversed_axes() == wanted)) return;
-  if (!a.entry_names().empty() || !a.structures().empty()) return;
+  if (!h.fresh || a.space() == wanted) return {};
+  if (!a.entry_names().empty() || !a.structures().empty()) return {};
+  std::string warning;
+  const Space placed = space_for_array(a.space(), wanted.shape_zyx(), ArrayAxisOrder::kMedmask01,
+                                       h.path + ": add_mask", &warning);
+  if (!(placed == wanted) || warning.empty()) return {};
   a.discard();
   h.archive.reset();
   h.archive.emplace(h.path, h.mode, wanted, h.options);
+  return warning;
+}
+
+// A nibabel image's voxels as a (z, y, x) volume of space: its own affine says where its voxels
+// are, so no axis order is guessed. Its grid must be space's within a tenth of the smallest voxel
+// spacing (what `medmask pack` accepts by default: float32 rounding of affines, never a voxel).
+// Requires the GIL. Throws ArgumentError starting with what.
+LabelVolume volume_from_image(nb::handle image, const Space& space, const std::string& what) {
+  nb::object shape = image.attr("shape");
+  if (nb::len(shape) != 3) {
+    throw ArgumentError(what + ": the image has " + std::to_string(nb::len(shape)) +
+                        " dimensions; expected a 3-D mask");
+  }
+  const Space image_space = Space::from_affine_ras(affine_from(image.attr("affine"), "affine"),
+                                                   shape3_from(shape, "image shape"));
+  const Vec3& spacing = space.spacing_mm();
+  const double tolerance_mm = 0.1 * std::min({spacing[0], spacing[1], spacing[2]});
+  if (!image_space.is_close(space, tolerance_mm)) {
+    const std::string difference =
+        image_space.shape_xyz() != space.shape_xyz()
+            ? "the image's shape (x, y, z) differs from the archive's"
+            : "corner voxels " + std::to_string(image_space.max_corner_distance_mm(space)) +
+                  " mm apart (accepted: " + std::to_string(tolerance_mm) + " mm)";
+    throw ArgumentError(what + ": the image's grid is not the archive's: " + difference +
+                        "; the image: " + image_space.to_string() +
+                        ", the archive: " + space.to_string());
+  }
+  nb::object data = nb::module_::import_("numpy").attr("asarray")(image.attr("dataobj"));
+  // nibabel indexes [i, j, k]: the transpose is the (z, y, x) array (a C-order view of the
+  // Fortran-order data NIfTI files hold, so usually no copy).
+  return volume_from_array(data.attr("T"), what.c_str());
+}
+
+// A voxel index from an int (or numpy integer); a float such as 1.5 is a one-line TypeError
+// rather than nanobind's list of overloads.
+std::int64_t voxel_index(nb::handle value, const char* axis) {
+  std::int64_t out = 0;
+  if (PyFloat_Check(value.ptr()) || !PyIndex_Check(value.ptr()) ||
+      !nb::try_cast(value, out, true)) {
+    throw nb::type_error((std::string("labels_at: ") + axis +
+                          " must be an integer voxel index; found " +
+                          nb::str(nb::repr(value)).c_str())
+                             .c_str());
+  }
+  return out;
 }
 
 void close(ArchiveHandle& h) {
@@ -177,12 +228,7 @@ void bind_archive(nb::module_& m) {
             const OpenMode open_mode = mode_from(mode);
             const WriteOptions options = write_options_from(level);
             std::optional<Space> space;
-            if (!space_arg.is_none()) {
-              bool foreign = false;
-              space = space_from(space_arg, "space", &foreign);
-              // medmask 0.1.x spaces (spacetransformer) are in (z, y, x) order.
-              if (foreign) space = space->reversed_axes();
-            }
+            if (!space_arg.is_none()) space = space_from(space_arg, "space");
             new (self) ArchiveHandle();
             self->path = p;
             self->mode = open_mode;
@@ -206,13 +252,17 @@ void bind_archive(nb::module_& m) {
           [](ArchiveHandle& self, const MaskHandle& mask, const std::string& name) {
             // The archive encodes the voxels here and keeps no reference to them, so a caller's
             // later edits of a borrowed array cannot change what is written (tested).
-            nb::gil_scoped_release release;
-            std::unique_lock guard(self.lock);
-            adopt_space_if_fresh(self, mask.mask.space());
-            MaskArchive& a = self.get();
-            a.add_mask(name, mask.mask);
-            self.fresh = false;
-            if (!self.in_with) a.commit();
+            std::string warning;
+            {
+              nb::gil_scoped_release release;
+              std::unique_lock guard(self.lock);
+              warning = adopt_space_if_fresh(self, mask.mask.space());
+              MaskArchive& a = self.get();
+              a.add_mask(name, mask.mask);
+              self.fresh = false;
+              if (!self.in_with) a.commit();
+            }
+            if (!warning.empty()) warn_axis_order(warning);
           },
           nb::arg("segmask"), nb::arg("name"),
           "Stores a SegmentationMask as entry name; outside a with block the file is written at "
@@ -308,21 +358,29 @@ void bind_archive(nb::module_& m) {
             label.color = color_from(color, "color");
             label.description = description;
             // Painted into the archive's own layer at once: the array is not kept (tested).
-            const LabelVolume volume = volume_from_array(binary, "binary");
+            const std::string what = "add '" + name + "'";
+            const bool is_image = nb::hasattr(binary, "affine") && nb::hasattr(binary, "dataobj");
+            const LabelVolume volume =
+                is_image
+                    ? volume_from_image(
+                          binary, read_locked(self, [](const MaskArchive& a) { return a.space(); }),
+                          what)
+                    : volume_from_array(binary, what.c_str());
             nb::gil_scoped_release release;
             std::unique_lock guard(self.lock);
-            if (self.fresh) {
-              const Space& space = self.get().space();
-              adopt_space_if_fresh(self, oriented_space(space, false, volume.shape_zyx()));
-            }
+            // The current API: arrays are (z, y, x) of the archive's Space, never guessed
+            // (ArrayAxisOrder::kZyx); add_structure refuses a transposed array.
             self.get().add_structure(name, volume, label);
             self.fresh = false;
           },
           nb::arg("name"), nb::arg("binary"), nb::arg("color") = nb::none(),
           nb::arg("description") = "",
-          nb::sig("def add(self, name: str, binary: numpy.typing.ArrayLike, "
+          nb::sig("def add(self, name: str, binary: numpy.typing.ArrayLike | typing.Any, "
                   "color: tuple[int, int, int] | None = None, description: str = '') -> None"),
-          "Adds one structure: binary is (z, y, x), non-zero = inside, shape space.shape_zyx; "
+          "Adds one structure: binary is (z, y, x), non-zero = inside, shape space.shape_zyx "
+          "(an array shaped space.shape, as nibabel indexes [i, j, k], is refused: pass its "
+          "transpose), or a nibabel image, whose affine places its voxels (its grid must be "
+          "the archive's within a tenth of a voxel); "
           "color is (r, g, b) 0..255. Overlaps with other structures are kept exactly; a binary "
           "equal to the union of stored structures is stored as a group of them. Raises "
           "ValueError for a used name, a wrong shape or a read-only archive.")
@@ -449,10 +507,14 @@ void bind_archive(nb::module_& m) {
           "group), decoding each chunk once, in parallel.")
       .def(
           "labels_at",
-          [](const ArchiveHandle& self, std::int64_t z, std::int64_t y, std::int64_t x) {
+          [](const ArchiveHandle& self, nb::handle z_arg, nb::handle y_arg, nb::handle x_arg) {
+            const std::int64_t z = voxel_index(z_arg, "z");
+            const std::int64_t y = voxel_index(y_arg, "y");
+            const std::int64_t x = voxel_index(x_arg, "x");
             return read_locked(self, [&](const MaskArchive& a) { return a.labels_at(z, y, x); });
           },
           nb::arg("z"), nb::arg("y"), nb::arg("x"),
+          nb::sig("def labels_at(self, z: int, y: int, x: int) -> list[str]"),
           "Names of every structure and group covering voxel (z, y, x). Raises ValueError "
           "outside the grid.")
       .def(

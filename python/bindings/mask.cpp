@@ -52,9 +52,8 @@ Space space_for(nb::handle space_arg, const Shape3& array_zyx) {
   if (space_arg.is_none()) {
     return Space({array_zyx[2], array_zyx[1], array_zyx[0]}, {0, 0, 0}, {1, 1, 1}, identity());
   }
-  bool foreign = false;
-  const Space space = space_from(space_arg, "space", &foreign);
-  return oriented_space(space, foreign, array_zyx);
+  return space_for_array_warned(space_from(space_arg, "space"), array_zyx,
+                                ArrayAxisOrder::kMedmask01, "SegmentationMask");
 }
 
 void save_mask(const SegmentationMask& mask, const std::string& path, const std::string& level) {
@@ -142,9 +141,7 @@ void bind_mask(nb::module_& m) {
             Space space;
             bool open = false;
             if (!space_arg.is_none()) {
-              bool foreign = false;
-              space = space_from(space_arg, "space", &foreign);
-              if (foreign) space = space.reversed_axes();
+              space = space_from(space_arg, "space");
               open = space.shape_xyz() != space.shape_zyx();
             } else if (!shape.is_none()) {
               // medmask 0.1.x: shape is the array's (z, y, x) shape.
@@ -170,7 +167,9 @@ void bind_mask(nb::module_& m) {
             const std::uint32_t value = label_value_from(label, "label");
             if (self.orientation_open) {
               const Space& space = self.mask.space();
-              const Space oriented = oriented_space(space, false, binary.shape_zyx());
+              const Space oriented =
+                  space_for_array_warned(space, binary.shape_zyx(), ArrayAxisOrder::kMedmask01,
+                                         "add_label '" + name + "'");
               if (!(oriented == space)) {
                 self.mask =
                     SegmentationMask::lazy_init(bit_depth(self.mask.volume().dtype()), oriented);

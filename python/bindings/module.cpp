@@ -70,6 +70,7 @@ NB_MODULE(_core, m) {
       "instead; arrays are numpy (z, y, x) C order, world coordinates are DICOM LPS mm.";
   m.attr("__version__") = MEDMASK_VERSION_STRING;
   medmask::python::bind_errors(m);
+  medmask::python::bind_warnings(m);
   // Test hook: throws the C++ error of a pinned code, so tests can check the translation of every
   // kind directly. Private (not in the stubs).
   m.def(

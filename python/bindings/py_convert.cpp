@@ -362,17 +362,21 @@ Shape3 shape3_from(nb::handle obj, const char* what) {
   return shape;
 }
 
-Space space_from(nb::handle obj, const char* what, bool* foreign) {
-  *foreign = false;
+Space space_from(nb::handle obj, const char* what) {
   Space space;
   if (nb::try_cast(obj, space, false)) return space;
+  const std::string type_name = nb::str(obj.type().attr("__name__")).c_str();
+  if (nb::hasattr(obj, "affine") && nb::hasattr(obj, "dataobj")) {
+    throw ArgumentError(std::string(what) + ": expected a medmask.Space, found a " + type_name +
+                        " image; pass medmask.Space.from_nifti(image)");
+  }
   static const char* const fields[] = {"shape",         "origin",        "spacing",
                                        "x_orientation", "y_orientation", "z_orientation"};
   for (const char* field : fields) {
     if (!nb::hasattr(obj, field)) {
       throw ArgumentError(std::string(what) +
                           ": expected a medmask.Space (or a spacetransformer.Space); found " +
-                          std::string(nb::str(obj.type().attr("__name__")).c_str()));
+                          type_name);
     }
   }
   Mat3 direction{};
@@ -380,17 +384,35 @@ Space space_from(nb::handle obj, const char* what, bool* foreign) {
     const Vec3 axis = vec3_from(obj.attr(fields[3 + c]), fields[3 + c]);
     for (std::size_t r = 0; r < 3; ++r) direction[r][c] = axis[r];
   }
-  *foreign = true;
   return Space(shape3_from(obj.attr("shape"), "shape"), vec3_from(obj.attr("origin"), "origin"),
-               vec3_from(obj.attr("spacing"), "spacing"), direction);
+               vec3_from(obj.attr("spacing"), "spacing"), direction)
+      .reversed_axes();
 }
 
-Space oriented_space(const Space& space, bool foreign, const Shape3& array_zyx) {
-  const Space reversed = space.reversed_axes();
-  const Space& preferred = foreign ? reversed : space;
-  const Space& other = foreign ? space : reversed;
-  if (preferred.shape_zyx() != array_zyx && other.shape_zyx() == array_zyx) return other;
-  return preferred;
+namespace {
+PyObject* axis_order_warning = nullptr;
+}  // namespace
+
+void bind_warnings(nb::module_& m) {
+  axis_order_warning =
+      PyErr_NewExceptionWithDoc("medmask._core.AxisOrderWarning",
+                                "An array was placed on its Space by medmask 0.1.x's axis-order "
+                                "rule (the Space's reversed order fits the array).",
+                                PyExc_UserWarning, nullptr);
+  if (axis_order_warning == nullptr) throw nb::python_error();
+  m.attr("AxisOrderWarning") = nb::handle(axis_order_warning);
+}
+
+void warn_axis_order(const std::string& text) {
+  if (PyErr_WarnEx(axis_order_warning, text.c_str(), 1) != 0) throw nb::python_error();
+}
+
+Space space_for_array_warned(const Space& space, const Shape3& array_zyx, ArrayAxisOrder rule,
+                             const std::string& what) {
+  std::string warning;
+  Space out = space_for_array(space, array_zyx, rule, what, &warning);
+  if (!warning.empty()) warn_axis_order(warning);
+  return out;
 }
 
 WriteOptions write_options_from(const std::string& level) {

@@ -67,7 +67,8 @@ std::vector<std::string> names_from(nb::handle names, const char* what);
 
 // medmask.SegmentationMask: the C++ mask, plus whether its voxels are borrowed from a read-only
 // buffer (then add_label paints a private copy instead), and whether an empty mask from
-// lazy_init may still flip to its Space's reversed axis order (see oriented_space).
+// lazy_init may still take its Space's reversed axis order (medmask 0.1.x's rule,
+// ArrayAxisOrder::kMedmask01, applied to the first add_label).
 struct MaskHandle {
   SegmentationMask mask;
   bool borrowed_read_only = false;
@@ -75,16 +76,20 @@ struct MaskHandle {
 };
 
 // A medmask.Space, or a Space-like object of medmask 0.1.x (spacetransformer.Space: attributes
-// shape, origin, spacing, x/y/z_orientation). *foreign is set for the latter: medmask 0.1.x
-// attached such spaces in (z, y, x) order (shape == array shape). Throws ArgumentError.
-Space space_from(nb::handle obj, const char* what, bool* foreign);
+// shape, origin, spacing, x/y/z_orientation). medmask 0.1.x used the latter in (z, y, x) order
+// (its shape is the array's shape), so it is returned reversed: a Space in MedMask's (x, y, z)
+// order. Throws ArgumentError (with a hint to Space.from_nifti for a nibabel image).
+Space space_from(nb::handle obj, const char* what);
 
-// The Space on which an array of shape array_zyx lies, given the space the caller passed.
-// A medmask.Space is taken as is, unless only its reversed axis order fits the array (an array
-// indexed [i, j, k] as nibabel returns them, or a Space built in medmask 0.1.x's (z, y, x) order):
-// then the reversed Space, on which the same voxels are a (z, y, x) array. A foreign Space is
-// reversed unless only its own order fits. A shape that fits neither is left to the C++ checks.
-Space oriented_space(const Space& space, bool foreign, const Shape3& array_zyx);
+// The Python warning category of ArrayAxisOrder::kMedmask01 (medmask.AxisOrderWarning).
+void bind_warnings(nb::module_& m);
+// Issues text as a medmask.AxisOrderWarning. Requires the GIL; throws nb::python_error when
+// warnings are turned into errors.
+void warn_axis_order(const std::string& text);
+
+// space_for_array (medmask/space.hpp) with its warning issued. Requires the GIL.
+Space space_for_array_warned(const Space& space, const Shape3& array_zyx, ArrayAxisOrder rule,
+                             const std::string& what);
 
 // {value: {"voxels", "bbox_min_zyx", "bbox_max_zyx"}} (mask.cpp).
 nb::dict stats_to_python(const std::map<std::uint32_t, LabelStats>& stats);

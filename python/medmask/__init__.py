@@ -13,8 +13,10 @@ Everything is implemented in C++ (``medmask._core``); this module only re-export
 Code written for medmask 0.1.x keeps working: ``SegmentationMask(mask_array, mapping,
 space)``, ``lazy_init``/``add_label``, ``save``/``load``, ``save_mask``/``load_mask`` and
 ``MaskArchive`` with ``add_segmask``/``load_segmask``/``all_names``/``read_all_masks``.
-A Space given in 0.1.x's reversed (z, y, x) order, as ``reverse_axis_order()`` or a
-``spacetransformer.Space`` gives it, is recognised from the array's shape.
+In those calls only, a Space given in 0.1.x's reversed (z, y, x) order, as
+``reverse_axis_order()`` or a ``spacetransformer.Space`` gives it, is recognised from the
+array's shape, with an ``AxisOrderWarning`` when the shape decided. Everything else
+(``MaskArchive.add`` ...) takes (z, y, x) arrays of the Space only, or a nibabel image.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 from typing import Union
 
 from ._core import (
+    AxisOrderWarning,
     FormatError,
     LimitError,
     MaskArchive,
@@ -38,6 +41,7 @@ from ._core import (
 )
 
 __all__ = [
+    "AxisOrderWarning",
     "FormatError",
     "LimitError",
     "MaskArchive",

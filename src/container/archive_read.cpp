@@ -235,7 +235,13 @@ LabelVolume MaskArchive::read_structures(std::span<const std::string> names) con
 LabelVolume MaskArchive::read_structures(std::span<const std::string> names, ZRange range) const {
   const Impl& s = *impl_;
   const std::int64_t nz = s.space.shape_zyx()[0];
-  if (range.begin < 0 || range.begin > range.end || range.end > nz) {
+  if (range.begin > range.end) {
+    throw ArgumentError(s.path + ": z range [" + std::to_string(range.begin) + ", " +
+                            std::to_string(range.end) +
+                            ") is reversed: begin must not exceed end (end is exclusive)",
+                        s.path);
+  }
+  if (range.begin < 0 || range.end > nz) {
     throw ArgumentError(s.path + ": z range [" + std::to_string(range.begin) + ", " +
                             std::to_string(range.end) + ") is outside the grid's 0.." +
                             std::to_string(nz) + " slices",

@@ -9,6 +9,7 @@
 #include "container/format_constants.hpp"
 #include "detail/checksum.hpp"
 #include "detail/label_json.hpp"
+#include "geometry/space_json.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::detail {
@@ -100,15 +101,6 @@ class Checker {
   std::uint64_t offset_;
 };
 
-Vec3 vec3(const Checker& check, const Json& value, const std::string& field) {
-  check.array(value, field, 3);
-  Vec3 out{};
-  for (std::size_t i = 0; i < 3; ++i) {
-    out[i] = check.finite(value[i], field + "[" + std::to_string(i) + "]");
-  }
-  return out;
-}
-
 std::uint64_t checked_voxel_count(const Shape3& shape_xyz, const std::string& path,
                                   std::uint64_t offset, const ReadLimits& limits) {
   std::uint64_t count = 1;
@@ -127,29 +119,9 @@ std::uint64_t checked_voxel_count(const Shape3& shape_xyz, const std::string& pa
 }
 
 Space parse_space(const Checker& check, const Json& value) {
-  const std::string field = "space";
-  check.object(value, field);
-  const Json& shape = check.array(check.member(value, "shape_xyz", field), "space.shape_xyz", 3);
-  Shape3 shape_xyz{};
-  for (std::size_t i = 0; i < 3; ++i) {
-    shape_xyz[i] = static_cast<std::int64_t>(
-        check.integer(shape[i], "space.shape_xyz[" + std::to_string(i) + "]", 1, 0x7FFFFFFF));
-  }
-  const Vec3 origin = vec3(check, check.member(value, "origin_lps", field), "space.origin_lps");
-  const Vec3 spacing = vec3(check, check.member(value, "spacing_mm", field), "space.spacing_mm");
-  const Json& columns =
-      check.array(check.member(value, "direction_columns", field), "space.direction_columns", 3);
-  Mat3 direction{};
-  for (std::size_t c = 0; c < 3; ++c) {
-    const Vec3 column =
-        vec3(check, columns[c], "space.direction_columns[" + std::to_string(c) + "]");
-    for (std::size_t r = 0; r < 3; ++r) direction[r][c] = column[r];
-  }
-  try {
-    return Space(shape_xyz, origin, spacing, direction);
-  } catch (const ArgumentError& error) {
-    check.fail(field, error.what());
-  }
+  return space_from_json(
+      value, DirectionSpelling::kColumns,
+      [&](const std::string& field, const std::string& problem) { check.fail(field, problem); });
 }
 
 DType parse_dtype(const Checker& check, const Json& value, const std::string& field) {
@@ -411,17 +383,7 @@ std::string encode_index_json(const IndexRecord& index) {
   OrderedJson root;
   root["format"] = kFormatName;
   root["version"] = {index.version_major, index.version_minor};
-  const Space& space = index.space;
-  OrderedJson columns = OrderedJson::array();
-  for (std::size_t c = 0; c < 3; ++c) {
-    columns.push_back({space.direction()[0][c], space.direction()[1][c], space.direction()[2][c]});
-  }
-  root["space"] = {
-      {"shape_xyz", space.shape_xyz()},
-      {"origin_lps", space.origin_lps()},
-      {"spacing_mm", space.spacing_mm()},
-      {"direction_columns", columns},
-  };
+  root["space"] = space_to_json(index.space, DirectionSpelling::kColumns);
   OrderedJson entries = OrderedJson::array();
   for (const EntryRecord& entry : index.entries) {
     OrderedJson out;

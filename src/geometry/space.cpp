@@ -213,20 +213,24 @@ Space Space::reversed_axes() const {
   return out;
 }
 
-bool Space::is_close(const Space& other, double tolerance_mm) const {
-  if (shape_xyz_ != other.shape_xyz_) return false;
-  for (int corner = 0; corner < 8; ++corner) {
+double Space::max_corner_distance_mm(const Space& other) const {
+  double worst = 0.0;
+  for (unsigned corner = 0; corner < 8; ++corner) {
     Vec3 ijk{};
     for (std::size_t a = 0; a < 3; ++a) {
-      ijk[a] = (corner >> a) & 1 ? static_cast<double>(shape_xyz_[a] - 1) : 0.0;
+      ijk[a] = ((corner >> a) & 1u) != 0 ? static_cast<double>(shape_xyz_[a] - 1) : 0.0;
     }
     const Vec3 p = ijk_to_lps(ijk);
     const Vec3 q = other.ijk_to_lps(ijk);
-    const double dist = std::sqrt((p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) +
-                                  (p[2] - q[2]) * (p[2] - q[2]));
-    if (!(dist <= tolerance_mm)) return false;
+    const double distance = std::hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+    // NaN (never from a valid Space) counts as infinitely far.
+    worst = distance <= worst ? worst : (std::isnan(distance) ? HUGE_VAL : distance);
   }
-  return true;
+  return worst;
+}
+
+bool Space::is_close(const Space& other, double tolerance_mm) const {
+  return shape_xyz_ == other.shape_xyz_ && max_corner_distance_mm(other) <= tolerance_mm;
 }
 
 std::string Space::to_string() const {
@@ -234,6 +238,43 @@ std::string Space::to_string() const {
          std::to_string(shape_xyz_[1]) + ", " + std::to_string(shape_xyz_[2]) +
          "), origin_lps=" + format_vec(origin_lps_) + ", spacing_mm=" + format_vec(spacing_mm_) +
          ", direction=" + format_mat(direction_) + ")";
+}
+
+namespace {
+
+std::string zyx_text(const Shape3& shape_zyx) {
+  return "(" + std::to_string(shape_zyx[0]) + ", " + std::to_string(shape_zyx[1]) + ", " +
+         std::to_string(shape_zyx[2]) + ")";
+}
+
+}  // namespace
+
+// The 0.1.x rule and its refusal live here only (docs/DESIGN.md, "Axis order of arrays").
+Space space_for_array(const Space& space, const Shape3& array_zyx, ArrayAxisOrder rule,
+                      const std::string& what, std::string* warning) {
+  if (array_zyx == space.shape_zyx()) return space;
+  const Shape3& shape_xyz = space.shape_xyz();
+  const bool fits_reversed = array_zyx == shape_xyz;
+  if (fits_reversed && rule == ArrayAxisOrder::kMedmask01) {
+    if (warning != nullptr) {
+      *warning = what + ": array shape " + zyx_text(array_zyx) +
+                 " fits the space only in reversed axis order; taken as medmask 0.1.x did (the "
+                 "space given in (z, y, x) order, or the array indexed [i, j, k]): it lies on "
+                 "the reversed space, whose shape (z, y, x) is " +
+                 zyx_text(array_zyx) + ". Pass a (z, y, x) array of the space to avoid this";
+    }
+    return space.reversed_axes();
+  }
+  if (fits_reversed) {
+    throw ArgumentError(what + ": array shape " + zyx_text(array_zyx) +
+                        " is the space's (x, y, z) shape; arrays are (z, y, x), expected " +
+                        zyx_text(space.shape_zyx()) +
+                        ". An array indexed [i, j, k] (as nibabel returns them) must be "
+                        "transposed: pass array.T, or the nibabel image itself where the call "
+                        "takes one");
+  }
+  throw ArgumentError(what + ": array shape (z, y, x) " + zyx_text(array_zyx) +
+                      " differs from the space's " + zyx_text(space.shape_zyx()));
 }
 
 }  // namespace medmask

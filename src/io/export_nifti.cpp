@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "geometry/space_json.hpp"
 #include "io/export_layers.hpp"
 #include "io/export_targets.hpp"
-#include "io/space_json.hpp"
 #include "medmask/error.hpp"
 #include "medmask/nifti.hpp"
 
@@ -67,7 +67,9 @@ void write_label_map(const Space& space, const ExportLayer& layer, const std::st
   for (const Label& label : layer.labels) labels.push_back(label_json(label));
   const std::string sidecar = without_nifti_ending(path) + ".json";
   write_text_file(sidecar,
-                  nlohmann::json{{"labels", labels}, {"space", space_to_json(space)}}.dump(2));
+                  nlohmann::json{{"labels", labels},
+                                 {"space", space_to_json(space, detail::DirectionSpelling::kRows)}}
+                      .dump(2));
   result.files.push_back(sidecar);
 }
 
@@ -127,8 +129,9 @@ void export_nifti_dir(const MaskArchive& archive, const std::string& folder,
   const std::string sidecar = (fs::path(folder) / "labels.json").string();
   write_text_file(
       sidecar,
-      nlohmann::json{{"structures", structures}, {"space", space_to_json(archive.space())}}.dump(
-          2));
+      nlohmann::json{{"structures", structures},
+                     {"space", space_to_json(archive.space(), detail::DirectionSpelling::kRows)}}
+          .dump(2));
   result.files.push_back(sidecar);
 }
 
@@ -143,7 +146,7 @@ void export_nifti_multilabel(const MaskArchive& archive, const std::string& path
     if (!selection.groups.empty()) {
       result.warnings.push_back(std::to_string(selection.groups.size()) +
                                 " group(s) not written (a label map cannot hold a union of its "
-                                "own labels; name a group in --names to write its voxels), "
+                                "own labels; select a group by name to write its voxels), "
                                 "first '" +
                                 selection.groups.front() + "'");
     }
@@ -160,8 +163,8 @@ void export_nifti_multilabel(const MaskArchive& archive, const std::string& path
   if (!options.split_layers) {
     throw ArgumentError(path + ": a multi-label NIfTI cannot hold overlapping structures: " +
                             overlap_description(layers[0], layers[1]) +
-                            "; export to seg.nrrd or npz, choose --names without overlap, or "
-                            "--split-layers for one file per layer",
+                            "; export to seg.nrrd or npz, select structures without overlap, or "
+                            "split the layers into one file each",
                         path);
   }
   for (std::size_t i = 0; i < layers.size(); ++i) {

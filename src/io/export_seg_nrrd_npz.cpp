@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <set>
 
+#include "geometry/space_json.hpp"
 #include "io/export_layers.hpp"
 #include "io/export_targets.hpp"
-#include "io/space_json.hpp"
 #include "medmask/error.hpp"
 #include "medmask/numpy_io.hpp"
 #include "medmask/seg_nrrd.hpp"
@@ -91,11 +91,12 @@ void export_npz(const MaskArchive& archive, const std::string& path, const Expor
     }
     arrays.emplace_back(member, std::move(layers[i].volume));
   }
-  const nlohmann::json json{{"medmask_npz", 1},
-                            {"axes", "zyx"},
-                            {"space", space_to_json(archive.space())},
-                            {"labels", labels},
-                            {"groups", groups}};
+  const nlohmann::json json{
+      {"medmask_npz", 1},
+      {"axes", "zyx"},
+      {"space", space_to_json(archive.space(), detail::DirectionSpelling::kRows)},
+      {"labels", labels},
+      {"groups", groups}};
   write_npz(path, arrays, {{kNpzJsonMember, json.dump()}});
   result.files.push_back(path);
 }

@@ -3,8 +3,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "geometry/space_json.hpp"
 #include "io/label_map_naming.hpp"
-#include "io/space_json.hpp"
 #include "medmask/error.hpp"
 #include "medmask/import.hpp"
 #include "medmask/label_files.hpp"
@@ -72,7 +72,8 @@ ImportedCase import_medmask_npz(const std::string& path, const NpzContents& cont
                                 const LabelMapOptions& options) {
   const std::string where = path + ": member '" + kNpzJsonMember + "'";
   ImportedCase result;
-  result.space = detail::space_from_json(json.value("space", nlohmann::json()), where);
+  result.space = detail::space_from_json(json.value("space", nlohmann::json()),
+                                         detail::DirectionSpelling::kRows, where);
   if (geometry.given()) {
     const Space given = resolve_space(geometry, result.space.shape_zyx(), path);
     if (!given.is_close(result.space)) {

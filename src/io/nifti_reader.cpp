@@ -118,10 +118,11 @@ void choose_space(const Nifti1Header& h, const Shape3& shape, const std::string&
   pick_affine(h, shape, name, options, image);
   for (std::size_t i = first_new; i < image.warnings.size(); ++i) {
     if (image.warnings[i].starts_with("sform and qform disagree")) {
-      image.warnings[i] += "; using the " + image.affine_used +
-                           (options.affine_source == AffineSource::kAuto
-                                ? std::string(" (nibabel's precedence; --nifti-affine chooses)")
-                                : std::string(" (as requested)"));
+      image.warnings[i] +=
+          "; using the " + image.affine_used +
+          (options.affine_source == AffineSource::kAuto
+               ? std::string(" (nibabel's precedence; ask for the sform or qform to choose)")
+               : std::string(" (as requested)"));
     }
   }
 }

@@ -98,6 +98,8 @@ TEST(Export, MultilabelRefusesOverlapNamingBothStructures) {
   } catch (const ArgumentError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("'liver' and 'tumour' overlap in 8 voxels"), std::string::npos) << what;
+    // Library messages reach Python users too: they name no command-line flag.
+    EXPECT_EQ(what.find("--"), std::string::npos) << what;
   }
   EXPECT_FALSE(std::filesystem::exists(path));
 }
