@@ -31,7 +31,7 @@ DicomSegType parse_dicom_seg_type(const std::string& text);
 struct DicomSegExportOptions {
   std::vector<std::string> names;  // structures or groups to write; empty = every structure
   DicomSegType type = DicomSegType::kAuto;
-  std::string reference;        // folder of the source series (DICOM files); empty = standalone
+  std::string reference;          // folder of the source series (DICOM files); empty = standalone
   bool omit_empty_frames = true;  // BINARY: frames of a segment on slices it does not touch
   bool rle = false;               // RLE Lossless transfer syntax (else Explicit VR Little Endian)
   std::string algorithm_name;     // SegmentAlgorithmName; empty = "MedMask"

@@ -1,11 +1,11 @@
 // dicom_seg_planes: where a SEG's frames lie (PS3.3 C.7.6.2.1.1) and cutting a mask on them.
 #include "io/dicom_seg_planes.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <tuple>
-#include <algorithm>
-#include <array>
 
 #include "detail/dtype_dispatch.hpp"
 #include "medmask/error.hpp"
@@ -44,8 +44,8 @@ std::pair<int, int> axis_of_step(const Vec3& step_ijk) {
 
 // The t range [begin, end) of a series axis whose index t maps to mask index start + sign * t,
 // inside [0, extent).
-std::pair<std::int64_t, std::int64_t> valid_range(std::int64_t start, int sign,
-                                                  std::int64_t extent, std::int64_t count) {
+std::pair<std::int64_t, std::int64_t> valid_range(std::int64_t start, int sign, std::int64_t extent,
+                                                  std::int64_t count) {
   std::int64_t lo = sign > 0 ? -start : start - extent + 1;
   std::int64_t hi = sign > 0 ? extent - start : start + 1;
   return {std::max<std::int64_t>(lo, 0), std::min<std::int64_t>(hi, count)};
@@ -70,8 +70,8 @@ PlaneGrid planes_of_space(const Space& space) {
   grid.cols = shape[0];
   grid.rows = shape[1];
   grid.planes = shape[2];
-  grid.orientation = triple_text({d[0][0], d[1][0], d[2][0]}) + "\\" +
-                     triple_text({d[0][1], d[1][1], d[2][1]});
+  grid.orientation =
+      triple_text({d[0][0], d[1][0], d[2][0]}) + "\\" + triple_text({d[0][1], d[1][1], d[2][1]});
   grid.pixel_spacing = ds_text(space.spacing_mm()[1]) + "\\" + ds_text(space.spacing_mm()[0]);
   grid.slice_spacing = space.spacing_mm()[2];
   for (std::int64_t k = 0; k < shape[2]; ++k) {
@@ -106,12 +106,12 @@ PlaneGrid planes_of_reference(const Space& space, const ReferenceSeries& series)
   const auto step_ijk = [&](const Vec3& step_lps) {
     return sub(space.lps_to_ijk(add_scaled(images[0].position_lps, step_lps, 1.0)), ijk0);
   };
-  auto [ax, sx] = axis_of_step(step_ijk(
-      {series.row_dir[0] * series.spacing_x, series.row_dir[1] * series.spacing_x,
-       series.row_dir[2] * series.spacing_x}));
-  auto [ay, sy] = axis_of_step(step_ijk(
-      {series.col_dir[0] * series.spacing_y, series.col_dir[1] * series.spacing_y,
-       series.col_dir[2] * series.spacing_y}));
+  auto [ax, sx] = axis_of_step(
+      step_ijk({series.row_dir[0] * series.spacing_x, series.row_dir[1] * series.spacing_x,
+                series.row_dir[2] * series.spacing_x}));
+  auto [ay, sy] = axis_of_step(
+      step_ijk({series.col_dir[0] * series.spacing_y, series.col_dir[1] * series.spacing_y,
+                series.col_dir[2] * series.spacing_y}));
   // The slice step: from the first two images, or, for one image, one voxel along the mask axis
   // left over.
   int as = -1, ss = 0;
@@ -158,15 +158,12 @@ PlaneGrid planes_of_reference(const Space& space, const ReferenceSeries& series)
   grid.stride_y = sy * flat_stride[static_cast<std::size_t>(ay)];
   grid.stride_s = ss * flat_stride[static_cast<std::size_t>(as)];
   grid.flat0 = start[0] + start[1] * flat_stride[1] + start[2] * flat_stride[2];
-  std::tie(grid.x_begin, grid.x_end) =
-      valid_range(start[static_cast<std::size_t>(ax)], sx, shape[static_cast<std::size_t>(ax)],
-                  grid.cols);
-  std::tie(grid.y_begin, grid.y_end) =
-      valid_range(start[static_cast<std::size_t>(ay)], sy, shape[static_cast<std::size_t>(ay)],
-                  grid.rows);
-  std::tie(grid.s_begin, grid.s_end) =
-      valid_range(start[static_cast<std::size_t>(as)], ss, shape[static_cast<std::size_t>(as)],
-                  grid.planes);
+  std::tie(grid.x_begin, grid.x_end) = valid_range(start[static_cast<std::size_t>(ax)], sx,
+                                                   shape[static_cast<std::size_t>(ax)], grid.cols);
+  std::tie(grid.y_begin, grid.y_end) = valid_range(start[static_cast<std::size_t>(ay)], sy,
+                                                   shape[static_cast<std::size_t>(ay)], grid.rows);
+  std::tie(grid.s_begin, grid.s_end) = valid_range(
+      start[static_cast<std::size_t>(as)], ss, shape[static_cast<std::size_t>(as)], grid.planes);
   const auto covered = [](std::pair<std::int64_t, std::int64_t> r, std::int64_t extent) {
     return r.second - r.first == extent;
   };

@@ -29,7 +29,7 @@ struct ReferenceImage {
 // The series a SEG is derived from. header holds the first image's attributes (no pixel data).
 struct ReferenceSeries {
   std::string folder;
-  std::vector<ReferenceImage> images;  // sorted along the slice normal
+  std::vector<ReferenceImage> images;      // sorted along the slice normal
   std::string orientation, pixel_spacing;  // as stored
   Vec3 row_dir{}, col_dir{};               // IOP: direction of increasing column, row index
   double spacing_x = 0, spacing_y = 0;     // between columns, between rows (mm)

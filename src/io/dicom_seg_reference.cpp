@@ -113,14 +113,15 @@ ReferenceSeries read_reference_series(const std::string& folder) {
     ds.findAndGetUint16(DCM_Columns, cols);
     Sint32 frames = 1;
     if (ds.findAndGetSint32(DCM_NumberOfFrames, frames).good() && frames > 1) {
-      throw FormatError(path + ": a multi-frame image; --reference takes a series of single-frame "
-                               "images (CT, MR, PET slices)",
+      throw FormatError(path +
+                            ": a multi-frame image; --reference takes a series of single-frame "
+                            "images (CT, MR, PET slices)",
                         path);
     }
     if (!parse_numbers(image.position, 3, image.position_lps.data())) {
-      throw FormatError(path + ": ImagePositionPatient missing or not 3 numbers ('" +
-                            image.position + "')",
-                        path);
+      throw FormatError(
+          path + ": ImagePositionPatient missing or not 3 numbers ('" + image.position + "')",
+          path);
     }
     const std::string spacing = text_of(ds, DCM_PixelSpacing);
     double iop[6], ps[2];
@@ -130,9 +131,8 @@ ReferenceSeries read_reference_series(const std::string& folder) {
           path);
     }
     if (!parse_numbers(spacing, 2, ps) || ps[0] <= 0 || ps[1] <= 0) {
-      throw FormatError(path + ": PixelSpacing missing or not 2 positive numbers ('" + spacing +
-                            "')",
-                        path);
+      throw FormatError(
+          path + ": PixelSpacing missing or not 2 positive numbers ('" + spacing + "')", path);
     }
     const std::string series_uid = text_of(ds, DCM_SeriesInstanceUID);
     ++series_uids[series_uid];
@@ -150,15 +150,18 @@ ReferenceSeries read_reference_series(const std::string& folder) {
       series.frame_of_reference_uid = text_of(ds, DCM_FrameOfReferenceUID);
       series.header = std::make_shared<DcmDataset>(ds);
     } else {
-      const bool same_orientation =
-          std::abs(iop[0] - series.row_dir[0]) < 1e-4 && std::abs(iop[1] - series.row_dir[1]) < 1e-4 &&
-          std::abs(iop[2] - series.row_dir[2]) < 1e-4 && std::abs(iop[3] - series.col_dir[0]) < 1e-4 &&
-          std::abs(iop[4] - series.col_dir[1]) < 1e-4 && std::abs(iop[5] - series.col_dir[2]) < 1e-4;
+      const bool same_orientation = std::abs(iop[0] - series.row_dir[0]) < 1e-4 &&
+                                    std::abs(iop[1] - series.row_dir[1]) < 1e-4 &&
+                                    std::abs(iop[2] - series.row_dir[2]) < 1e-4 &&
+                                    std::abs(iop[3] - series.col_dir[0]) < 1e-4 &&
+                                    std::abs(iop[4] - series.col_dir[1]) < 1e-4 &&
+                                    std::abs(iop[5] - series.col_dir[2]) < 1e-4;
       if (!same_orientation || rows != series.rows || cols != series.cols ||
           std::abs(ps[0] - series.spacing_y) > 1e-6 || std::abs(ps[1] - series.spacing_x) > 1e-6) {
         throw FormatError(path + ": orientation, size or pixel spacing differs from " +
-                              series.images.front().path + "; --reference takes one series "
-                                                           "of parallel slices",
+                              series.images.front().path +
+                              "; --reference takes one series "
+                              "of parallel slices",
                           path);
       }
     }
@@ -185,9 +188,9 @@ ReferenceSeries read_reference_series(const std::string& folder) {
   for (std::size_t s = 1; s < series.images.size(); ++s) {
     if (std::abs(dot(series.images[s].position_lps, normal) -
                  dot(series.images[s - 1].position_lps, normal)) < 1e-6) {
-      throw FormatError(series.images[s].path + ": same slice position as " +
-                            series.images[s - 1].path,
-                        series.images[s].path);
+      throw FormatError(
+          series.images[s].path + ": same slice position as " + series.images[s - 1].path,
+          series.images[s].path);
     }
   }
   notes.flush(series.notes, folder);

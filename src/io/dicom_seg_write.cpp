@@ -52,18 +52,30 @@ void put_u16(DcmItem& item, const DcmTagKey& tag, std::uint16_t value) {
 // Attributes of the source series a derived object copies (patient, study, frame of reference
 // and institution); absent ones are written empty where the SEG IOD makes them type 2.
 void copy_reference_attributes(DcmDataset& ds, DcmDataset& source) {
-  const DcmTagKey type2[] = {DCM_PatientName,  DCM_PatientID,       DCM_PatientBirthDate,
-                             DCM_PatientSex,   DCM_StudyDate,       DCM_StudyTime,
-                             DCM_StudyID,      DCM_AccessionNumber, DCM_ReferringPhysicianName,
+  const DcmTagKey type2[] = {DCM_PatientName,
+                             DCM_PatientID,
+                             DCM_PatientBirthDate,
+                             DCM_PatientSex,
+                             DCM_StudyDate,
+                             DCM_StudyTime,
+                             DCM_StudyID,
+                             DCM_AccessionNumber,
+                             DCM_ReferringPhysicianName,
                              DCM_PositionReferenceIndicator};
   for (const DcmTagKey& tag : type2) {
     if (source.findAndInsertCopyOfElement(tag, &ds).bad()) put_text(ds, tag, "");
   }
-  const DcmTagKey optional[] = {DCM_PatientAge,    DCM_PatientWeight, DCM_PatientSize,
-                                DCM_StudyDescription, DCM_IssuerOfPatientID,
-                                DCM_InstitutionName, DCM_InstitutionAddress,
-                                DCM_InstitutionalDepartmentName, DCM_ClinicalTrialSponsorName,
-                                DCM_ClinicalTrialProtocolID, DCM_ClinicalTrialSubjectID};
+  const DcmTagKey optional[] = {DCM_PatientAge,
+                                DCM_PatientWeight,
+                                DCM_PatientSize,
+                                DCM_StudyDescription,
+                                DCM_IssuerOfPatientID,
+                                DCM_InstitutionName,
+                                DCM_InstitutionAddress,
+                                DCM_InstitutionalDepartmentName,
+                                DCM_ClinicalTrialSponsorName,
+                                DCM_ClinicalTrialProtocolID,
+                                DCM_ClinicalTrialSubjectID};
   for (const DcmTagKey& tag : optional) source.findAndInsertCopyOfElement(tag, &ds);
 }
 
@@ -185,9 +197,9 @@ void put_segment(DcmItem& item, const Segment& segment, const DicomSegExportOpti
              concept_code->scheme.empty() ? "SCT" : concept_code->scheme, concept_code->code,
              concept_code->meaning.empty() ? segment.label.name : concept_code->meaning);
   } else if (known != nullptr) {
-    DcmItem& type = put_code(item, DCM_SegmentedPropertyTypeCodeSequence,
-                             std::string(known->type.scheme), std::string(known->type.value),
-                             std::string(known->type.meaning));
+    DcmItem& type =
+        put_code(item, DCM_SegmentedPropertyTypeCodeSequence, std::string(known->type.scheme),
+                 std::string(known->type.value), std::string(known->type.meaning));
     if (!known->type_modifier.empty()) {
       put_code(type, DCM_SegmentedPropertyTypeModifierCodeSequence,
                std::string(known->type_modifier.scheme), std::string(known->type_modifier.value),
@@ -201,10 +213,9 @@ void put_segment(DcmItem& item, const Segment& segment, const DicomSegExportOpti
         put_code(item, DCM_AnatomicRegionSequence, std::string(known->region.scheme),
                  std::string(known->region.value), std::string(known->region.meaning));
     if (!known->region_modifier.empty()) {
-      put_code(region, DCM_AnatomicRegionModifierSequence,
-               std::string(known->region_modifier.scheme),
-               std::string(known->region_modifier.value),
-               std::string(known->region_modifier.meaning));
+      put_code(
+          region, DCM_AnatomicRegionModifierSequence, std::string(known->region_modifier.scheme),
+          std::string(known->region_modifier.value), std::string(known->region_modifier.meaning));
     }
   }
   std::optional<Rgb> color = segment.label.color;
@@ -247,9 +258,8 @@ void put_frame(DcmSequenceOfItems& per_frame, const Context& ctx, std::int64_t p
 
 void save(DcmFileFormat& file, const std::string& path, E_TransferSyntax syntax) {
   const std::string temporary = path + ".tmp";
-  const OFCondition status =
-      file.saveFile(temporary.c_str(), syntax, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0,
-                    0, EWM_fileformat);
+  const OFCondition status = file.saveFile(temporary.c_str(), syntax, EET_ExplicitLength,
+                                           EGL_recalcGL, EPD_noChange, 0, 0, EWM_fileformat);
   if (status.bad()) {
     std::filesystem::remove(temporary);
     throw IoError(path + ": cannot write: " + status.text(), path);
@@ -284,7 +294,8 @@ std::vector<std::uint8_t> rle_frame(const std::uint8_t* pixels, std::int64_t row
     offset += static_cast<Uint32>(segments[s].size());
   }
   for (int i = 0; i < 16; ++i) {
-    for (int b = 0; b < 4; ++b) out[static_cast<std::size_t>(i * 4 + b)] = (header[i] >> (8 * b)) & 0xFF;
+    for (int b = 0; b < 4; ++b)
+      out[static_cast<std::size_t>(i * 4 + b)] = (header[i] >> (8 * b)) & 0xFF;
   }
   for (const auto& segment : segments) out.insert(out.end(), segment.begin(), segment.end());
   if (out.size() % 2 != 0) out.push_back(0);
@@ -348,7 +359,8 @@ void write_labelmap(const std::string& path, const ExportLayer& layer, const Con
   std::int64_t frames = 0;
   for (std::int64_t s = 0; s < grid.planes; ++s) {
     cut_plane(layer.volume, grid, s, plane);
-    if (ctx.options->omit_empty_frames &&
+    // The first and last planes stay, even empty, so that a reader finds the grid's extent.
+    if (ctx.options->omit_empty_frames && s != 0 && s != grid.planes - 1 &&
         std::all_of(plane.begin(), plane.end(), [](std::uint32_t v) { return v == 0; })) {
       continue;
     }
@@ -419,6 +431,21 @@ void write_binary(const std::string& path, const std::vector<ExportLayer>& layer
       }
     }
   }
+  // The first and last planes always hold a frame (an empty one of the first segment when no
+  // segment reaches them), so that a reader finds the grid's extent.
+  if (!frames.empty() && grid.planes > 0) {
+    const auto has_plane = [&](std::int64_t s) {
+      return std::any_of(frames.begin(), frames.end(), [&](const auto& list) {
+        return std::any_of(list.begin(), list.end(), [&](const auto& f) { return f.first == s; });
+      });
+    };
+    if (!has_plane(0)) {
+      frames[0].insert(frames[0].begin(), {0, std::vector<std::uint8_t>(frame_bytes, 0)});
+    }
+    if (!has_plane(grid.planes - 1)) {
+      frames[0].emplace_back(grid.planes - 1, std::vector<std::uint8_t>(frame_bytes, 0));
+    }
+  }
   DcmFileFormat file;
   DcmDataset& ds = *file.getDataset();
   put_header(ds, ctx, kSegmentationStorage, new_uid(), 1);
@@ -443,7 +470,8 @@ void write_binary(const std::string& path, const std::vector<ExportLayer>& layer
       put_frame(*per_frame, ctx, s, segments[segment].number);
       const std::size_t first_bit = f * frame_pixels;
       if (first_bit % 8 == 0) {
-        std::copy(bits.begin(), bits.end(), pixels.begin() + static_cast<std::ptrdiff_t>(first_bit / 8));
+        std::copy(bits.begin(), bits.end(),
+                  pixels.begin() + static_cast<std::ptrdiff_t>(first_bit / 8));
       } else {
         for (std::size_t p = 0; p < frame_pixels; ++p) {
           if ((bits[p >> 3] >> (p & 7)) & 1u) {
@@ -462,8 +490,8 @@ void write_binary(const std::string& path, const std::vector<ExportLayer>& layer
 
 std::string layer_path(const std::string& path, std::size_t layer) {
   const std::filesystem::path p(path);
-  return (p.parent_path() / (p.stem().string() + "_layer" + std::to_string(layer) +
-                             p.extension().string()))
+  return (p.parent_path() /
+          (p.stem().string() + "_layer" + std::to_string(layer) + p.extension().string()))
       .string();
 }
 
@@ -489,12 +517,10 @@ DicomSegExportResult export_dicom_seg(const MaskArchive& archive, const std::str
   if (!options.reference.empty()) {
     reference = read_reference_series(options.reference);
     grid = planes_of_reference(archive.space(), *reference);
-    result.warnings.insert(result.warnings.end(), reference->notes.begin(),
-                           reference->notes.end());
+    result.warnings.insert(result.warnings.end(), reference->notes.begin(), reference->notes.end());
     ctx.study_uid = reference->study_uid.empty() ? new_uid() : reference->study_uid;
-    ctx.frame_of_reference_uid = reference->frame_of_reference_uid.empty()
-                                     ? new_uid()
-                                     : reference->frame_of_reference_uid;
+    ctx.frame_of_reference_uid =
+        reference->frame_of_reference_uid.empty() ? new_uid() : reference->frame_of_reference_uid;
   } else {
     grid = planes_of_space(archive.space());
     ctx.study_uid = new_uid();
