@@ -1,4 +1,6 @@
 // export_dicom_seg / import_dicom_seg: DICOM SEG through the C++ writer and reader (thin).
+#include "medmask/dicom_seg.hpp"
+
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/filesystem.h>
 #include <nanobind/stl/optional.h>
@@ -9,7 +11,6 @@
 #include <optional>
 #include <string>
 
-#include "medmask/dicom_seg.hpp"
 #include "py_convert.hpp"
 
 namespace nb = nanobind;
@@ -20,8 +21,8 @@ void bind_dicom_seg(nb::module_& m) {
   m.def(
       "export_dicom_seg",
       [](const std::filesystem::path& archive, const std::filesystem::path& path,
-         std::optional<std::filesystem::path> reference, const std::string& type,
-         nb::handle names, bool rle, bool keep_empty_frames, const std::string& algorithm) {
+         std::optional<std::filesystem::path> reference, const std::string& type, nb::handle names,
+         bool rle, bool keep_empty_frames, const std::string& algorithm) {
         DicomSegExportOptions options;
         if (!names.is_none()) options.names = names_from(names, "names");
         options.type = parse_dicom_seg_type(type);

@@ -2,6 +2,7 @@
 #include "io/dicom_seg_dataset.hpp"
 
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
 #include <cmath>
@@ -30,6 +31,15 @@ double lab_f_inverse(double t) {
 }
 
 }  // namespace
+
+void quiet_dcmtk() {
+  // The library never prints: DCMTK's own log (warnings about skipped elements, ...) is off.
+  static const bool once = [] {
+    OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+    return true;
+  }();
+  (void)once;
+}
 
 void check_dcmtk(const OFCondition& status, const std::string& what, const std::string& path) {
   if (status.good()) return;

@@ -12,6 +12,9 @@
 
 namespace medmask::detail {
 
+// Silences DCMTK's logger (called before any DCMTK use: the library never prints).
+void quiet_dcmtk();
+
 // Throws IoError (writing) / FormatError (reading) with what and the DCMTK status text.
 void check_dcmtk(const OFCondition& status, const std::string& what, const std::string& path);
 

@@ -11,6 +11,9 @@
 #include "medmask/error.hpp"
 
 namespace medmask::detail {
+
+std::string ds_text(double x);
+
 namespace {
 
 // Pixels must hit voxel centres within this fraction of a voxel (float32 affines of NIfTI
@@ -51,6 +54,34 @@ std::pair<std::int64_t, std::int64_t> valid_range(std::int64_t start, int sign, 
   return {std::max<std::int64_t>(lo, 0), std::min<std::int64_t>(hi, count)};
 }
 
+// The rotation nearest to m (polar decomposition by Newton's iteration R = (R + R^-T) / 2).
+// Directions read from NIfTI carry float32 shear (~2e-4); DICOM's orientation must be
+// orthonormal, and readers such as highdicom refuse the shear.
+Mat3 nearest_rotation(const Mat3& m) {
+  Mat3 r = m;
+  for (int iteration = 0; iteration < 20; ++iteration) {
+    const double det = r[0][0] * (r[1][1] * r[2][2] - r[1][2] * r[2][1]) -
+                       r[0][1] * (r[1][0] * r[2][2] - r[1][2] * r[2][0]) +
+                       r[0][2] * (r[1][0] * r[2][1] - r[1][1] * r[2][0]);
+    Mat3 inverse_t{};  // cofactor matrix / det = (r^-1)^T
+    for (int i = 0; i < 3; ++i) {
+      for (int j = 0; j < 3; ++j) {
+        const int i1 = (i + 1) % 3, i2 = (i + 2) % 3, j1 = (j + 1) % 3, j2 = (j + 2) % 3;
+        inverse_t[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] =
+            (r[static_cast<std::size_t>(i1)][static_cast<std::size_t>(j1)] *
+                 r[static_cast<std::size_t>(i2)][static_cast<std::size_t>(j2)] -
+             r[static_cast<std::size_t>(i1)][static_cast<std::size_t>(j2)] *
+                 r[static_cast<std::size_t>(i2)][static_cast<std::size_t>(j1)]) /
+            det;
+      }
+    }
+    for (std::size_t i = 0; i < 3; ++i) {
+      for (std::size_t j = 0; j < 3; ++j) r[i][j] = (r[i][j] + inverse_t[i][j]) / 2;
+    }
+  }
+  return r;
+}
+
 }  // namespace
 
 std::string ds_text(double x) {
@@ -65,7 +96,7 @@ std::string ds_text(double x) {
 
 PlaneGrid planes_of_space(const Space& space) {
   const Shape3& shape = space.shape_xyz();
-  const Mat3& d = space.direction();
+  const Mat3 d = nearest_rotation(space.direction());
   PlaneGrid grid;
   grid.cols = shape[0];
   grid.rows = shape[1];
@@ -75,7 +106,11 @@ PlaneGrid planes_of_space(const Space& space) {
   grid.pixel_spacing = ds_text(space.spacing_mm()[1]) + "\\" + ds_text(space.spacing_mm()[0]);
   grid.slice_spacing = space.spacing_mm()[2];
   for (std::int64_t k = 0; k < shape[2]; ++k) {
-    const Vec3 p = space.ijk_to_lps({0.0, 0.0, static_cast<double>(k)});
+    // Along the orthonormal slice direction, so that positions and orientation agree.
+    Vec3 p = space.origin_lps();
+    for (std::size_t r = 0; r < 3; ++r) {
+      p[r] += d[r][2] * space.spacing_mm()[2] * static_cast<double>(k);
+    }
     grid.position_lps.push_back(p);
     grid.position.push_back(triple_text(p));
   }

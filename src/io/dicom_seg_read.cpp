@@ -62,10 +62,10 @@ struct SegInstance {
   double max_fractional = 1;
   Vec3 row_dir{}, col_dir{};
   double spacing_row = 0, spacing_col = 0, spacing_between = 0;
-  std::vector<Vec3> position;            // per frame
-  std::vector<std::uint16_t> segment;    // per frame (0 in LABELMAP)
-  std::vector<std::int64_t> plane;       // per frame, filled once the grid is known
-  std::vector<Label> segments;           // value = segment number
+  std::vector<Vec3> position;          // per frame
+  std::vector<std::uint16_t> segment;  // per frame (0 in LABELMAP)
+  std::vector<std::int64_t> plane;     // per frame, filled once the grid is known
+  std::vector<Label> segments;         // value = segment number
   std::string frame_of_reference_uid;
 };
 
@@ -121,8 +121,8 @@ SegInstance read_instance(const std::string& path) {
   seg.type = get_text(ds, DCM_SegmentationType);
   if (modality != "SEG" && sop_class != kSegmentationStorage &&
       sop_class != kLabelMapSegmentationStorage) {
-    fail(path, "not a DICOM Segmentation (Modality '" + modality + "', SOP class '" + sop_class +
-                   "')");
+    fail(path,
+         "not a DICOM Segmentation (Modality '" + modality + "', SOP class '" + sop_class + "')");
   }
   if (seg.type != "BINARY" && seg.type != "FRACTIONAL" && seg.type != "LABELMAP") {
     fail(path, "SegmentationType '" + seg.type + "'; expected BINARY, FRACTIONAL or LABELMAP");
@@ -154,7 +154,14 @@ SegInstance read_instance(const std::string& path) {
   seg.frame_of_reference_uid = get_text(ds, DCM_FrameOfReferenceUID);
 
   DcmItem* item = nullptr;
-  for (unsigned long i = 0; ds.findAndGetSequenceItem(DCM_SegmentSequence, item, static_cast<int>(i)).good(); ++i) {
+  for (unsigned long i = 0;
+       ds.findAndGetSequenceItem(DCM_SegmentSequence, item, static_cast<int>(i)).good(); ++i) {
+    Uint16 number = 0;
+    // LABELMAP may describe its background (number 0 = PixelPaddingValue): not a structure.
+    if (seg.type == "LABELMAP" && item->findAndGetUint16(DCM_SegmentNumber, number).good() &&
+        number == 0) {
+      continue;
+    }
     seg.segments.push_back(segment_label(*item, path));
   }
   if (seg.segments.empty()) fail(path, "no SegmentSequence");
@@ -165,8 +172,10 @@ SegInstance read_instance(const std::string& path) {
   ds.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, per_frame);
   const unsigned long items = per_frame != nullptr ? per_frame->card() : 0;
   if (static_cast<std::int64_t>(items) != seg.frames) {
-    fail(path, "NumberOfFrames is " + std::to_string(seg.frames) + " but the per-frame "
-               "functional groups hold " + std::to_string(items) + " items (missing frames)");
+    fail(path, "NumberOfFrames is " + std::to_string(seg.frames) +
+                   " but the per-frame "
+                   "functional groups hold " +
+                   std::to_string(items) + " items (missing frames)");
   }
   std::string orientation;
   std::string spacing;
@@ -278,12 +287,15 @@ Grid common_grid(std::vector<SegInstance>& instances) {
                 std::abs(b.spacing_col - a.spacing_col) < 1e-6 &&
                 b.frame_of_reference_uid == a.frame_of_reference_uid;
     for (int c = 0; c < 3; ++c) {
-      same = same && std::abs(b.row_dir[static_cast<std::size_t>(c)] - a.row_dir[static_cast<std::size_t>(c)]) < 1e-4 &&
-             std::abs(b.col_dir[static_cast<std::size_t>(c)] - a.col_dir[static_cast<std::size_t>(c)]) < 1e-4;
+      same = same &&
+             std::abs(b.row_dir[static_cast<std::size_t>(c)] -
+                      a.row_dir[static_cast<std::size_t>(c)]) < 1e-4 &&
+             std::abs(b.col_dir[static_cast<std::size_t>(c)] -
+                      a.col_dir[static_cast<std::size_t>(c)]) < 1e-4;
     }
     if (!same) {
-      fail(b.path, "frame of reference, orientation, size or pixel spacing differs from " +
-                       a.path + "; the instances of one import must share one grid");
+      fail(b.path, "frame of reference, orientation, size or pixel spacing differs from " + a.path +
+                       "; the instances of one import must share one grid");
     }
   }
   Grid grid;
@@ -301,7 +313,8 @@ Grid common_grid(std::vector<SegInstance>& instances) {
   double step = a.spacing_between;
   if (planes.size() > 1) {
     double smallest = planes[1] - planes[0];
-    for (std::size_t s = 2; s < planes.size(); ++s) smallest = std::min(smallest, planes[s] - planes[s - 1]);
+    for (std::size_t s = 2; s < planes.size(); ++s)
+      smallest = std::min(smallest, planes[s] - planes[s - 1]);
     if (step <= 0 || std::abs(std::round(smallest / step) * step - smallest) > 0.01 * step) {
       step = smallest;
     }
@@ -311,13 +324,13 @@ Grid common_grid(std::vector<SegInstance>& instances) {
     const double gap = (planes[s] - planes[0]) / step;
     if (std::abs(gap - std::round(gap)) > 0.01) {
       fail(a.path, "non-uniform slice spacing: planes at " + std::to_string(planes[0]) + " and " +
-                       std::to_string(planes[s]) + " mm along the normal are not a whole number of " +
-                       std::to_string(step) + " mm apart");
+                       std::to_string(planes[s]) +
+                       " mm along the normal are not a whole number of " + std::to_string(step) +
+                       " mm apart");
     }
   }
   const double first = planes.front();
-  const auto count =
-      static_cast<std::int64_t>(std::llround((planes.back() - first) / step)) + 1;
+  const auto count = static_cast<std::int64_t>(std::llround((planes.back() - first) / step)) + 1;
   // Plane 0's position: any frame on it, and the slice direction from the first and last
   // planes (a gantry tilt gives a direction off the normal: Space refuses the shear).
   Vec3 origin{}, last{};
@@ -340,8 +353,8 @@ Grid common_grid(std::vector<SegInstance>& instances) {
     direction[r] = {a.row_dir[r], a.col_dir[r], slice_dir[r]};
   }
   try {
-    grid.space = Space({a.cols, a.rows, count}, origin, {a.spacing_col, a.spacing_row, step},
-                       direction);
+    grid.space =
+        Space({a.cols, a.rows, count}, origin, {a.spacing_col, a.spacing_row, step}, direction);
   } catch (const ArgumentError& e) {
     fail(a.path, std::string("frames do not form a regular grid: ") + e.what());
   }
@@ -442,6 +455,7 @@ bool is_dicom_file(const std::string& path) {
 
 ImportedCase import_dicom_seg(const std::string& path) {
   using namespace detail;
+  quiet_dcmtk();
   std::vector<SegInstance> instances;
   std::size_t skipped = 0;
   const std::vector<std::string> files = seg_files(path);
@@ -467,8 +481,8 @@ ImportedCase import_dicom_seg(const std::string& path) {
     if (names.insert(label.name).second) return;
     const std::string renamed = label.name + " (segment " + std::to_string(label.value) + ")";
     result.warnings.push_back(file + ": segment label '" + label.name + "' is used twice; " +
-                              "segment " + std::to_string(label.value) + " stored as '" +
-                              renamed + "'");
+                              "segment " + std::to_string(label.value) + " stored as '" + renamed +
+                              "'");
     label.name = renamed;
     names.insert(renamed);
   };

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include "io/dicom_seg_dataset.hpp"
 #include "io/dicom_seg_planes.hpp"
 #include "medmask/error.hpp"
 
@@ -59,6 +60,7 @@ struct NoteCounter {
 
 ReferenceSeries read_reference_series(const std::string& folder) {
   namespace fs = std::filesystem;
+  quiet_dcmtk();
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
     throw IoError(folder + ": --reference must be a folder of the series' DICOM files", folder);

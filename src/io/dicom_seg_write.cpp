@@ -501,6 +501,7 @@ std::string layer_path(const std::string& path, std::size_t layer) {
 DicomSegExportResult export_dicom_seg(const MaskArchive& archive, const std::string& path,
                                       const DicomSegExportOptions& options) {
   using namespace detail;
+  quiet_dcmtk();
   for (const std::string& name : options.names) archive.structure(name);  // NotFoundError
   DicomSegExportResult result;
   const Selection selection = select_structures(archive, options.names);
