@@ -92,7 +92,7 @@ void register_export(CLI::App& app) {
       ->required()
       ->check(CLI::IsMember({"nifti-dir", "nifti-multilabel", "seg.nrrd", "npz", "dicom-seg"}));
   cmd->add_option("-o,--output", options->output,
-                  "folder (nifti-dir) or file (.nii.gz, .seg.nrrd, .npz) to write")
+                  "folder (nifti-dir) or file (.nii.gz, .seg.nrrd, .npz, .dcm) to write")
       ->required();
   cmd->add_option("--names", options->names,
                   "structures (or groups) to write, comma-separated; default: all")
