@@ -139,6 +139,14 @@ def sample_series(root: Path, kind: str) -> tuple[Path, list[str]]:
     return folder, uids
 
 
+def assert_dciodvfy_clean(path: Path) -> None:
+    if shutil.which("dciodvfy") is None:
+        pytest.skip("dciodvfy (Debian dicom3tools) not installed")
+    check = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True, timeout=60)
+    errors = [line for line in (check.stdout + check.stderr).splitlines() if "Error" in line]
+    assert errors == []
+
+
 def check_segments(seg_path: Path, names: list[str], compare: list[str]) -> None:
     """The SEG holds names; highdicom reads each of compare as the voxels nibabel reads from the
     source file (a few only: highdicom's get_volume takes seconds per segment on this grid)."""
@@ -166,11 +174,7 @@ def test_binary_standalone_read_by_highdicom_and_dciodvfy(sample: Path) -> None:
     assert femur.SegmentedPropertyTypeCodeSequence[0].CodeValue == "71341001"
     assert femur.SegmentedPropertyTypeCodeSequence[0].SegmentedPropertyTypeModifierCodeSequence[
         0].CodeValue == "24028007"
-    if shutil.which("dciodvfy") is None:
-        pytest.skip("dciodvfy (Debian dicom3tools) not installed")
-    check = subprocess.run(["dciodvfy", str(out)], capture_output=True, text=True, timeout=60)
-    errors = [line for line in (check.stdout + check.stderr).splitlines() if "Error" in line]
-    assert errors == []
+    assert_dciodvfy_clean(out)
 
 
 def test_auto_overlap_binary_exclusive_labelmap(sample: Path) -> None:
@@ -245,6 +249,7 @@ def test_sagittal_series_other_axis_order(tmp_path: Path) -> None:
     out = tmp_path / "sag.dcm"
     ok("export", archive, "--to", "dicom-seg", "--type", "binary", "--reference", series, "-o",
        out, "-q")
+    assert_dciodvfy_clean(out)  # with source image references
     seg = hd.seg.segread(out)
     affine = space.to_affine_lps()
     for d in seg.SegmentSequence:
@@ -322,3 +327,13 @@ def test_import_errors_name_the_file(tmp_path: Path) -> None:
     ds.SegmentationType = "BINARY"
     ds.save_as(bad, enforce_file_format=True)
     assert_error(run("pack", bad, "-o", tmp_path / "x.mska"), str(bad))
+
+
+def test_python_functions(sample: Path, tmp_path: Path) -> None:
+    medmask = pytest.importorskip("medmask")
+    files, warnings = medmask.export_dicom_seg(sample / "exclusive.mska", tmp_path / "lm.dcm")
+    assert files == [str(tmp_path / "lm.dcm")] and any("standalone" in w for w in warnings)
+    assert medmask.import_dicom_seg(tmp_path / "lm.dcm", tmp_path / "back.mska") == []
+    with medmask.open(sample / "exclusive.mska") as a, medmask.open(tmp_path / "back.mska") as b:
+        for name in EXCLUSIVE:
+            assert np.array_equal(a[name], b[name]), name
