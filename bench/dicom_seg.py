@@ -42,9 +42,10 @@ def main() -> None:
             "BINARY": ["--type", "binary"],
             "LABELMAP": ["--type", "labelmap"],
             "LABELMAP + RLE": ["--type", "labelmap", "--rle"],
+            "LABELMAP + JPEG-LS": ["--type", "labelmap", "--jpeg-ls"],
         }
         for name, flags in variants.items():
-            folder = tmp_path / name.replace(" ", "").replace("+", "_")
+            folder = tmp_path / name.replace(" ", "").replace("+", "_").replace("-", "")
             folder.mkdir()
             out = folder / "seg.dcm"
             seconds = min(timed(cli, "export", str(archive), "--to", "dicom-seg", *flags, "-o",

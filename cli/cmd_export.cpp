@@ -26,6 +26,7 @@ struct ExportCommandOptions {
   std::string reference;
   std::string seg_type = "auto";
   bool rle = false;
+  bool jpeg_ls = false;
   bool keep_empty_frames = false;
   std::string algorithm;
 };
@@ -47,6 +48,7 @@ void run_export_dicom_seg(const MaskArchive& archive, const ExportCommandOptions
   seg_options.type = parse_dicom_seg_type(options.seg_type);
   seg_options.reference = options.reference;
   seg_options.rle = options.rle;
+  seg_options.jpeg_ls = options.jpeg_ls;
   seg_options.omit_empty_frames = !options.keep_empty_frames;
   seg_options.algorithm_name = options.algorithm;
   const DicomSegExportResult result = export_dicom_seg(archive, options.output, seg_options);
@@ -56,9 +58,10 @@ void run_export_dicom_seg(const MaskArchive& archive, const ExportCommandOptions
 void run_export(const ExportCommandOptions& options) {
   const bool dicom = options.format == "dicom-seg";
   if (!dicom && (!options.reference.empty() || options.seg_type != "auto" || options.rle ||
-                 options.keep_empty_frames || !options.algorithm.empty())) {
+                 options.jpeg_ls || options.keep_empty_frames || !options.algorithm.empty())) {
     throw ArgumentError(
-        "--reference, --type, --rle, --keep-empty-frames and --algorithm apply to --to dicom-seg "
+        "--reference, --type, --rle, --jpeg-ls, --keep-empty-frames and --algorithm apply to --to "
+        "dicom-seg "
         "only");
   }
   const MaskArchive archive(options.archive, OpenMode::kRead);
@@ -112,6 +115,8 @@ void register_export(CLI::App& app) {
                   "(one file per exclusive layer when they overlap) or binary")
       ->check(CLI::IsMember({"auto", "labelmap", "binary"}));
   cmd->add_flag("--rle", options->rle, "dicom-seg: RLE Lossless pixel data (LABELMAP only)");
+  cmd->add_flag("--jpeg-ls", options->jpeg_ls,
+                "dicom-seg: JPEG-LS Lossless pixel data (LABELMAP only)");
   cmd->add_flag("--keep-empty-frames", options->keep_empty_frames,
                 "dicom-seg: also write frames without any voxel of their segment");
   cmd->add_option("--algorithm", options->algorithm,

@@ -33,7 +33,8 @@ struct DicomSegExportOptions {
   DicomSegType type = DicomSegType::kAuto;
   std::string reference;          // folder of the source series (DICOM files); empty = standalone
   bool omit_empty_frames = true;  // BINARY: frames of a segment on slices it does not touch
-  bool rle = false;               // RLE Lossless transfer syntax (else Explicit VR Little Endian)
+  bool rle = false;      // LABELMAP: RLE Lossless transfer syntax (else Explicit VR Little Endian)
+  bool jpeg_ls = false;  // LABELMAP: JPEG-LS Lossless (DCMTK's dcmjpls); not with rle
   std::string algorithm_name;     // SegmentAlgorithmName; empty = "MedMask"
   std::string algorithm_version;  // SegmentAlgorithmVersion (the software version by default)
   std::string series_description = "Segmentation";

@@ -5,10 +5,13 @@
 #include <dcmtk/dcmdata/dcpixseq.h>
 #include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrleenc.h>
+#include <dcmtk/dcmjpls/djencode.h>
+#include <dcmtk/dcmjpls/djrparam.h>
 
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <mutex>
 #include <unordered_map>
 
 #include "io/dicom_seg_codes.hpp"
@@ -382,7 +385,15 @@ void write_labelmap(const std::string& path, const ExportLayer& layer, const Con
   } else {
     put_native_pixels(ds, std::move(native), bits);
   }
-  save(file, path, ctx.options->rle ? EXS_RLELossless : EXS_LittleEndianExplicit);
+  E_TransferSyntax syntax = ctx.options->rle ? EXS_RLELossless : EXS_LittleEndianExplicit;
+  if (ctx.options->jpeg_ls) {
+    static std::once_flag once;
+    std::call_once(once, [] { DJLSEncoderRegistration::registerCodecs(); });
+    const DJLSRepresentationParameter lossless(0, OFTrue);
+    check_dcmtk(ds.chooseRepresentation(EXS_JPEGLSLossless, &lossless), "JPEG-LS encoding", path);
+    syntax = EXS_JPEGLSLossless;
+  }
+  save(file, path, syntax);
 }
 
 void write_binary(const std::string& path, const std::vector<ExportLayer>& layers,
@@ -548,6 +559,12 @@ DicomSegExportResult export_dicom_seg(const MaskArchive& archive, const std::str
   DicomSegType type = options.type;
   if (type == DicomSegType::kAuto) {
     type = layers.size() == 1 ? DicomSegType::kLabelmap : DicomSegType::kBinary;
+  }
+  if (options.rle && options.jpeg_ls) {
+    throw ArgumentError("RLE and JPEG-LS exclude each other: choose one");
+  }
+  if (type == DicomSegType::kBinary && options.jpeg_ls) {
+    throw ArgumentError(path + ": JPEG-LS applies to LABELMAP (BINARY frames are 1 bit)");
   }
   if (type == DicomSegType::kBinary && options.rle) {
     result.warnings.push_back(path +

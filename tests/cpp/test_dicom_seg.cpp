@@ -37,8 +37,8 @@ std::string write_archive(const TempDir& dir, int structures) {
 }
 
 void expect_same(const MaskArchive& a, const MaskArchive& b) {
-  ASSERT_TRUE(a.space().is_close(b.space(), 1e-3)) << a.space().to_string() << " vs "
-                                                   << b.space().to_string();
+  ASSERT_TRUE(a.space().is_close(b.space(), 1e-3))
+      << a.space().to_string() << " vs " << b.space().to_string();
   for (const StructureInfo& info : a.structures()) {
     EXPECT_TRUE(a.read_structure(info.name).equals(b.read_structure(info.name))) << info.name;
     EXPECT_EQ(b.structure(info.name).label.color, info.label.color) << info.name;

@@ -186,6 +186,10 @@ def test_auto_overlap_binary_exclusive_labelmap(sample: Path) -> None:
     assert seg.SOPClassUID == "1.2.840.10008.5.1.4.1.1.66.7"
     assert seg.SegmentationType == "LABELMAP"
     check_segments(out, EXCLUSIVE, ["urinary_bladder"])
+    jls = sample / "labelmap_jpegls.dcm"
+    ok("export", sample / "exclusive.mska", "--to", "dicom-seg", "-o", jls, "--jpeg-ls", "-q")
+    assert pydicom.dcmread(jls).file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.4.80"
+    check_segments(jls, EXCLUSIVE, ["femur_left"])
 
 
 @pytest.mark.parametrize("kind", ["untidy", "flipped"])
