@@ -28,6 +28,7 @@ void bind_dicom_seg(nb::module_& m) {
         options.type = parse_dicom_seg_type(type);
         if (reference) options.reference = path_string(*reference);
         options.rle = rle;
+        options.jpeg_ls = jpeg_ls;
         options.omit_empty_frames = !keep_empty_frames;
         options.algorithm_name = algorithm;
         const std::string a = path_string(archive), p = path_string(path);
@@ -38,16 +39,17 @@ void bind_dicom_seg(nb::module_& m) {
       },
       nb::arg("archive"), nb::arg("path"), nb::arg("reference") = nb::none(),
       nb::arg("type") = "auto", nb::arg("names") = nb::none(), nb::arg("rle") = false,
-      nb::arg("keep_empty_frames") = false, nb::arg("algorithm") = "",
+      nb::arg("jpeg_ls") = false, nb::arg("keep_empty_frames") = false, nb::arg("algorithm") = "",
       nb::sig("def export_dicom_seg(archive: str | os.PathLike[str], path: str | "
               "os.PathLike[str], reference: str | os.PathLike[str] | None = None, type: str = "
               "'auto', names: collections.abc.Iterable[str] | None = None, rle: bool = False, "
-              "keep_empty_frames: bool = False, algorithm: str = '') -> tuple[list[str], "
-              "list[str]]"),
+              "jpeg_ls: bool = False, keep_empty_frames: bool = False, algorithm: str = '') -> "
+              "tuple[list[str], list[str]]"),
       "Writes the structures of an archive file as DICOM SEG (as `medmask export --to "
       "dicom-seg`): type 'auto' (LABELMAP unless structures overlap, then BINARY), 'labelmap' "
       "(one file per exclusive layer when they overlap) or 'binary'; reference: the folder of "
-      "the source series. Returns (files written, warnings).");
+      "the source series; rle / jpeg_ls: lossless compression of LABELMAP frames. Returns (files "
+      "written, warnings).");
   m.def(
       "import_dicom_seg",
       [](const std::filesystem::path& source, const std::filesystem::path& output) {
