@@ -22,7 +22,7 @@ void bind_dicom_seg(nb::module_& m) {
       "export_dicom_seg",
       [](const std::filesystem::path& archive, const std::filesystem::path& path,
          std::optional<std::filesystem::path> reference, const std::string& type, nb::handle names,
-         bool rle, bool keep_empty_frames, const std::string& algorithm) {
+         bool rle, bool jpeg_ls, bool keep_empty_frames, const std::string& algorithm) {
         DicomSegExportOptions options;
         if (!names.is_none()) options.names = names_from(names, "names");
         options.type = parse_dicom_seg_type(type);
