@@ -31,8 +31,10 @@ DicomSegType parse_dicom_seg_type(const std::string& text);
 struct DicomSegExportOptions {
   std::vector<std::string> names;  // structures or groups to write; empty = every structure
   DicomSegType type = DicomSegType::kAuto;
-  std::string reference;          // folder of the source series (DICOM files); empty = standalone
-  bool omit_empty_frames = true;  // BINARY: frames of a segment on slices it does not touch
+  std::string reference;  // folder of the source series (DICOM files); empty = standalone
+  // Leave out frames without any voxel (BINARY: of their segment; LABELMAP: of any); the first
+  // and last planes always keep a frame so that readers find the grid's extent.
+  bool omit_empty_frames = true;
   bool rle = false;      // LABELMAP: RLE Lossless transfer syntax (else Explicit VR Little Endian)
   bool jpeg_ls = false;  // LABELMAP: JPEG-LS Lossless (DCMTK's dcmjpls); not with rle
   std::string algorithm_name;     // SegmentAlgorithmName; empty = "MedMask"
