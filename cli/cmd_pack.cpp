@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "inputs.hpp"
 #include "medmask/archive.hpp"
+#include "medmask/dicom_seg.hpp"
 #include "medmask/error.hpp"
 #include "medmask/known_labels.hpp"
 #include "pack_sources.hpp"
@@ -162,8 +163,14 @@ void pack_imported(const PackOptions& options, const ImportedCase& imported,
   if (options.quiet) return;
   print_warnings(imported.warnings);
   const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
-  print_totals(1, static_cast<std::uint64_t>(fs::file_size(input)),
-               static_cast<std::uint64_t>(fs::file_size(output)), total_s);
+  std::uint64_t bytes_in = 0;  // a folder of DICOM SEG instances: all its files
+  std::size_t files_in = 0;
+  for (const fs::path& file : fs::is_directory(input)
+                                  ? std::vector<fs::path>(fs::directory_iterator(input), {})
+                                  : std::vector<fs::path>{input}) {
+    if (fs::is_regular_file(file)) bytes_in += fs::file_size(file), ++files_in;
+  }
+  print_totals(files_in, bytes_in, static_cast<std::uint64_t>(fs::file_size(output)), total_s);
   const MaskArchive written(options.output, OpenMode::kRead);
   std::cout << source_kind_name(input) << ": " << written.structures().size() << " structure(s) in "
             << written.entry_names().size() << " entr"
@@ -172,7 +179,8 @@ void pack_imported(const PackOptions& options, const ImportedCase& imported,
 
 void run_pack(const PackOptions& options) {
   const Clock::time_point start = Clock::now();
-  if (options.inputs.size() == 1 && !fs::is_directory(options.inputs.front())) {
+  if (options.inputs.size() == 1 &&
+      (!fs::is_directory(options.inputs.front()) || is_dicom_file(options.inputs.front()))) {
     if (!fs::exists(options.inputs.front())) {
       throw IoError(options.inputs.front() + ": no such file or directory", options.inputs.front());
     }

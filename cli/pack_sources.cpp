@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "inputs.hpp"
+#include "medmask/dicom_seg.hpp"
 #include "medmask/error.hpp"
 #include "medmask/label_files.hpp"
 #include "medmask/medmask_v1.hpp"
@@ -101,13 +102,14 @@ void refuse_labels(const SourceOptions& options, const std::string& path) {
 }  // namespace
 
 bool is_non_nifti_source(const std::string& path) {
-  return is_nrrd(path) || is_numpy(path) || is_medmask_v1_file(path);
+  return is_nrrd(path) || is_numpy(path) || is_medmask_v1_file(path) || is_dicom_file(path);
 }
 
 std::string source_kind_name(const std::string& path) {
   if (is_nrrd(path)) return "Slicer segmentation";
   if (is_numpy(path)) return "NumPy array";
   if (is_medmask_v1_file(path)) return "medmask 0.1.x file";
+  if (is_dicom_file(path)) return "DICOM SEG";
   return "NIfTI label map";
 }
 
@@ -117,6 +119,11 @@ std::optional<ImportedCase> import_single_source(const std::string& path,
     refuse_geometry(options, path);
     refuse_labels(options, path);
     return import_seg_nrrd(path);
+  }
+  if (is_dicom_file(path)) {
+    refuse_geometry(options, path);
+    refuse_labels(options, path);
+    return import_dicom_seg(path);
   }
   if (is_numpy(path)) return import_numpy(path, numpy_geometry(options), label_options(options));
   if (is_medmask_v1_file(path)) {

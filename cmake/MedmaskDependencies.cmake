@@ -8,6 +8,8 @@ pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 # Debian's libzip CMake package points at tools of another package: use pkg-config.
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+# DICOM SEG export and import (src/io/dicom_seg_*): DCMTK's dcmdata (Debian libdcmtk-dev).
+find_package(DCMTK REQUIRED CONFIG)
 if(MEDMASK_BUILD_CLI)
   find_package(CLI11 2.0 REQUIRED)
 endif()

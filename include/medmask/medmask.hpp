@@ -2,6 +2,7 @@
 #pragma once
 
 #include "medmask/archive.hpp"
+#include "medmask/dicom_seg.hpp"
 #include "medmask/error.hpp"
 #include "medmask/export.hpp"
 #include "medmask/import.hpp"

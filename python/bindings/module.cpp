@@ -98,4 +98,5 @@ NB_MODULE(_core, m) {
   medmask::python::bind_mask(m);
   medmask::python::bind_archive(m);
   medmask::python::bind_nifti(m);
+  medmask::python::bind_dicom_seg(m);
 }
