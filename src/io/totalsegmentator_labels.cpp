@@ -77,9 +77,9 @@ std::map<std::string, Label> parse_table() {
     label.color = rgb_of(get("DicomRGBColor"));
     const std::string code = get("SegmentedPropertyTypeCodeSequence.CodeValue");
     if (!code.empty()) {
-      label.concept_code = CodedConcept{
-          get("SegmentedPropertyTypeCodeSequence.CodingSchemeDesignator"), code,
-          get("SegmentedPropertyTypeCodeSequence.CodeMeaning")};
+      label.concept_code =
+          CodedConcept{get("SegmentedPropertyTypeCodeSequence.CodingSchemeDesignator"), code,
+                       get("SegmentedPropertyTypeCodeSequence.CodeMeaning")};
     }
     out.emplace(label.name, std::move(label));
   }
@@ -103,12 +103,23 @@ Rgb generated_color(std::size_t index) {
   const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
   double r = v, g = t, b = p;
   switch (static_cast<int>(hue) % 6) {
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    case 5: r = v, g = p, b = q; break;
-    default: break;
+    case 1:
+      r = q, g = v, b = p;
+      break;
+    case 2:
+      r = p, g = v, b = t;
+      break;
+    case 3:
+      r = p, g = q, b = v;
+      break;
+    case 4:
+      r = t, g = p, b = v;
+      break;
+    case 5:
+      r = v, g = p, b = q;
+      break;
+    default:
+      break;
   }
   const auto byte = [](double x) { return static_cast<std::uint8_t>(std::lround(x * 255.0)); };
   return Rgb{byte(r), byte(g), byte(b)};
