@@ -9,9 +9,13 @@ BUILD_ASAN := build/asan
 CMAKE_FLAGS := -G Ninja -DMEDMASK_WERROR=ON
 SAMPLE := examples/data/s0000
 CLI := $(BUILD)/cli/medmask
+BUILD_FUZZ := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := archive index codec_decode codec_roundtrip nifti seg_nrrd npy npz medmask_v1 label_files
 
 .PHONY: all deps venv build build-asan python demo test test-cpp test-asan test-python \
         test-consumer format format-check clean
+.PHONY: build-fuzz fuzz
 
 all: build
 
@@ -59,6 +63,15 @@ format:
 
 format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
+
+# libFuzzer targets (clang, ASan + UBSan), each run FUZZ_SECONDS seconds: `make fuzz FUZZ_SECONDS=600`.
+build-fuzz: deps
+	cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DMEDMASK_BUILD_FUZZ=ON -DMEDMASK_BUILD_TESTS=OFF -DMEDMASK_BUILD_CLI=OFF
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+
+fuzz: build-fuzz
+	@bash scripts/run_fuzzers.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 test: format-check test-cpp test-asan test-consumer test-python
 
