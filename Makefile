@@ -15,7 +15,7 @@ FUZZ_TARGETS := archive index codec_decode codec_roundtrip nifti seg_nrrd npy np
 
 .PHONY: all deps venv build build-asan python demo test test-cpp test-asan test-python \
         test-consumer format format-check clean
-.PHONY: build-fuzz fuzz
+.PHONY: build-fuzz fuzz corrupt-full
 
 all: build
 
@@ -72,6 +72,10 @@ build-fuzz: deps
 
 fuzz: build-fuzz
 	@bash scripts/run_fuzzers.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The corrupt-file suite in full (12,000 cases, ASan + UBSan); `make test` runs a sample of 500.
+corrupt-full: build-asan
+	MEDMASK_CORRUPT_CASES=12000 $(BUILD_ASAN)/tests/test_corrupt_suite
 
 test: format-check test-cpp test-asan test-consumer test-python
 

@@ -100,7 +100,10 @@ inline std::vector<std::uint8_t> seal(const UnsealedArchive& parts) {
     if (version.is_array() && version.size() == 2 && version[1].is_number_unsigned() &&
         version[1].get<std::uint64_t>() <= 0xffff)
       version_minor = static_cast<std::uint16_t>(version[1].get<std::uint64_t>());
-    text = index.dump();
+    try {
+      text = index.dump();
+    } catch (const nlohmann::json::exception&) {  // a string it cannot print: keep the text
+    }
   }
   const std::vector<std::uint8_t> frame = detail::compress_index(text, 1);
   detail::Header header;

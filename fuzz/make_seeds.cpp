@@ -18,9 +18,12 @@
 #include "medmask/nifti.hpp"
 #include "medmask/numpy_io.hpp"
 #include "medmask/seg_nrrd.hpp"
+#include "sample_archives.hpp"
 
 namespace fs = std::filesystem;
 using namespace medmask;
+using fuzz::blob;
+using fuzz::small_space;
 
 namespace {
 
@@ -46,84 +49,20 @@ void copy_seed(const std::string& target, const fs::path& source,
   write_seed(target, source.filename().string(), bytes);
 }
 
-Space small_space() {
-  const double c = std::cos(0.5), s = std::sin(0.5);
-  return Space({14, 11, 9}, {-3.5, 20.25, 7.0}, {0.8, 0.9, 2.5},
-               Mat3{{{c, -s, 0.0}, {s, c, 0.0}, {0.0, 0.0, 1.0}}});
-}
-
-// A sphere or box of voxels in the small grid, as a bool volume (z, y, x).
-LabelVolume blob(const Space& space, double cz, double cy, double cx, double radius, bool box) {
-  const Shape3 shape = space.shape_zyx();
-  LabelVolume volume(DType::kBool, shape);
-  std::size_t i = 0;
-  for (std::int64_t z = 0; z < shape[0]; ++z)
-    for (std::int64_t y = 0; y < shape[1]; ++y)
-      for (std::int64_t x = 0; x < shape[2]; ++x, ++i) {
-        const double dz = z - cz, dy = y - cy, dx = x - cx;
-        const bool inside =
-            box ? std::abs(dz) <= radius && std::abs(dy) <= radius && std::abs(dx) <= radius
-                : dz * dz + dy * dy + dx * dx <= radius * radius;
-        volume.set(i, inside ? 1 : 0);
-      }
-  return volume;
-}
-
-std::vector<std::uint8_t> write_archive(const WriteOptions& options, bool groups, bool append) {
+std::vector<std::uint8_t> write_archive(const fuzz::SampleLayout& layout) {
   const std::string path = (fs::temp_directory_path() / "medmask_seed.mska").string();
-  fs::remove(path);
-  const Space space = small_space();
-  {
-    MaskArchive archive(path, OpenMode::kWrite, space, options);
-    archive.add_structure(
-        "liver", blob(space, 4, 5, 5, 3, false),
-        Label{"liver", 0, Rgb{200, 80, 60}, "the liver", CodedConcept{"SCT", "10200004", "Liver"}});
-    archive.add_structure("spleen", blob(space, 3, 4, 10, 2, true));
-    archive.add_structure("overlap", blob(space, 5, 5, 7, 2, false), {}, false);  // split in layers
-    if (groups) {
-      const std::vector<std::string> organs{"liver", "spleen"};
-      archive.add_group("organs", organs);
-      const std::vector<std::string> all{"organs", "overlap"};
-      archive.add_group("all", all);
-    }
-    archive.commit();
-  }
-  if (append) {
-    MaskArchive archive(path, OpenMode::kAppend);
-    archive.add_structure("kidney", blob(space, 6, 8, 3, 1, true));
-    if (groups) {
-      const std::vector<std::string> kidneys{"kidney"};
-      archive.add_group("kidneys", kidneys);
-    } else {
-      archive.replace_structure("spleen", blob(space, 2, 3, 11, 1, true));
-    }
-    archive.commit();
-  }
+  fuzz::write_sample_archive(path, layout);
   std::vector<std::uint8_t> bytes = read_bytes(path);
   fs::remove(path);
   return bytes;
 }
 
 void archive_seeds() {
-  struct Variant {
-    const char* name;
-    WriteOptions options;
-    bool groups, append;
-  };
-  const Variant variants[] = {
-      {"fast", {19, Coding::kMedmaskCm, CompressionLevel::kFast, 4}, false, false},
-      {"default_groups", {19, Coding::kMedmaskCm, CompressionLevel::kDefault, 0}, true, false},
-      {"max_chunk3", {19, Coding::kMedmaskCm, CompressionLevel::kMax, 3}, true, false},
-      {"zstd_groups", {3, Coding::kZstd, CompressionLevel::kDefault, 0}, true, false},
-      {"appended", {19, Coding::kMedmaskCm, CompressionLevel::kDefault, 0}, true, true},
-      {"zstd_appended", {3, Coding::kZstd, CompressionLevel::kDefault, 0}, false, true},
-  };
-  for (const Variant& variant : variants) {
-    const std::vector<std::uint8_t> bytes =
-        write_archive(variant.options, variant.groups, variant.append);
-    write_seed("archive", std::string(variant.name) + ".mska", bytes);
-    const auto parts = fuzz::unseal(bytes, variant.name);
-    write_seed("index", std::string(variant.name) + ".seed", fuzz::to_fuzz_input(parts));
+  for (const fuzz::SampleLayout& layout : fuzz::sample_layouts()) {
+    const std::vector<std::uint8_t> bytes = write_archive(layout);
+    write_seed("archive", std::string(layout.name) + ".mska", bytes);
+    const auto parts = fuzz::unseal(bytes, layout.name);
+    write_seed("index", std::string(layout.name) + ".seed", fuzz::to_fuzz_input(parts));
   }
   for (const char* name : {"tiny.mska", "groups_cm1.mska", "groups_zstd.mska"}) {
     copy_seed("archive", fs::path("tests/data/golden") / name);
