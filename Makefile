@@ -15,7 +15,7 @@ FUZZ_TARGETS := archive index codec_decode codec_roundtrip nifti seg_nrrd npy np
 
 .PHONY: all deps venv build build-asan python demo test test-cpp test-asan test-python \
         test-consumer format format-check clean
-.PHONY: build-fuzz fuzz corrupt-full
+.PHONY: build-fuzz fuzz corrupt-full kill-full
 
 all: build
 
@@ -76,6 +76,11 @@ fuzz: build-fuzz
 # The corrupt-file suite in full (12,000 cases, ASan + UBSan); `make test` runs a sample of 500.
 corrupt-full: build-asan
 	MEDMASK_CORRUPT_CASES=12000 $(BUILD_ASAN)/tests/test_corrupt_suite
+
+# SIGKILL a writer 1,200 times during add, replace, remove, group changes and compact; `make test`
+# runs 30 kills.
+kill-full: build
+	MEDMASK_KILL_TRIALS=1200 $(BUILD)/tests/test_kill_writer
 
 test: format-check test-cpp test-asan test-consumer test-python
 
