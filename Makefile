@@ -10,12 +10,15 @@ CMAKE_FLAGS := -G Ninja -DMEDMASK_WERROR=ON
 SAMPLE := examples/data/s0000
 CLI := $(BUILD)/cli/medmask
 BUILD_FUZZ := build/fuzz
+BUILD_TSAN := build/tsan
+TSAN_TARGETS := test_concurrency test_codec_roundtrip test_archive
+TSAN_TESTS := ^(Concurrency\.|CodecChunks\.|MaskArchive\.ConstMethodsFromManyThreads)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := archive index codec_decode codec_roundtrip nifti seg_nrrd npy npz medmask_v1 label_files
 
 .PHONY: all deps venv build build-asan python demo test test-cpp test-asan test-python \
         test-consumer format format-check clean
-.PHONY: build-fuzz fuzz corrupt-full kill-full
+.PHONY: build-fuzz fuzz corrupt-full kill-full test-tsan
 
 all: build
 
@@ -82,7 +85,16 @@ corrupt-full: build-asan
 kill-full: build
 	MEDMASK_KILL_TRIALS=1200 $(BUILD)/tests/test_kill_writer
 
+# ThreadSanitizer over the threaded decoder and the reader/writer tests only (a small build).
+test-tsan: deps
+	cmake -S . -B $(BUILD_TSAN) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEDMASK_BUILD_CLI=OFF \
+	  -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target $(TSAN_TARGETS)
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(BUILD_TSAN) --output-on-failure -j $(JOBS) \
+	  -R '$(TSAN_TESTS)'
+
 test: format-check test-cpp test-asan test-consumer test-python
+test: test-tsan
 
 clean:
 	rm -rf build
