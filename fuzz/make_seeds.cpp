@@ -69,10 +69,11 @@ void archive_seeds() {
     const auto parts = fuzz::unseal(read_bytes(fs::path("tests/data/golden") / name), name);
     write_seed("index", std::string(name) + ".seed", fuzz::to_fuzz_input(parts));
   }
-  for (const char* name : {"liver.msk", "spleen_bool.msk", "ribs.mska"}) {
-    copy_seed("archive", fs::path("tests/data/compat") / name);
+  // 0.1.x files hold the whole sample grid (seconds per run under ASan): only the two smallest,
+  // and only one through MaskArchive.
+  copy_seed("archive", "tests/data/compat/liver.msk");
+  for (const char* name : {"liver.msk", "spleen_bool.msk"})
     copy_seed("medmask_v1", fs::path("tests/data/compat") / name);
-  }
 }
 
 template <class T>
