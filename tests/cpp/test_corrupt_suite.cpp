@@ -8,6 +8,7 @@
 // Cases are numbered; MEDMASK_CORRUPT_CASES picks how many run (default a sample of 500; `make
 // corrupt-full` runs 12,000), MEDMASK_CORRUPT_FIRST where to start.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -313,9 +314,12 @@ void count_error(const Error& e, bool at_open) {
 }
 
 // Runs one case; returns an empty string when it behaved, else what went wrong.
-std::string run_case(const Original& original, const Case& c, const std::string& path) {
+// refused: set when opening or reading some structure gave an error (verify must then exit 1).
+std::string run_case(const Original& original, const Case& c, const std::string& path,
+                     bool* refused) {
   write_bytes(path, c.bytes);
   std::string problem;
+  *refused = false;
   Shape3 grid{};
   const auto check = [&](const std::string& what, const LabelVolume& got, const LabelVolume* want) {
     if (got.shape_zyx() != grid)
@@ -331,13 +335,17 @@ std::string run_case(const Original& original, const Case& c, const std::string&
     for (const StructureInfo& info : infos) names.push_back(info.name);
     if (!c.sealed && names != original.names)
       problem += "structure list changed without an error; ";
-    if (fuzz::too_large_to_decode(archive.space())) return problem;
+    if (fuzz::too_large_to_decode(archive.space())) {
+      *refused = true;  // not decoded here; verify may refuse it or run long
+      return problem;
+    }
     for (const std::string& name : names) {
       try {
         const auto found = original.reads.find(name);
         check(name, archive.read_structure(name),
               found == original.reads.end() ? nullptr : &found->second);
       } catch (const Error& e) {
+        *refused = true;
         count_error(e, false);
       }
     }
@@ -362,12 +370,27 @@ std::string run_case(const Original& original, const Case& c, const std::string&
       count_error(e, false);
     }
   } catch (const Error& e) {
+    *refused = true;
     count_error(e, true);
   } catch (const std::exception& e) {
     problem += std::string("untyped exception: ") + e.what();
   }
   return problem;
 }
+
+#ifdef MEDMASK_CLI_PATH
+// `medmask verify` on the case: exit 1 when the library refused it, 0 when it read everything.
+std::string cli_verify(const std::string& path, bool refused) {
+  const std::string command =
+      std::string("'") + MEDMASK_CLI_PATH + "' verify '" + path + "' > /dev/null 2>&1";
+  const int status = std::system(command.c_str());
+  if (!WIFEXITED(status)) return "medmask verify did not exit normally (a crash?)";
+  const int code = WEXITSTATUS(status);
+  if (code != (refused ? 1 : 0))
+    return "medmask verify exited " + std::to_string(code) + ", expected " + (refused ? "1" : "0");
+  return {};
+}
+#endif
 
 std::uint64_t env_number(const char* name, std::uint64_t fallback) {
   const char* text = std::getenv(name);
@@ -392,7 +415,11 @@ TEST(CorruptSuite, EveryCaseGivesATypedErrorOrTheOriginalArrays) {
   for (std::uint64_t n = first; n < first + cases; ++n) {
     const Original& original = originals[n % originals.size()];
     const Case c = make_case(original, n / originals.size());
-    const std::string problem = run_case(original, c, dir.file("case.mska"));
+    bool refused = false;
+    std::string problem = run_case(original, c, dir.file("case.mska"), &refused);
+#ifdef MEDMASK_CLI_PATH
+    if (n % 25 == 0 && problem.empty()) problem = cli_verify(dir.file("case.mska"), refused);
+#endif
     if (problem.empty()) {
       ++typed_or_equal;
       continue;
