@@ -36,9 +36,16 @@ inline std::string scratch_path(const std::string& suffix) {
   return folder + "/medmask_fuzz_" + std::to_string(getpid()) + suffix;
 }
 
-// Writes the input to the scratch file for suffix and returns its path.
+inline void remove_scratch_files() {
+  for (const char* suffix : {".mska", ".seg.nrrd", ".npz", ".msk"})
+    std::remove(scratch_path(suffix).c_str());
+}
+
+// Writes the input to the scratch file for suffix and returns its path. The files go at exit.
 inline std::string write_scratch(const std::uint8_t* data, std::size_t size,
                                  const std::string& suffix) {
+  static const bool cleanup_registered = std::atexit(remove_scratch_files) == 0;
+  (void)cleanup_registered;
   std::string path = scratch_path(suffix);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));

@@ -15,9 +15,12 @@ for target in "$@"; do
   mkdir -p "$work" "$findings"
   log="$build/fuzz_$target.log"
   echo "fuzzing $target for ${seconds}s (log: $log)"
-  "$build/fuzz/fuzz_$target" -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+  # Scratch files of the targets (one per job process) go in a folder removed afterwards.
+  scratch=$(mktemp -d)
+  TMPDIR="$scratch" "$build/fuzz/fuzz_$target" -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
     -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 \
     -artifact_prefix="$findings/" "$work" "fuzz/corpus/$target" >"$log" 2>&1 || true
+  rm -rf "$scratch"
   # The last progress line of fork mode: "#<execs>: cov: ... oom/timeout/crash: O/T/C time: ..."
   last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1 || true)
   execs=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$last")
