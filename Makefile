@@ -11,9 +11,16 @@ SAMPLE := examples/data/s0000
 # One clang-format version for everyone: formatting differs between releases.
 CLANG_FORMAT ?= clang-format-14
 CLI := $(BUILD)/cli/medmask
+BUILD_FUZZ := build/fuzz
+BUILD_TSAN := build/tsan
+TSAN_TARGETS := test_concurrency test_archive
+TSAN_TESTS := ^(Concurrency\.|MaskArchive\.ConstMethodsFromManyThreads)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := archive index codec_decode codec_roundtrip nifti seg_nrrd npy npz medmask_v1 label_files
 
 .PHONY: all deps venv build build-asan python demo test test-cpp test-asan test-python \
         test-consumer format format-check clean
+.PHONY: build-fuzz fuzz corrupt-full kill-full test-tsan
 
 all: build
 
@@ -63,7 +70,34 @@ format: deps
 format-check: deps
 	$(CLANG_FORMAT) --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
 
+# libFuzzer targets (clang, ASan + UBSan), each run FUZZ_SECONDS seconds: `make fuzz FUZZ_SECONDS=600`.
+build-fuzz: deps
+	cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DMEDMASK_BUILD_FUZZ=ON -DMEDMASK_BUILD_TESTS=OFF -DMEDMASK_BUILD_CLI=OFF
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+
+fuzz: build-fuzz
+	@bash scripts/run_fuzzers.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The corrupt-file suite in full (12,000 cases, ASan + UBSan); `make test` runs a sample of 500.
+corrupt-full: build-asan
+	MEDMASK_CORRUPT_CASES=12000 $(BUILD_ASAN)/tests/test_corrupt_suite
+
+# SIGKILL a writer 1,200 times during add, replace, remove, group changes and compact; `make test`
+# runs 30 kills.
+kill-full: build
+	MEDMASK_KILL_TRIALS=1200 $(BUILD)/tests/test_kill_writer
+
+# ThreadSanitizer over the threaded decoder and the reader/writer tests only (a small build).
+test-tsan: deps
+	cmake -S . -B $(BUILD_TSAN) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEDMASK_BUILD_CLI=OFF \
+	  -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target $(TSAN_TARGETS)
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(abspath tests/tsan_suppressions.txt)" ctest --test-dir $(BUILD_TSAN) --output-on-failure -j $(JOBS) \
+	  -R '$(TSAN_TESTS)'
+
 test: format-check test-cpp test-asan test-python
+test: test-tsan
 
 clean:
 	rm -rf build

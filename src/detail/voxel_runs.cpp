@@ -33,8 +33,9 @@ Runs value_runs(const LabelVolume& volume, std::uint32_t value, const LabelStats
   if (box.voxels == 0) return runs;
   const auto ny = static_cast<std::size_t>(volume.shape_zyx()[1]);
   const auto nx = static_cast<std::size_t>(volume.shape_zyx()[2]);
-  const auto [z0, y0, x0] = box.bbox_min_zyx;
-  const auto [z1, y1, x1] = box.bbox_max_zyx;
+  // Named copies, not structured bindings: clang < 16 (the fuzz build) cannot capture those.
+  const std::int64_t z0 = box.bbox_min_zyx[0], y0 = box.bbox_min_zyx[1], x0 = box.bbox_min_zyx[2];
+  const std::int64_t z1 = box.bbox_max_zyx[0], y1 = box.bbox_max_zyx[1], x1 = box.bbox_max_zyx[2];
   visit_dtype(volume.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* values = volume.data_as<T>();

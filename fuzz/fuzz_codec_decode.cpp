@@ -1,0 +1,41 @@
+// fuzz/fuzz_codec_decode.cpp: the label codec's chunk decoder on arbitrary streams.
+// Input: byte 0 picks the voxel width (1, 2 or 4 bytes), bytes 1..3 the dims (x, y, z: 1..64),
+// the rest is the chunk stream. The decoder must return a Status, never read or write out of
+// bounds (ASan watches the exactly sized output buffer).
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "codec/label_codec.hpp"
+
+namespace {
+
+template <class T>
+void decode(const std::uint8_t* stream, std::size_t size, medmask::codec::Dims dims) {
+  std::vector<T> out(dims.nx * dims.ny * dims.nz);
+  (void)medmask::codec::decode_chunk<T>(stream, size, dims, out.data());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 4) return 0;
+  const medmask::codec::Dims dims{std::size_t{data[1]} % 64 + 1, std::size_t{data[2]} % 64 + 1,
+                                  std::size_t{data[3]} % 64 + 1};
+  const std::uint8_t* stream = data + 4;
+  const std::size_t stream_size = size - 4;
+  medmask::codec::Level level{};
+  (void)medmask::codec::peek_chunk_level(stream, stream_size, &level);
+  switch (data[0] % 3) {
+    case 0:
+      decode<std::uint8_t>(stream, stream_size, dims);
+      break;
+    case 1:
+      decode<std::uint16_t>(stream, stream_size, dims);
+      break;
+    default:
+      decode<std::uint32_t>(stream, stream_size, dims);
+      break;
+  }
+  return 0;
+}
