@@ -487,8 +487,8 @@ def test_usage_errors_exit_2():
 
 
 def test_version_matches_project():
-    project = (REPO / "CMakeLists.txt").read_text()
-    version = re.search(r"project\(medmask VERSION (\d+\.\d+\.\d+)", project).group(1)
+    header = (REPO / "include/medmask/version.hpp").read_text()
+    version = re.search(r'MEDMASK_VERSION_STRING "(\d+\.\d+\.\d+)"', header).group(1)
     result = run("--version")
     assert result.returncode == 0
     assert version in result.stdout
