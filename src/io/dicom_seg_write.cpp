@@ -195,7 +195,11 @@ void put_segment(DcmItem& item, const Segment& segment, const DicomSegExportOpti
   } else {
     put_code(item, DCM_SegmentedPropertyCategoryCodeSequence, "SCT", "85756007", "Tissue");
   }
-  if (concept_code && !concept_code->code.empty()) {
+  // A label that carries TotalSegmentator's own type code (pack gives it) keeps the table's
+  // laterality modifier, which the label's concept has no field for.
+  const bool own_concept = concept_code && !concept_code->code.empty() &&
+                           !(known != nullptr && concept_code->code == known->type.value);
+  if (own_concept) {
     put_code(item, DCM_SegmentedPropertyTypeCodeSequence,
              concept_code->scheme.empty() ? "SCT" : concept_code->scheme, concept_code->code,
              concept_code->meaning.empty() ? segment.label.name : concept_code->meaning);
@@ -485,7 +489,7 @@ void write_binary(const std::string& path, const std::vector<ExportLayer>& layer
                   pixels.begin() + static_cast<std::ptrdiff_t>(first_bit / 8));
       } else {
         for (std::size_t p = 0; p < frame_pixels; ++p) {
-          if ((bits[p >> 3] >> (p & 7)) & 1u) {
+          if ((static_cast<unsigned>(bits[p >> 3]) >> (p & 7)) & 1u) {
             const std::size_t b = first_bit + p;
             pixels[b >> 3] = static_cast<std::uint8_t>(pixels[b >> 3] | (1u << (b & 7)));
           }
