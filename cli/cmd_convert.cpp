@@ -32,7 +32,7 @@ void run_convert(const ConvertOptions& options) {
                             "current archives need no conversion",
                         options.input);
   }
-  const ImportedCase imported = import_medmask_v1(options.input);
+  const ImportedCase imported = import_medmask_v1(options.input, read_limits());
   // Written next to the target and renamed over it, so that output may equal input.
   const std::string scratch = options.output + ".tmp-convert";
   try {

@@ -64,7 +64,7 @@ void run_export(const ExportCommandOptions& options) {
         "dicom-seg "
         "only");
   }
-  const MaskArchive archive(options.archive, OpenMode::kRead);
+  const MaskArchive archive(options.archive, OpenMode::kRead, std::nullopt, {}, read_limits());
   if (dicom) {
     run_export_dicom_seg(archive, options);
     return;

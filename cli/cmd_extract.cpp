@@ -58,7 +58,7 @@ void write_one(const MaskArchive& archive, const LabelVolume& mask, const std::s
 }
 
 void run_extract(const ExtractOptions& options) {
-  const MaskArchive archive(options.archive, OpenMode::kRead);
+  const MaskArchive archive(options.archive, OpenMode::kRead, std::nullopt, {}, read_limits());
   check_names(archive, options.names);
   const fs::path output(options.output);
 

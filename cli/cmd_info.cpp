@@ -189,7 +189,7 @@ void print_text(const MaskArchive& archive, const std::vector<StructureInfo>& st
 }
 
 void run_info(const InfoOptions& options) {
-  const MaskArchive archive(options.archive, OpenMode::kRead);
+  const MaskArchive archive(options.archive, OpenMode::kRead, std::nullopt, {}, read_limits());
   const std::vector<StructureInfo> structures = archive.structures();
   std::size_t non_empty = 0;
   for (const StructureInfo& s : structures)

@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "medmask/limits.hpp"
+
 namespace CLI {
 class App;
 }  // namespace CLI
@@ -18,6 +20,9 @@ void register_extract(CLI::App& app);
 void register_verify(CLI::App& app);
 void register_export(CLI::App& app);
 void register_convert(CLI::App& app);
+// --max-voxels on the main app (also accepted after a subcommand); read_limits() holds its value.
+void register_read_limits(CLI::App& app);
+const ReadLimits& read_limits();
 
 // Thrown by a command that has already printed why it failed (verify's mismatch report): main
 // exits 1 without printing an error line.

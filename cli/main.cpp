@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   CLI::App app{"MedMask: many segmentation masks of one case in one .mska file", "medmask"};
   app.set_version_flag("--version", std::string("medmask ") + MEDMASK_VERSION_STRING);
   app.require_subcommand(1);
+  medmask::cli::register_read_limits(app);  // before the subcommands, which inherit fallthrough
   medmask::cli::register_pack(app);
   medmask::cli::register_info(app);
   medmask::cli::register_extract(app);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "commands.hpp"
 #include "inputs.hpp"
 #include "medmask/dicom_seg.hpp"
 #include "medmask/error.hpp"
@@ -42,8 +43,9 @@ Vec3 triple_of(const std::vector<double>& values, const char* option) {
 
 // The space of a reference image: a NIfTI or a .seg.nrrd.
 Space reference_space(const std::string& path, AffineSource affine) {
-  if (is_nrrd(path)) return read_seg_nrrd(path).space;
+  if (is_nrrd(path)) return read_seg_nrrd(path, read_limits()).space;
   NiftiReadOptions options;
+  options.limits = read_limits();
   options.affine_source = affine;
   return read_nifti(path, options).space;
 }
@@ -118,7 +120,7 @@ std::optional<ImportedCase> import_single_source(const std::string& path,
   if (is_nrrd(path)) {
     refuse_geometry(options, path);
     refuse_labels(options, path);
-    return import_seg_nrrd(path);
+    return import_seg_nrrd(path, read_limits());
   }
   if (is_dicom_file(path)) {
     refuse_geometry(options, path);
@@ -129,7 +131,7 @@ std::optional<ImportedCase> import_single_source(const std::string& path,
   if (is_medmask_v1_file(path)) {
     refuse_geometry(options, path);
     refuse_labels(options, path);
-    return import_medmask_v1(path);
+    return import_medmask_v1(path, read_limits());
   }
   if (structure_name(path) == std::filesystem::path(path).filename().string()) {
     throw ArgumentError(path +
@@ -140,6 +142,7 @@ std::optional<ImportedCase> import_single_source(const std::string& path,
   refuse_geometry(options, path);
   NiftiReadOptions nifti_options;
   nifti_options.affine_source = options.nifti_affine;
+  nifti_options.limits = read_limits();
   NiftiImage image = read_nifti(path, nifti_options);
   const bool named =
       options.any_label_option() || label_table_from_extensions(image.extensions, path).has_value();

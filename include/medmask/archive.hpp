@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "medmask/limits.hpp"
 #include "medmask/mask.hpp"
 
 namespace medmask {
@@ -114,9 +115,13 @@ class MaskArchive {
   //        UnsupportedError, LimitError. space must be empty. A file of the original medmask
   //        0.1.x (.msk, .mska) opens too, read whole into memory (other modes: UnsupportedError).
   // kWrite: starts an empty archive (the file is replaced on commit); space is required.
-  // kAppend: like kRead, then allows adding; if the file does not exist, like kWrite.
+  // kAppend: like kRead, then allows adding; if the file does not exist, like kWrite, and the
+  //          commit that creates it fails (IoError) if another writer created it meanwhile.
+  //          Every commit, compact() included, fails with IoError "the file changed since it was
+  //          opened" when another writer committed since: reopen and redo.
+  // limits: the caps of medmask/limits.hpp, checked before anything is allocated (LimitError).
   MaskArchive(std::string path, OpenMode mode, std::optional<Space> space = std::nullopt,
-              WriteOptions options = {});
+              WriteOptions options = {}, ReadLimits limits = {});
   ~MaskArchive();  // commits pending changes; errors there are swallowed: call commit() first
   MaskArchive(MaskArchive&&) noexcept;
   MaskArchive& operator=(MaskArchive&&) noexcept;
@@ -174,6 +179,11 @@ class MaskArchive {
   void commit();
   // Commits, then rewrites the whole file atomically without unreferenced bytes.
   void compact();
+  // Checks every stored byte: each data section's and each chunk's checksum (also chunks outside
+  // every bounding box, which reads never touch), that every entry decodes, and that the index's
+  // statistics (voxel counts, boxes) match the voxels. Memory: one entry's label map at a time.
+  // Throws FormatError (naming the entry, chunk or value), UnsupportedError, IoError.
+  void verify_data() const;
   // Bytes of the file that no section references (left by replace, remove or re-coded layers).
   std::uint64_t unreferenced_bytes() const;
   // Drops the changes not yet committed, so that neither commit() nor the destructor writes them:

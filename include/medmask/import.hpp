@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "medmask/archive.hpp"
+#include "medmask/limits.hpp"
 #include "medmask/nifti.hpp"
 
 namespace medmask {
@@ -59,7 +60,7 @@ ImportedCase import_label_nifti(NiftiImage image, const std::string& path,
                                 const LabelMapOptions& options = {});
 
 // A .seg.nrrd: one entry per layer ("layer<N>"), segment name, value and colour kept.
-ImportedCase import_seg_nrrd(const std::string& path);
+ImportedCase import_seg_nrrd(const std::string& path, const ReadLimits& limits = {});
 
 // Where the geometry of a NumPy file comes from: a whole Space (from a reference image; its
 // shape must equal the arrays' reversed), or an origin, spacing and directions that take the
@@ -82,7 +83,7 @@ ImportedCase import_numpy(const std::string& path, const NumpyGeometry& geometry
                           const LabelMapOptions& options = {});
 
 // A file of the original medmask 0.1.x (.msk or .mska): one entry per stored mask, bit-exact.
-ImportedCase import_medmask_v1(const std::string& path);
+ImportedCase import_medmask_v1(const std::string& path, const ReadLimits& limits = {});
 
 // Adds every entry (add_mask), structure (add_structure, unions not recognised: each keeps its
 // voxels) and group (add_group) of the case. Throws as those do.

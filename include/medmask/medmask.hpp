@@ -9,6 +9,7 @@
 #include "medmask/known_labels.hpp"
 #include "medmask/label_files.hpp"
 #include "medmask/label_table.hpp"
+#include "medmask/limits.hpp"
 #include "medmask/mask.hpp"
 #include "medmask/medmask_v1.hpp"
 #include "medmask/nifti.hpp"

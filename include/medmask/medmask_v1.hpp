@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "medmask/limits.hpp"
 #include "medmask/mask.hpp"
 
 namespace medmask {
@@ -28,7 +29,8 @@ bool is_medmask_v1_file(const std::string& path) noexcept;
 
 // Reads every entry. Throws IoError, FormatError (bad magic, offsets beyond the file, corrupt
 // JSON or zstd data, array size that does not match its shape), UnsupportedError (a version other
-// than 1.x, a codec other than zstd, an array dtype MedMask cannot hold).
-LegacyFile read_medmask_v1(const std::string& path);
+// than 1.x, a codec other than zstd, an array dtype MedMask cannot hold), LimitError (an array
+// beyond limits.max_voxels, or larger than its zstd frame can hold).
+LegacyFile read_medmask_v1(const std::string& path, const ReadLimits& limits = {});
 
 }  // namespace medmask

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "medmask/label_table.hpp"
+#include "medmask/limits.hpp"
 #include "medmask/space.hpp"
 #include "medmask/volume.hpp"
 
@@ -30,6 +31,7 @@ enum class AffineSource { kAuto, kSform, kQform };
 
 struct NiftiReadOptions {
   AffineSource affine_source = AffineSource::kAuto;
+  ReadLimits limits;  // a grid beyond limits.max_voxels: LimitError before the voxels are read
 };
 
 struct NiftiImage {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "medmask/label_table.hpp"
+#include "medmask/limits.hpp"
 #include "medmask/space.hpp"
 #include "medmask/volume.hpp"
 
@@ -33,8 +34,10 @@ struct SegNrrd {
 // sizes say, segment pointing at a missing layer), UnsupportedError (encodings other than raw
 // and gzip, non-integer types, non-spatial axes other than the layer axis), ArgumentError
 // (negative voxel values). A label NRRD without segment keys gets one segment per non-zero value,
-// named "Segment_<value>".
-SegNrrd read_seg_nrrd(const std::string& path);
+// named "Segment_<value>". A detached header's "data file" must name one file beside it (no
+// directory, no absolute path: UnsupportedError). LimitError when the grid (times the layers)
+// exceeds limits.max_voxels.
+SegNrrd read_seg_nrrd(const std::string& path, const ReadLimits& limits = {});
 
 // Writes LPS, gzip-encoded, the smallest unsigned type that holds every layer, with Slicer's
 // segment fields (ID, Name, Color, LabelValue, Layer, Extent, Tags). Atomic (temporary file and

@@ -57,7 +57,14 @@ void bind_errors(nb::module_& m) {
           type = PyExc_OSError;
           break;
       }
-      PyErr_SetString(type, e.what());
+      // Messages quote names from files, which may be any bytes: never let decoding them raise
+      // UnicodeDecodeError in place of the medmask error.
+      const std::string_view text = e.what();
+      PyObject* message = PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()),
+                                               "backslashreplace");
+      if (message == nullptr) return;  // MemoryError is set
+      PyErr_SetObject(type, message);
+      Py_DECREF(message);
     }
   });
 }

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "container/archive_impl.hpp"
 #include "container/atomic_file.hpp"
@@ -110,6 +112,28 @@ std::uint32_t free_value(const LabelTable& labels, std::uint32_t wanted) {
   return value;
 }
 
+// How deeply a group with these members nests: 1 + the depth of its deepest member group. The
+// stored groups nest at most max_group_depth levels (checked on reading and adding), so that many
+// rounds of relaxation reach every depth, without recursion.
+std::uint32_t group_depth(const std::vector<detail::GroupRecord>& groups,
+                          std::span<const std::string> members, std::uint32_t max_group_depth) {
+  std::unordered_map<std::string_view, std::uint32_t> depth;
+  for (const detail::GroupRecord& group : groups) depth[group.label.name] = 1;
+  const auto deepest = [&](const auto& names) {
+    std::uint32_t most = 0;
+    for (const std::string& name : names) {
+      if (const auto it = depth.find(name); it != depth.end()) most = std::max(most, it->second);
+    }
+    return most;
+  };
+  for (std::uint32_t round = 0; round < max_group_depth; ++round) {
+    for (const detail::GroupRecord& group : groups) {
+      depth[group.label.name] = deepest(group.members) + 1;
+    }
+  }
+  return deepest(members) + 1;
+}
+
 }  // namespace
 
 // A file of the original Python medmask 0.1.x, read whole into memory, read-only: its entries
@@ -120,8 +144,9 @@ void MaskArchive::Impl::open_legacy() {
                                "convert it first (medmask convert " + path + " -o new.mska)",
                            path);
   }
-  LegacyFile legacy = read_medmask_v1(path);
+  LegacyFile legacy = read_medmask_v1(path, limits);
   space = legacy.space;
+  std::set<std::string> names;
   for (LegacyEntry& item : legacy.entries) {
     ArchiveEntry entry;
     entry.record.name = item.name;
@@ -130,8 +155,7 @@ void MaskArchive::Impl::open_legacy() {
     entry.record.labels = item.mask.labels();
     entry.record.stats = compute_label_stats(item.mask.volume());
     for (const Label& label : item.mask.labels()) {
-      if (std::find(structure_order.begin(), structure_order.end(), label.name) !=
-          structure_order.end()) {
+      if (!names.insert(label.name).second) {
         throw UnsupportedError(path + ": structure '" + label.name +
                                    "' appears in two entries of this medmask 0.1.x archive; names "
                                    "must be unique here: read it with read_medmask_v1",
@@ -252,10 +276,21 @@ void MaskArchive::Impl::require_grid_shape(const std::string& name,
   }
 }
 
-void MaskArchive::Impl::require_new_name(const std::string& name) const {
-  if (name.empty() || !is_valid_utf8(name)) {
-    throw ArgumentError(path + ": structure name must be non-empty UTF-8", path);
+// Names are data (FORMAT.md 4.4): the writer refuses what its reader would refuse.
+void MaskArchive::Impl::require_valid_name(const std::string& name, const char* what) const {
+  if (const auto problem = name_problem(name)) {
+    throw ArgumentError(path + ": " + what + " name '" + printable_name(name) + "' " + *problem,
+                        path);
   }
+  if (name.size() > limits.max_name_bytes) {
+    throw ArgumentError(path + ": " + what + " name of " + std::to_string(name.size()) +
+                            " bytes exceeds the limit of " + std::to_string(limits.max_name_bytes),
+                        path);
+  }
+}
+
+void MaskArchive::Impl::require_new_name(const std::string& name) const {
+  require_valid_name(name, "structure");
   if (const auto it = structure_by_name.find(name); it != structure_by_name.end()) {
     const StructureInfo& info = structures[it->second];
     throw ArgumentError(
@@ -448,8 +483,25 @@ void MaskArchive::Impl::commit() {
   }
 }
 
-// FORMAT.md 10.1: the whole file to a temporary, then an atomic rename.
+// The in-place lock taken, and the header on disk still the one read at opening: otherwise
+// another writer committed since, and writing would lose its work.
+std::unique_ptr<detail::InPlaceFile> MaskArchive::Impl::lock_unchanged() const {
+  auto out = std::make_unique<detail::InPlaceFile>(path);
+  const auto on_disk = out->read(0, detail::kHeaderSize);
+  const auto expected = detail::encode_header(*header);
+  if (!std::equal(expected.begin(), expected.end(), on_disk.begin())) {
+    throw IoError(path + ": the file changed since it was opened (another writer?); reopen it",
+                  path);
+  }
+  return out;
+}
+
+// FORMAT.md 10.1: the whole file to a temporary, then an atomic rename. Rewriting an opened
+// file (compact) holds the writer lock until the rename; creating a missing file in append mode
+// is exclusive, so of two creators one gets an error instead of silently losing its write.
 void MaskArchive::Impl::commit_rewrite() {
+  const bool replaces_opened = header.has_value();
+  const std::unique_ptr<detail::InPlaceFile> lock = replaces_opened ? lock_unchanged() : nullptr;
   detail::AtomicFileWriter writer(path);
   const std::array<std::uint8_t, detail::kHeaderSize> placeholder{};
   writer.append(placeholder.data(), placeholder.size());
@@ -480,7 +532,11 @@ void MaskArchive::Impl::commit_rewrite() {
       make_index(index, required_features(structures), writer.size(), options.zstd_level);
   writer.append(tail.index.data(), tail.index.size());
   writer.write_at(0, tail.header.data(), tail.header.size());
-  writer.commit();
+  if (mode == OpenMode::kAppend && !replaces_opened) {
+    writer.commit_new();
+  } else {
+    writer.commit();
+  }
   adopt_written(std::move(records));
 }
 
@@ -488,13 +544,8 @@ void MaskArchive::Impl::commit_rewrite() {
 // then the header that points at them. A crash before the header write leaves the old header,
 // which ignores every byte past its file_length.
 void MaskArchive::Impl::commit_in_place() {
-  detail::InPlaceFile out(path);
-  const auto on_disk = out.read(0, detail::kHeaderSize);
-  const auto expected = detail::encode_header(*header);
-  if (!std::equal(expected.begin(), expected.end(), on_disk.begin())) {
-    throw IoError(path + ": the file changed since it was opened (another writer?); reopen it",
-                  path);
-  }
+  const std::unique_ptr<detail::InPlaceFile> lock = lock_unchanged();
+  detail::InPlaceFile& out = *lock;
   std::uint64_t end = header->file_length;
   std::vector<EntryRecord> records;
   for (const ArchiveEntry& entry : entries) {
@@ -541,12 +592,13 @@ void MaskArchive::Impl::adopt_written(std::vector<EntryRecord> records) {
 }
 
 MaskArchive::MaskArchive(std::string path, OpenMode mode, std::optional<Space> space,
-                         WriteOptions options)
+                         WriteOptions options, ReadLimits limits)
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.path = std::move(path);
   s.mode = mode;
   s.options = options;
+  s.limits = limits;
   if (mode != OpenMode::kRead) {
     detail::zstd_compress("", 0, options.zstd_level);  // rejects a bad level now, not at commit
   }
@@ -606,9 +658,7 @@ const Space& MaskArchive::space() const noexcept { return impl_->space; }
 void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask& mask) {
   Impl& s = *impl_;
   s.require_writable();
-  if (entry_name.empty() || !is_valid_utf8(entry_name)) {
-    throw ArgumentError(s.path + ": entry name must be non-empty UTF-8", s.path);
-  }
+  s.require_valid_name(entry_name, "entry");
   if (s.entry_by_name.count(entry_name) != 0) {
     throw ArgumentError(s.path + ": entry '" + entry_name + "' already exists", s.path);
   }
@@ -757,6 +807,11 @@ void MaskArchive::add_group(const std::string& name, std::span<const std::string
     if (std::find(group.members.begin(), group.members.end(), member) == group.members.end()) {
       group.members.push_back(member);
     }
+  }
+  if (group_depth(s.groups, members, s.limits.max_group_depth) > s.limits.max_group_depth) {
+    throw LimitError(s.path + ": group '" + name + "' would nest groups deeper than the limit of " +
+                         std::to_string(s.limits.max_group_depth) + " levels",
+                     s.path);
   }
   const LabelVolume all = read_structures(members);
   group.stats = detail::stats_of_runs(detail::inside_runs(all), s.space.shape_zyx());

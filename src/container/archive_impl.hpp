@@ -12,6 +12,7 @@
 #include "container/chunk_cache.hpp"
 #include "container/file_reader.hpp"
 #include "container/header.hpp"
+#include "container/in_place_file.hpp"
 #include "container/index_json.hpp"
 #include "container/read_limits.hpp"
 #include "medmask/archive.hpp"
@@ -78,6 +79,7 @@ struct MaskArchive::Impl {
   void open_legacy();
   void rebuild();
   void require_writable() const;
+  void require_valid_name(const std::string& name, const char* what) const;
   void require_new_name(const std::string& name) const;
   void require_grid_shape(const std::string& name, const LabelVolume& binary) const;
   const ArchiveEntry& find_entry(const std::string& name) const;
@@ -92,6 +94,7 @@ struct MaskArchive::Impl {
   std::size_t new_layer();
   const detail::GroupRecord* group_listing(const std::string& member) const;
   void commit();
+  std::unique_ptr<detail::InPlaceFile> lock_unchanged() const;
   void commit_rewrite();
   void commit_in_place();
   detail::IndexRecord index_record() const;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "container/archive_impl.hpp"
 #include "container/cm_section.hpp"
@@ -66,18 +68,21 @@ void for_each_row(const LabelStats& box, std::int64_t z_begin, std::int64_t z_en
 
 std::vector<std::string> MaskArchive::Impl::expand(const std::string& name) const {
   std::vector<std::string> out;
-  std::set<std::string> seen;
-  // Groups were checked for cycles on reading and on adding; `seen` also stops repeats.
-  const auto visit = [&](auto&& self, const std::string& item) -> void {
+  std::unordered_set<std::string_view> seen;
+  // Groups were checked for cycles and depth on reading and on adding; `seen` also stops
+  // repeats, so each name is visited once (linear). Depth first, members in order.
+  std::vector<const std::string*> todo{&name};
+  while (!todo.empty()) {
+    const std::string& item = *todo.back();
+    todo.pop_back();
     const StructureInfo& info = find_structure(item);
-    if (!seen.insert(item).second) return;
+    if (!seen.insert(info.name).second) continue;
     if (!info.is_group()) {
-      out.push_back(item);
-      return;
+      out.push_back(info.name);
+      continue;
     }
-    for (const std::string& member : info.members) self(self, member);
-  };
-  visit(visit, name);
+    for (auto it = info.members.rbegin(); it != info.members.rend(); ++it) todo.push_back(&*it);
+  }
   return out;
 }
 

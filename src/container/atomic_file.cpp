@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "detail/file_io.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::detail {
@@ -42,9 +43,8 @@ std::string parent_directory(const std::string& path) {
 }  // namespace
 
 AtomicFileWriter::AtomicFileWriter(std::string target_path)
-    : target_path_(std::move(target_path)),
-      temp_path_(target_path_ + ".tmp." + std::to_string(::getpid())) {
-  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    : target_path_(std::move(target_path)), temp_path_(temporary_path(target_path_)) {
+  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd_ < 0) throw_io(temp_path_, "create the temporary file", errno);
 }
 
@@ -62,24 +62,48 @@ void AtomicFileWriter::write_at(std::uint64_t offset, const void* data, std::siz
   write_all(fd_, temp_path_, data, size, offset);
 }
 
-void AtomicFileWriter::commit() {
+void AtomicFileWriter::flush_and_close() {
   // The data must be on disk before the rename makes it visible, or a crash could leave the
   // target name pointing at a file with holes.
   if (::fsync(fd_) != 0) throw_io(temp_path_, "flush", errno);
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) throw_io(temp_path_, "close", errno);
-  if (::rename(temp_path_.c_str(), target_path_.c_str()) != 0) {
-    throw_io(target_path_, "replace the file", errno);
-  }
-  committed_ = true;
-  // Persist the rename itself; a failure here does not undo the (already visible) commit.
+}
+
+// Persist the rename itself; a failure here does not undo the (already visible) commit.
+void AtomicFileWriter::sync_directory() const {
   const std::string directory = parent_directory(target_path_);
   const int dir_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
+}
+
+void AtomicFileWriter::commit() {
+  flush_and_close();
+  if (::rename(temp_path_.c_str(), target_path_.c_str()) != 0) {
+    throw_io(target_path_, "replace the file", errno);
+  }
+  committed_ = true;
+  sync_directory();
+}
+
+void AtomicFileWriter::commit_new() {
+  flush_and_close();
+  if (::link(temp_path_.c_str(), target_path_.c_str()) != 0) {
+    if (errno == EEXIST) {
+      throw IoError(target_path_ +
+                        ": the file was created by another writer since this one opened it; "
+                        "reopen it",
+                    target_path_);
+    }
+    throw_io(target_path_, "create the file", errno);
+  }
+  ::unlink(temp_path_.c_str());
+  committed_ = true;
+  sync_directory();
 }
 
 }  // namespace medmask::detail

@@ -1,6 +1,7 @@
-// container/atomic_file.hpp: crash-safe replacement of a file. Bytes go to "<target>.tmp.<pid>"
-// next to the target; commit() flushes them to disk and renames the temporary over the target,
-// so readers see either the old file or the complete new one, never a mix.
+// container/atomic_file.hpp: crash-safe replacement of a file. Bytes go to
+// "<target>.tmp.<pid>.<tid>" next to the target; commit() flushes them to disk and renames the
+// temporary over the target, so readers see either the old file or the complete new one, never a
+// mix.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +27,9 @@ class AtomicFileWriter {
 
   // fsync, close, rename over the target, fsync the directory. Throws IoError.
   void commit();
+  // As commit(), but fails (IoError, the temporary removed) when the target exists: two writers
+  // that both create a missing file cannot both succeed (link(2) is atomic and exclusive).
+  void commit_new();
 
  private:
   std::string target_path_;
@@ -33,6 +37,9 @@ class AtomicFileWriter {
   int fd_ = -1;
   std::uint64_t size_ = 0;
   bool committed_ = false;
+
+  void flush_and_close();
+  void sync_directory() const;
 };
 
 }  // namespace medmask::detail

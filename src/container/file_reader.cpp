@@ -13,7 +13,7 @@
 namespace medmask::detail {
 
 FileReader::FileReader(std::string path) : path_(std::move(path)) {
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block
   if (fd_ < 0) throw IoError(path_ + ": cannot open: " + std::strerror(errno), path_);
   struct stat info {};
   if (::fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode)) {
@@ -22,7 +22,8 @@ FileReader::FileReader(std::string path) : path_(std::move(path)) {
     fd_ = -1;
     throw IoError(path_ + ": cannot open: " +
                       (S_ISDIR(info.st_mode) ? std::string("is a directory")
-                                             : std::string(std::strerror(error_number))),
+                       : error_number != 0   ? std::string(std::strerror(error_number))
+                                             : std::string("not a regular file")),
                   path_);
   }
   size_ = static_cast<std::uint64_t>(info.st_size);

@@ -29,6 +29,8 @@ std::array<std::uint8_t, kHeaderSize> encode_header(const Header& header) {
 
 namespace {
 
+constexpr std::uint64_t kMaxIndexRatio = 1000;  // FORMAT.md 8
+
 bool starts_with(std::span<const std::uint8_t> bytes, std::string_view prefix) {
   return bytes.size() >= prefix.size() &&
          std::memcmp(bytes.data(), prefix.data(), prefix.size()) == 0;
@@ -117,6 +119,14 @@ Header decode_header(std::span<const std::uint8_t> bytes, std::uint64_t file_siz
                          "index of " + std::to_string(header.index_raw_length) +
                              " bytes exceeds the read limit of " +
                              std::to_string(limits.max_index_bytes));
+  }
+  // An honest index compresses 3 to 40 times; a few KB that claim tens of MB of JSON are a bomb
+  // (the parsed document takes about 20 times its text), refused before decompressing.
+  if (header.index_raw_length / kMaxIndexRatio > header.index_length) {
+    throw_at<LimitError>(path, "index_raw_length", kOffsetIndexRawLength,
+                         "index of " + std::to_string(header.index_raw_length) + " bytes exceeds " +
+                             std::to_string(kMaxIndexRatio) + " times its compressed " +
+                             std::to_string(header.index_length) + " bytes");
   }
   if (header.index_length > ZSTD_compressBound(limits.max_index_bytes)) {
     throw_at<LimitError>(path, "index_length", kOffsetIndexLength,

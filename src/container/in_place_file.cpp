@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,16 +18,35 @@ namespace {
   throw IoError(path + ": " + what + ": " + std::strerror(errno), path);
 }
 
+// True when fd is still the file the path names: a writer that held the lock may have renamed a
+// rewrite over the path, and a lock on the replaced file protects nothing.
+bool names_same_file(int fd, const std::string& path) {
+  struct stat opened {};
+  struct stat named {};
+  return ::fstat(fd, &opened) == 0 && ::stat(path.c_str(), &named) == 0 &&
+         opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
+}
+
 }  // namespace
 
 InPlaceFile::InPlaceFile(std::string path) : path_(std::move(path)) {
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd_ < 0) fail(path_, "cannot open for appending");
-  if (::flock(fd_, LOCK_EX) != 0) {
-    const int saved = errno;
+  // A rename between open and lock is retried a few times; each retry means another writer
+  // committed, which the caller's header check then reports.
+  for (int attempt = 0;; ++attempt) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd_ < 0) fail(path_, "cannot open for appending");
+    if (::flock(fd_, LOCK_EX) != 0) {
+      const int saved = errno;
+      ::close(fd_);
+      errno = saved;
+      fail(path_, "cannot lock for appending");
+    }
+    if (names_same_file(fd_, path_)) return;
     ::close(fd_);
-    errno = saved;
-    fail(path_, "cannot lock for appending");
+    fd_ = -1;
+    if (attempt == 8) {
+      throw IoError(path_ + ": the file keeps being replaced by other writers; reopen it", path_);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 #include "container/index_json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "detail/checksum.hpp"
 #include "detail/label_json.hpp"
 #include "geometry/space_json.hpp"
+#include "detail/strict_json.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::detail {
@@ -34,10 +36,14 @@ OrderedJson stats_to_json(const LabelStats& stats) {
 // Checks one JSON value against FORMAT.md 4; every failure names the field.
 class Checker {
  public:
-  Checker(const std::string& path, std::uint64_t offset) : path_(path), offset_(offset) {}
+  Checker(const std::string& path, std::uint64_t offset, const ReadLimits& limits)
+      : path_(path), offset_(offset), limits_(limits) {}
 
   [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
     throw_at<FormatError>(path_, "index field " + field, offset_, problem);
+  }
+  [[noreturn]] void over_limit(const std::string& field, const std::string& problem) const {
+    throw_at<LimitError>(path_, "index field " + field, offset_, problem);
   }
 
   static std::string shown(const Json& value) {
@@ -95,10 +101,24 @@ class Checker {
     if (!is_valid_utf8(text)) fail(field, "not valid UTF-8");
     return text;
   }
+  // A structure, group or entry name: as name_problem() says, and within the length limit.
+  const std::string& name(const Json& value, const std::string& field) const {
+    const std::string& text = string(value, field, false);
+    if (text.size() > limits_.max_name_bytes) {
+      over_limit(field, "name of " + std::to_string(text.size()) +
+                            " bytes exceeds the read limit of " +
+                            std::to_string(limits_.max_name_bytes));
+    }
+    if (const auto problem = name_problem(text)) {
+      fail(field, "name \"" + printable_name(text) + "\" " + *problem);
+    }
+    return text;
+  }
 
  private:
   const std::string& path_;
   std::uint64_t offset_;
+  const ReadLimits& limits_;
 };
 
 std::uint64_t checked_voxel_count(const Shape3& shape_xyz, const std::string& path,
@@ -138,7 +158,7 @@ Label parse_label(const Checker& check, const Json& value, const std::string& fi
                   std::uint32_t max_value, std::uint64_t implied_value = 0) {
   check.object(value, field);
   Label label;
-  label.name = check.string(check.member(value, "name", field), field + ".name", false);
+  label.name = check.name(check.member(value, "name", field), field + ".name");
   if (max_value > 0) {
     const Json* stored = check.optional_member(value, "value");
     if (stored == nullptr && implied_value > max_value) {
@@ -250,7 +270,7 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const std::stri
                         std::uint64_t voxels, const Shape3& shape_zyx, std::uint64_t file_length) {
   check.object(value, field);
   EntryRecord entry;
-  entry.name = check.string(check.member(value, "name", field), field + ".name", false);
+  entry.name = check.name(check.member(value, "name", field), field + ".name");
   const std::string& kind = check.string(check.member(value, "kind", field), field + ".kind");
   if (kind == kKindMask) {
     entry.kind = EntryKind::kMask;
@@ -310,7 +330,7 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const std::stri
 // FORMAT.md 4.6: names unique among structures and groups, members known, no cycles.
 std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
                                       const std::set<std::string>& structures,
-                                      const Shape3& shape_zyx) {
+                                      const Shape3& shape_zyx, const ReadLimits& limits) {
   check.array(value, "groups");
   std::vector<GroupRecord> groups;
   std::map<std::string, std::size_t> by_name;
@@ -326,42 +346,67 @@ std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
     if (members.empty()) check.fail(field + ".members", "a group needs at least one member");
     for (std::size_t m = 0; m < members.size(); ++m) {
       group.members.push_back(
-          check.string(members[m], field + ".members[" + std::to_string(m) + "]", false));
+          check.name(members[m], field + ".members[" + std::to_string(m) + "]"));
     }
     if (const Json* stats = check.optional_member(value[i], "stats")) {
       group.stats = parse_stats(check, *stats, field + ".stats", shape_zyx);
     }
     groups.push_back(std::move(group));
   }
-  // Members resolve to structures or groups; depth-first search finds cycles.
-  enum class Mark { kNew, kOpen, kDone };
-  std::vector<Mark> marks(groups.size(), Mark::kNew);
-  const auto visit = [&](auto&& self, std::size_t g) -> void {
-    marks[g] = Mark::kOpen;
-    for (std::size_t m = 0; m < groups[g].members.size(); ++m) {
-      const std::string& member = groups[g].members[m];
+  // Members resolve to structures or groups. The depth-first search keeps its own stack, as the
+  // nesting comes from the file: recursion would let 50,000 nested groups overflow the stack.
+  constexpr std::uint32_t kOpen = 0xFFFFFFFF;  // on the stack; otherwise 0 = new, n = depth n
+  std::vector<std::uint32_t> depth(groups.size(), 0);
+  struct Frame {
+    std::size_t group;
+    std::size_t next_member;
+  };
+  std::vector<Frame> stack;
+  for (std::size_t root = 0; root < groups.size(); ++root) {
+    if (depth[root] != 0) continue;
+    depth[root] = kOpen;
+    stack.push_back({root, 0});
+    while (!stack.empty()) {
+      const std::size_t g = stack.back().group;
+      const std::vector<std::string>& members = groups[g].members;
+      if (stack.back().next_member == members.size()) {
+        std::uint32_t deepest = 0;
+        for (const std::string& member : members) {
+          if (const auto it = by_name.find(member); it != by_name.end()) {
+            deepest = std::max(deepest, depth[it->second]);
+          }
+        }
+        depth[g] = deepest + 1;  // bounded by the stack check below
+        stack.pop_back();
+        continue;
+      }
+      const std::size_t m = stack.back().next_member++;
+      const std::string& member = members[m];
+      if (structures.count(member) != 0) continue;
       const std::string field =
           "groups[" + std::to_string(g) + "].members[" + std::to_string(m) + "]";
-      if (structures.count(member) != 0) continue;
       const auto it = by_name.find(member);
       if (it == by_name.end()) check.fail(field, "unknown structure or group \"" + member + "\"");
-      if (marks[it->second] == Mark::kOpen) {
+      if (depth[it->second] == kOpen) {
         check.fail(field, "group \"" + member + "\" contains itself (a cycle)");
       }
-      if (marks[it->second] == Mark::kNew) self(self, it->second);
+      if (depth[it->second] != 0) continue;
+      if (stack.size() >= limits.max_group_depth) {
+        check.over_limit(field, "groups nested deeper than the read limit of " +
+                                    std::to_string(limits.max_group_depth) + " levels");
+      }
+      depth[it->second] = kOpen;
+      stack.push_back({it->second, 0});
     }
-    marks[g] = Mark::kDone;
-  };
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    if (marks[g] == Mark::kNew) visit(visit, g);
   }
   return groups;
 }
 
 IndexRecord finish_groups(const Checker& check, const Json& root, IndexRecord& index,
-                          const std::set<std::string>& structures, const Shape3& shape_zyx) {
+                          const std::set<std::string>& structures, const Shape3& shape_zyx,
+                          const ReadLimits& limits) {
   if (const Json* groups = check.optional_member(root, "groups")) {
-    index.groups = parse_groups(check, *groups, structures, shape_zyx);
+    index.groups = parse_groups(check, *groups, structures, shape_zyx, limits);
   }
   return std::move(index);
 }
@@ -444,20 +489,11 @@ std::string encode_index_json(const IndexRecord& index) {
 IndexRecord decode_index_json(std::string_view text, const std::string& path,
                               std::uint64_t index_offset, std::uint64_t file_length,
                               const ReadLimits& limits, bool split_structures) {
-  const Checker check(path, index_offset);
-  Json root;
-  try {
-    // The callback bounds nesting, so hostile input cannot exhaust the stack or memory.
-    root = Json::parse(text, [&](int depth, Json::parse_event_t, Json&) {
-      if (depth > static_cast<int>(limits.max_json_depth)) {
-        check.fail("(document)",
-                   "nested deeper than " + std::to_string(limits.max_json_depth) + " levels");
-      }
-      return true;
-    });
-  } catch (const Json::exception& error) {
-    check.fail("(document)", std::string("not valid JSON: ") + error.what());
-  }
+  const Checker check(path, index_offset, limits);
+  std::string problem;
+  const std::optional<Json> parsed = parse_strict_json(text, limits.max_json_depth, problem);
+  if (!parsed) check.fail("(document)", problem);
+  const Json& root = *parsed;
   check.object(root, "(document)");
   IndexRecord index;
   const std::string& format = check.string(check.member(root, "format", "index"), "format");
@@ -516,13 +552,13 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
   const Json* order = check.optional_member(root, "structure_order");
   if (order == nullptr) {
     index.structure_order = label_order(index.entries);
-    return finish_groups(check, root, index, label_names, shape_zyx);
+    return finish_groups(check, root, index, label_names, shape_zyx, limits);
   }
   check.array(*order, "structure_order");
   std::set<std::string> listed;
   for (std::size_t i = 0; i < order->size(); ++i) {
     const std::string field = "structure_order[" + std::to_string(i) + "]";
-    const std::string& name = check.string((*order)[i], field, false);
+    const std::string& name = check.name((*order)[i], field);
     if (label_names.count(name) == 0) check.fail(field, "unknown structure \"" + name + "\"");
     if (!listed.insert(name).second) check.fail(field, "\"" + name + "\" is listed twice");
     index.structure_order.push_back(name);
@@ -532,7 +568,7 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
                                       std::to_string(label_names.size() - listed.size()) +
                                       " missing");
   }
-  return finish_groups(check, root, index, label_names, shape_zyx);
+  return finish_groups(check, root, index, label_names, shape_zyx, limits);
 }
 
 }  // namespace medmask::detail

@@ -1,10 +1,41 @@
 #include "medmask/label_table.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include "medmask/error.hpp"
 
 namespace medmask {
+
+namespace {
+
+std::string hex_code(char byte) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  const auto c = static_cast<unsigned char>(byte);
+  return std::string("00") + kDigits[c >> 4] + kDigits[c & 15];
+}
+
+}  // namespace
+
+std::string printable_name(std::string_view name) {
+  std::string out;
+  const bool utf8 = is_valid_utf8(name);
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      out += "\\x";
+      out += hex_code(c).substr(2);
+    } else if (u >= 0x80 && !utf8) {
+      out += "\\x";
+      out += hex_code(c).substr(2);
+    } else {
+      out += c;
+    }
+  }
+  if (out.size() > 200) out = out.substr(0, 197) + "...";
+  return out;
+}
 
 bool is_valid_utf8(std::string_view bytes) noexcept {
   std::size_t i = 0;
@@ -44,9 +75,27 @@ bool is_valid_utf8(std::string_view bytes) noexcept {
   return true;
 }
 
+std::optional<std::string> name_problem(std::string_view name) {
+  if (name.empty()) return "is empty";
+  if (!is_valid_utf8(name)) return "is not valid UTF-8";
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    // C0 controls (NUL, newline, escape...), DEL, and C1 controls (U+0080..U+009F, C2 80..9F).
+    const bool c1 = c == 0xC2 && i + 1 < name.size() &&
+                    static_cast<unsigned char>(name[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(name[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7F || c1) {
+      return "holds the control character U+" + hex_code(c1 ? name[i + 1] : name[i]) + " at byte " +
+             std::to_string(i);
+    }
+  }
+  return std::nullopt;
+}
+
 void LabelTable::add(Label label) {
-  if (label.name.empty()) throw ArgumentError("label name is empty");
-  if (!is_valid_utf8(label.name)) throw ArgumentError("label name is not valid UTF-8");
+  if (const auto problem = name_problem(label.name)) {
+    throw ArgumentError("label name '" + printable_name(label.name) + "' " + *problem);
+  }
   if (label.value == 0) {
     throw ArgumentError("label '" + label.name + "': value 0 is reserved for background");
   }
@@ -58,29 +107,33 @@ void LabelTable::add(Label label) {
     throw ArgumentError("label value " + std::to_string(label.value) + " of '" + label.name +
                         "' is already used by '" + other->name + "'");
   }
+  by_name_.emplace(label.name, labels_.size());
+  by_value_.emplace(label.value, labels_.size());
   labels_.push_back(std::move(label));
 }
 
 bool LabelTable::remove(std::string_view name) noexcept {
-  const auto it = std::find_if(labels_.begin(), labels_.end(),
-                               [&](const Label& label) { return label.name == name; });
-  if (it == labels_.end()) return false;
-  labels_.erase(it);
+  const auto it = by_name_.find(name);
+  if (it == by_name_.end()) return false;
+  const std::size_t position = it->second;
+  by_value_.erase(labels_[position].value);
+  by_name_.erase(it);
+  labels_.erase(labels_.begin() + static_cast<std::ptrdiff_t>(position));
+  for (std::size_t i = position; i < labels_.size(); ++i) {
+    by_name_[labels_[i].name] = i;
+    by_value_[labels_[i].value] = i;
+  }
   return true;
 }
 
 const Label* LabelTable::find(std::string_view name) const noexcept {
-  for (const Label& label : labels_) {
-    if (label.name == name) return &label;
-  }
-  return nullptr;
+  const auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &labels_[it->second];
 }
 
 const Label* LabelTable::find_value(std::uint32_t value) const noexcept {
-  for (const Label& label : labels_) {
-    if (label.value == value) return &label;
-  }
-  return nullptr;
+  const auto it = by_value_.find(value);
+  return it == by_value_.end() ? nullptr : &labels_[it->second];
 }
 
 const Label& LabelTable::at(std::string_view name) const {

@@ -1,33 +1,64 @@
 #include "detail/file_io.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <new>
 
 #include "medmask/error.hpp"
 
 namespace medmask::detail {
 
-std::vector<std::uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw IoError(path + ": cannot open for reading: " + std::strerror(errno), path);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw IoError(path + ": cannot determine the file size", path);
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  in.seekg(0);
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
-    throw IoError(path + ": read failed", path);
+// Opens path for reading, refusing what is not a regular file: a FIFO would block forever (the
+// open is non-blocking for that reason) and a directory has no bytes. Throws IoError.
+int open_regular_file(const std::string& path, std::uint64_t& size) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw IoError(path + ": cannot open for reading: " + std::strerror(errno), path);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    throw IoError(path + ": cannot open for reading: not a regular file", path);
   }
+  size = static_cast<std::uint64_t>(info.st_size);
+  return fd;
+}
+
+std::vector<std::uint8_t> read_file(const std::string& path) {
+  std::uint64_t size = 0;
+  const int fd = open_regular_file(path, size);
+  std::vector<std::uint8_t> bytes;
+  try {
+    bytes.resize(static_cast<std::size_t>(size));
+  } catch (const std::bad_alloc&) {
+    ::close(fd);
+    throw LimitError(path + ": " + std::to_string(size) + " bytes do not fit in memory", path);
+  }
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string reason = n < 0 ? std::strerror(errno) : "the file shrank";
+      ::close(fd);
+      throw IoError(path + ": read failed: " + reason, path);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
   return bytes;
+}
+
+std::string temporary_path(const std::string& path) {
+  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(::gettid());
 }
 
 void write_file_atomic(const std::string& path,
                        std::span<const std::span<const std::uint8_t>> parts) {
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
+  const std::string temporary = temporary_path(path);
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw IoError(path + ": cannot create " + temporary + ": " + std::strerror(errno), path);

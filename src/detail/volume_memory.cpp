@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <new>
+#include <string>
+
+#include "medmask/error.hpp"
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
@@ -16,8 +19,17 @@ namespace {
 // Below this size a mapping's system calls cost more than clearing the bytes.
 constexpr std::size_t kMapAtLeast = std::size_t{1} << 20;
 
-std::shared_ptr<void> heap_block(void* p) {
-  if (p == nullptr) throw std::bad_alloc();
+// A volume the grid declares but the process cannot hold is a LimitError naming the size, not a
+// bare std::bad_alloc (a 2^34-voxel grid is within the format's limits, not within every
+// machine's).
+[[noreturn]] void fail_allocation(std::size_t bytes) {
+  throw LimitError("cannot allocate " + std::to_string(bytes) +
+                   " bytes for a volume: not enough memory or address space (lower the grid or "
+                   "raise the process's memory limit)");
+}
+
+std::shared_ptr<void> heap_block(void* p, std::size_t bytes) {
+  if (p == nullptr) fail_allocation(bytes);
   return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
 }
 
@@ -28,7 +40,7 @@ std::shared_ptr<void> allocate_zeroed(std::size_t bytes) {
 #ifdef MEDMASK_HAVE_MMAP
   if (bytes >= kMapAtLeast) {
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
+    if (p == MAP_FAILED) fail_allocation(bytes);
 #ifdef MADV_NOHUGEPAGE
     // A huge page would clear 2 MiB where a sparse mask writes a few rows.
     madvise(p, bytes, MADV_NOHUGEPAGE);
@@ -36,11 +48,12 @@ std::shared_ptr<void> allocate_zeroed(std::size_t bytes) {
     return std::shared_ptr<void>(p, [bytes](void* q) { munmap(q, bytes); });
   }
 #endif
-  return heap_block(std::calloc(bytes, 1));
+  return heap_block(std::calloc(bytes, 1), bytes);
 }
 
 std::shared_ptr<void> allocate_for_overwrite(std::size_t bytes) {
-  return heap_block(std::malloc(std::max<std::size_t>(bytes, 1)));
+  bytes = std::max<std::size_t>(bytes, 1);
+  return heap_block(std::malloc(bytes), bytes);
 }
 
 }  // namespace medmask::detail

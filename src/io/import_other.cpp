@@ -8,8 +8,8 @@
 
 namespace medmask {
 
-ImportedCase import_seg_nrrd(const std::string& path) {
-  SegNrrd segmentation = read_seg_nrrd(path);
+ImportedCase import_seg_nrrd(const std::string& path, const ReadLimits& limits) {
+  SegNrrd segmentation = read_seg_nrrd(path, limits);
   ImportedCase result;
   result.space = segmentation.space;
   std::vector<LabelTable> tables(segmentation.layers.size());
@@ -51,8 +51,8 @@ ImportedCase import_seg_nrrd(const std::string& path) {
   return result;
 }
 
-ImportedCase import_medmask_v1(const std::string& path) {
-  LegacyFile legacy = read_medmask_v1(path);
+ImportedCase import_medmask_v1(const std::string& path, const ReadLimits& limits) {
+  LegacyFile legacy = read_medmask_v1(path, limits);
   ImportedCase result;
   result.space = legacy.space;
   for (LegacyEntry& entry : legacy.entries) {

@@ -1,14 +1,15 @@
 // Reader for the original Python medmask 0.1.x files (format 1.0), docs/MEDMASK_V1.md.
 #include "medmask/medmask_v1.hpp"
 
+#include <unistd.h>
 #include <zstd.h>
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "detail/file_io.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -18,21 +19,12 @@ namespace {
 using Bytes = std::vector<std::uint8_t>;
 constexpr std::size_t kMsk1HeaderSize = 62;  // struct "<4s2B B 6Q 7x"
 constexpr std::size_t kMskaHeaderSize = 90;  // struct "<4s2B B 7Q27x"
-// Largest array accepted: 2^34 bytes; guards allocations against hostile shapes.
-constexpr std::uint64_t kMaxArrayBytes = std::uint64_t{1} << 34;
+// A zstd block holds at most 128 KiB and takes at least 4 bytes (an RLE block: 3-byte header,
+// 1 byte), so a frame of n bytes decodes to at most about n * 32 Ki bytes: a larger declared
+// array is refused before anything is allocated.
+constexpr std::uint64_t kMaxZstdRatio = (std::uint64_t{128} << 10) / 4;
 
-Bytes read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open for reading", path);
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(in.tellg());
-  in.seekg(0);
-  Bytes bytes(size);
-  if (size && !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
-    throw IoError(path + ": read failed", path);
-  }
-  return bytes;
-}
+Bytes read_whole_file(const std::string& path) { return detail::read_file(path); }
 
 std::uint64_t load_u64(const Bytes& bytes, std::size_t at) {
   std::uint64_t value = 0;
@@ -121,7 +113,7 @@ LabelTable parse_mapping(const nlohmann::json& mapping, const std::string& path)
 
 // Decodes one v1 data blob: flag, dtype, shape, zstd frame (docs/MEDMASK_V1.md V1.5).
 LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& path,
-                        std::uint64_t blob_offset) {
+                        std::uint64_t blob_offset, const ReadLimits& limits) {
   auto fail = [&](const std::string& problem) -> FormatError {
     return FormatError(path + ": array at byte " + std::to_string(blob_offset) + ": " + problem,
                        path, blob_offset);
@@ -146,7 +138,12 @@ LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& p
     }
     shape[i] = extent;
     voxels *= static_cast<std::uint64_t>(extent);
-    if (voxels > kMaxArrayBytes) throw LimitError(path + ": array of too many voxels", path);
+    if (voxels > limits.max_voxels) {
+      throw LimitError(path + ": array at byte " + std::to_string(blob_offset) +
+                           " has more voxels than the read limit of " +
+                           std::to_string(limits.max_voxels),
+                       path, blob_offset);
+    }
   }
   at += 24;
 
@@ -172,15 +169,22 @@ LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& p
     throw fail("zstd frame holds " + std::to_string(declared) + " bytes; expected " +
                std::to_string(raw_size));
   }
-  Bytes raw(static_cast<std::size_t>(raw_size));
-  const std::size_t got = ZSTD_decompress(raw.data(), raw.size(), frame.data(), frame.size());
+  if (raw_size / kMaxZstdRatio > frame.size()) {
+    throw LimitError(path + ": array at byte " + std::to_string(blob_offset) + " declares " +
+                         std::to_string(raw_size) + " bytes, more than its zstd frame of " +
+                         std::to_string(frame.size()) + " bytes can hold",
+                     path, blob_offset);
+  }
+  LabelVolume volume(dtype, shape);
+  // Raw arrays decode straight into the volume: no second whole-volume buffer.
+  Bytes raw(packed_bits ? static_cast<std::size_t>(raw_size) : 0);
+  void* target = packed_bits ? static_cast<void*>(raw.data()) : volume.data();
+  const std::size_t got =
+      ZSTD_decompress(target, static_cast<std::size_t>(raw_size), frame.data(), frame.size());
   if (ZSTD_isError(got)) throw fail(std::string("zstd: ") + ZSTD_getErrorName(got));
   if (got != raw_size) throw fail("zstd frame is short");
 
-  LabelVolume volume(dtype, shape);
-  if (!packed_bits) {
-    std::memcpy(volume.data(), raw.data(), raw.size());
-  } else {
+  if (packed_bits) {
     // numpy.packbits: big-endian bit order, most significant bit first.
     auto* out = volume.data_as<std::uint8_t>();
     for (std::uint64_t i = 0; i < voxels; ++i) {
@@ -216,7 +220,7 @@ void check_version(const Bytes& bytes, const std::string& path) {
   }
 }
 
-LegacyFile read_msk1(const Bytes& bytes, const std::string& path) {
+LegacyFile read_msk1(const Bytes& bytes, const std::string& path, const ReadLimits& limits) {
   if (bytes.size() < kMsk1HeaderSize) throw FormatError(path + ": truncated MSK1 header", path);
   check_version(bytes, path);
   LegacyFile file;
@@ -230,15 +234,15 @@ LegacyFile read_msk1(const Bytes& bytes, const std::string& path) {
                  "mapping JSON"),
       path);
   const std::uint64_t data_offset = load_u64(bytes, 39);
-  LabelVolume volume =
-      decode_blob(slice(bytes, data_offset, load_u64(bytes, 47), path, "data"), path, data_offset);
+  LabelVolume volume = decode_blob(slice(bytes, data_offset, load_u64(bytes, 47), path, "data"),
+                                   path, data_offset, limits);
   file.entries.push_back(
       LegacyEntry{std::filesystem::path(path).stem().string(),
                   make_mask(std::move(volume), std::move(table), file.space, path)});
   return file;
 }
 
-LegacyFile read_mska(const Bytes& bytes, const std::string& path) {
+LegacyFile read_mska(const Bytes& bytes, const std::string& path, const ReadLimits& limits) {
   if (bytes.size() < kMskaHeaderSize) throw FormatError(path + ": truncated MSKA header", path);
   check_version(bytes, path);
   LegacyFile file;
@@ -261,7 +265,7 @@ LegacyFile read_mska(const Bytes& bytes, const std::string& path) {
     const auto offset = entry["offset"].get<std::uint64_t>();
     const auto length = entry["length"].get<std::uint64_t>();
     LabelVolume volume =
-        decode_blob(slice(bytes, offset, length, path, "entry data"), path, offset);
+        decode_blob(slice(bytes, offset, length, path, "entry data"), path, offset, limits);
     file.entries.push_back(LegacyEntry{
         entry["name"].get<std::string>(),
         make_mask(std::move(volume), parse_mapping(entry["mapping"], path), file.space, path)});
@@ -272,16 +276,27 @@ LegacyFile read_mska(const Bytes& bytes, const std::string& path) {
 }  // namespace
 
 bool is_medmask_v1_file(const std::string& path) noexcept {
-  std::ifstream in(path, std::ios::binary);
+  std::uint64_t size = 0;
+  int fd = -1;
+  try {
+    fd = detail::open_regular_file(path, size);  // never blocks on a FIFO
+  } catch (const Error&) {
+    return false;
+  }
   char magic[4] = {};
-  if (!in.read(magic, 4)) return false;
-  return std::memcmp(magic, "MSK1", 4) == 0 || std::memcmp(magic, "MSKA", 4) == 0;
+  const bool read = ::read(fd, magic, 4) == 4;
+  ::close(fd);
+  return read && (std::memcmp(magic, "MSK1", 4) == 0 || std::memcmp(magic, "MSKA", 4) == 0);
 }
 
-LegacyFile read_medmask_v1(const std::string& path) {
+LegacyFile read_medmask_v1(const std::string& path, const ReadLimits& limits) {
   const Bytes bytes = read_whole_file(path);
-  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "MSK1", 4) == 0) return read_msk1(bytes, path);
-  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "MSKA", 4) == 0) return read_mska(bytes, path);
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "MSK1", 4) == 0) {
+    return read_msk1(bytes, path, limits);
+  }
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "MSKA", 4) == 0) {
+    return read_mska(bytes, path, limits);
+  }
   throw FormatError(path + ": not a medmask v1 file (magic is not MSK1 or MSKA)", path, 0);
 }
 

@@ -1,5 +1,7 @@
 // nifti_reader.cpp: NIfTI-1 (.nii, .nii.gz) to LabelVolume + Space (nifti1.h; docs/IMPORT_EXPORT.md
 // "Geometry policy for NIfTI input").
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -8,6 +10,7 @@
 #include <fstream>
 #include <limits>
 
+#include "detail/file_io.hpp"
 #include "io/gzip.hpp"
 #include "io/nifti_header.hpp"
 #include "medmask/error.hpp"
@@ -385,6 +388,16 @@ NiftiImage decode_nii(std::span<const std::uint8_t> bytes,
                       const NiftiReadOptions& options) {
   const Nifti1Header h = detail::parse_nifti1_header(bytes, name);
   const Shape3 shape = detail::nifti1_shape_xyz(h);
+  std::uint64_t voxels = 1;
+  for (const std::int64_t extent : shape) {
+    voxels *= static_cast<std::uint64_t>(extent);  // each < 2^15: no overflow
+  }
+  if (voxels > options.limits.max_voxels) {
+    throw LimitError(name + ": grid of " + std::to_string(voxels) +
+                         " voxels exceeds the read limit of " +
+                         std::to_string(options.limits.max_voxels),
+                     name);
+  }
   const std::uint64_t offset = detail::nifti1_data_offset(h);
   // dims are int16, so count * 8 < 2^48: no overflow.
   const auto count = static_cast<std::uint64_t>(shape[0] * shape[1] * shape[2]);
@@ -441,6 +454,8 @@ NiftiImage decode_any(std::span<const std::uint8_t> bytes,
 }
 
 ByteBuffer read_file(const std::string& path) {
+  std::uint64_t checked_size = 0;
+  ::close(detail::open_regular_file(path, checked_size));  // a FIFO would block fopen forever
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (!file) {
     throw IoError(path + ": cannot open for reading: " + std::strerror(errno), path);

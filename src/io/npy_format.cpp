@@ -137,6 +137,7 @@ NpyHeader parse_npy_header(std::span<const std::uint8_t> bytes, const std::strin
   const char* p = shape.data();
   const char* stop = shape.data() + shape.size();
   while (p < stop) {
+    if (*p == '-') throw FormatError(name + ": .npy shape " + shape + " has a negative extent");
     if (*p >= '0' && *p <= '9') {
       std::uint64_t extent = 0;
       const auto [next, parse_error] = std::from_chars(p, stop, extent);
@@ -170,23 +171,26 @@ LabelVolume npy_to_volume(const NpyHeader& h, std::span<const std::uint8_t> byte
   const Shape3 shape{static_cast<std::int64_t>(h.shape[0]), static_cast<std::int64_t>(h.shape[1]),
                      static_cast<std::int64_t>(h.shape[2])};
   const std::uint8_t* data = bytes.data() + h.data_offset;
-  // Pass 1: values and their maximum, to choose the smallest dtype.
-  std::vector<std::uint32_t> values(static_cast<std::size_t>(voxels));
+  // Pass 1: the largest value, to choose the smallest dtype; pass 2 reads the values again
+  // rather than keep a whole-volume uint32 copy.
   std::uint32_t max_value = 0;
   for (std::uint64_t i = 0; i < voxels; ++i) {
-    values[i] = element_value(h, data + i * h.item_size, name, i);
-    max_value = std::max(max_value, values[i]);
+    max_value = std::max(max_value, element_value(h, data + i * h.item_size, name, i));
   }
   const DType dtype = h.kind == 'b' ? DType::kBool : dtype_for_max_value(max_value);
   LabelVolume volume(dtype, shape);
+  if (max_value == 0) return volume;
+  const auto value = [&](std::uint64_t i) {
+    return element_value(h, data + i * h.item_size, name, i);
+  };
   if (!h.fortran_order) {
-    for (std::uint64_t i = 0; i < voxels; ++i) volume.set(i, values[i]);
+    for (std::uint64_t i = 0; i < voxels; ++i) volume.set(i, value(i));
   } else {
     // Fortran order: the first index (z) is fastest in memory.
     const auto nz = h.shape[0], ny = h.shape[1], nx = h.shape[2];
     for (std::uint64_t x = 0, i = 0; x < nx; ++x)
       for (std::uint64_t y = 0; y < ny; ++y)
-        for (std::uint64_t z = 0; z < nz; ++z, ++i) volume.set((z * ny + y) * nx + x, values[i]);
+        for (std::uint64_t z = 0; z < nz; ++z, ++i) volume.set((z * ny + y) * nx + x, value(i));
   }
   return volume;
 }

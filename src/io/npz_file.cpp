@@ -16,6 +16,7 @@ namespace medmask {
 namespace {
 
 constexpr zip_uint64_t kMaxMemberBytes = zip_uint64_t{1} << 34;
+constexpr zip_uint64_t kMaxDeflateRatio = 1032;
 
 struct ZipCloser {
   void operator()(zip_t* archive) const { zip_discard(archive); }
@@ -56,7 +57,22 @@ NpzContents read_npz(const std::string& path) {
     }
     std::string member = stat.name;
     const std::string where = path + ":" + member;
-    if (stat.size > kMaxMemberBytes) throw LimitError(where + ": member too large", path);
+    // numpy writes stored or deflated members; deflate expands at most ~1032:1, so a member
+    // declaring more than its compressed bytes can hold is refused before allocating.
+    const bool stored = stat.comp_method == ZIP_CM_STORE;
+    if (!stored && stat.comp_method != ZIP_CM_DEFLATE) {
+      throw UnsupportedError(where + ": ZIP compression method " +
+                                 std::to_string(stat.comp_method) +
+                                 " is not supported; numpy writes stored or deflated members",
+                             path);
+    }
+    if (stat.size > kMaxMemberBytes ||
+        stat.size > stat.comp_size * (stored ? 1 : kMaxDeflateRatio) + 1024) {
+      throw LimitError(where + ": member declares " + std::to_string(stat.size) +
+                           " bytes, more than its " + std::to_string(stat.comp_size) +
+                           " compressed bytes can hold (or 2^34)",
+                       path);
+    }
     std::vector<std::uint8_t> bytes(static_cast<std::size_t>(stat.size));
     zip_file_t* file = zip_fopen_index(archive.get(), i, 0);
     if (file == nullptr) throw FormatError(where + ": cannot open ZIP member", path);
@@ -91,7 +107,7 @@ void write_npz(const std::string& path,
       throw ArgumentError(path + ": .npz member name '" + member.first + "' is empty or repeated");
     }
   }
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
+  const std::string temporary = detail::temporary_path(path);
   int code = 0;
   std::unique_ptr<zip_t, ZipCloser> archive(
       zip_open(temporary.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code));

@@ -26,7 +26,39 @@ std::string lower(std::string text) {
   return text;
 }
 
+// NRRD0005 key/value escapes: backslash-n is a newline, two backslashes one backslash.
+std::string unescape_value(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == 'n' || text[i + 1] == '\\')) {
+      out += text[i + 1] == 'n' ? '\n' : '\\';
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string escape_value(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += ' ';  // no escape exists; a raw CR would end the line for some readers
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 std::optional<std::string> NrrdHeader::field(const std::string& name) const {
   const auto it = fields.find(name);
@@ -74,7 +106,7 @@ NrrdHeader parse_nrrd_header(std::span<const std::uint8_t> bytes, const std::str
     if (line.empty()) break;
     if (line[0] == '#') continue;
     if (const auto kv = line.find(":="); kv != std::string::npos) {
-      header.key_values[line.substr(0, kv)] = line.substr(kv + 2);
+      header.key_values[line.substr(0, kv)] = unescape_value(line.substr(kv + 2));
     } else if (const auto colon = line.find(": "); colon != std::string::npos) {
       header.fields[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 2));
     } else {

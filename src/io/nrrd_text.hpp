@@ -31,6 +31,9 @@ std::vector<std::uint64_t> parse_sizes(const std::string& text, const std::strin
 std::size_t parse_count(const std::string& text, const std::string& path);
 // "(a,b,c) none (d,e,f)": nullopt for "none". Throws FormatError.
 std::vector<std::optional<Vec3>> parse_vectors(const std::string& text, const std::string& path);
+// A "key:=value" value escaped as NRRD0005 says (backslash, newline), so that no value can end
+// its line and start a field of its own.
+std::string escape_value(const std::string& text);
 // "(a,b,c)" with round-trip precision.
 std::string format_vector(const Vec3& v);
 

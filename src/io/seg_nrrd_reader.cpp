@@ -14,6 +14,7 @@
 #include "io/gzip.hpp"
 #include "io/nrrd_text.hpp"
 #include "medmask/error.hpp"
+#include "medmask/label_table.hpp"
 #include "medmask/mask.hpp"
 #include "medmask/seg_nrrd.hpp"
 
@@ -94,35 +95,55 @@ std::uint64_t sample(const std::uint8_t* data, std::size_t index, ScalarType typ
   return raw;
 }
 
-std::vector<std::uint8_t> read_payload(const NrrdHeader& header, const std::string& path,
-                                       std::uint64_t expected_bytes) {
-  std::vector<std::uint8_t> file_bytes;
+// The detached data file (FORMAT: "data file: <name>") of a .nhdr header: a plain file name
+// beside the header, never a path. A hostile header could otherwise read any local file
+// (/etc/passwd becoming voxels), hang on a FIFO or read a device.
+std::string data_file_path(const std::string& name, const std::string& path) {
+  const bool plain = !name.empty() && name != "." && name != ".." &&
+                     name.find_first_of("/\\") == std::string::npos && name != "LIST" &&
+                     name.find('%') == std::string::npos;
+  if (!plain) {
+    throw UnsupportedError(path + ": NRRD 'data file: " + printable_name(name) +
+                               "' is not supported; detached data must be one file beside the "
+                               "header, named without a directory",
+                           path);
+  }
+  return (std::filesystem::path(path).parent_path() / name).string();
+}
+
+// The payload bytes, decompressed when gzip: raw payloads stay in the file's buffer.
+struct Payload {
+  std::vector<std::uint8_t> file_bytes;  // a detached data file
+  detail::ByteBuffer decompressed;
+  std::span<const std::uint8_t> bytes;
+};
+
+Payload read_payload(const NrrdHeader& header, const std::string& path,
+                     std::uint64_t expected_bytes) {
+  Payload payload;
   std::span<const std::uint8_t> encoded;
   if (const auto data_file = header.field("data file")) {
-    // Detached header (.nhdr): the data lives in a file beside it.
-    const auto data_path = std::filesystem::path(path).parent_path() / *data_file;
-    file_bytes = detail::read_file(data_path.string());
-    encoded = file_bytes;
+    payload.file_bytes = detail::read_file(data_file_path(*data_file, path));
+    encoded = payload.file_bytes;
   } else {
     encoded = header.data;
   }
   const std::string encoding = header.field("encoding").value_or("");
-  std::vector<std::uint8_t> raw;
   if (encoding == "raw") {
-    raw.assign(encoded.begin(), encoded.end());
+    payload.bytes = encoded;
   } else if (encoding == "gzip" || encoding == "gz") {
-    const auto buffer = detail::gunzip(encoded, path, expected_bytes);
-    raw.assign(buffer.data.get(), buffer.data.get() + buffer.size);
+    payload.decompressed = detail::gunzip(encoded, path, expected_bytes);
+    payload.bytes = payload.decompressed.span();
   } else {
     throw UnsupportedError(
         path + ": NRRD encoding '" + encoding + "' is not supported; expected raw or gzip", path);
   }
-  if (raw.size() < expected_bytes) {
-    throw FormatError(path + ": NRRD data holds " + std::to_string(raw.size()) +
+  if (payload.bytes.size() < expected_bytes) {
+    throw FormatError(path + ": NRRD data holds " + std::to_string(payload.bytes.size()) +
                           " bytes; the sizes need " + std::to_string(expected_bytes),
                       path);
   }
-  return raw;
+  return payload;
 }
 
 Space read_space(const NrrdHeader& header, std::size_t first_spatial, Shape3 shape_xyz,
@@ -210,7 +231,7 @@ std::vector<SegNrrdSegment> read_segments(const NrrdHeader& header, const std::s
 
 }  // namespace
 
-SegNrrd read_seg_nrrd(const std::string& path) {
+SegNrrd read_seg_nrrd(const std::string& path, const ReadLimits& limits) {
   const auto file_bytes = detail::read_file(path);
   const NrrdHeader header = detail::parse_nrrd_header(file_bytes, path);
   const ScalarType type = parse_type(header.required("type", path), path);
@@ -228,10 +249,17 @@ SegNrrd read_seg_nrrd(const std::string& path) {
                          static_cast<std::int64_t>(sizes[first_spatial + 1]),
                          static_cast<std::int64_t>(sizes[first_spatial + 2])};
   std::uint64_t voxels = 1;
-  for (std::int64_t extent : shape_xyz) voxels *= static_cast<std::uint64_t>(extent);
-  if (layer_count == 0 || layer_count > 4096 || voxels > (std::uint64_t{1} << 34) / layer_count) {
+  for (std::int64_t extent : shape_xyz) {
+    voxels *= static_cast<std::uint64_t>(extent);  // each <= 2^30: checked below before growing
+    if (voxels > limits.max_voxels) break;
+  }
+  if (layer_count == 0 || layer_count > limits.max_labels || voxels > limits.max_voxels ||
+      voxels > limits.max_voxels / layer_count) {
     throw LimitError(path + ": NRRD of " + std::to_string(layer_count) + " layers of " +
-                         std::to_string(voxels) + " voxels exceeds the read limits",
+                         std::to_string(shape_xyz[0]) + " x " + std::to_string(shape_xyz[1]) +
+                         " x " + std::to_string(shape_xyz[2]) +
+                         " voxels exceeds the read limit of " + std::to_string(limits.max_voxels) +
+                         " voxels",
                      path);
   }
   const std::string endian = header.field("endian").value_or("little");
@@ -239,22 +267,28 @@ SegNrrd read_seg_nrrd(const std::string& path) {
 
   SegNrrd result;
   result.space = read_space(header, first_spatial, shape_xyz, path);
-  const auto raw = read_payload(header, path, voxels * layer_count * type.size);
+  const Payload payload = read_payload(header, path, voxels * layer_count * type.size);
+  const std::uint8_t* raw = payload.bytes.data();
 
-  // Layers interleave per voxel (the layer axis is the fastest); split them into volumes.
-  std::vector<std::vector<std::uint32_t>> values(layer_count, std::vector<std::uint32_t>(voxels));
+  // Layers interleave per voxel (the layer axis is the fastest). Two passes over the payload (the
+  // largest value of each layer, then the values) instead of a whole-volume uint32 copy.
   std::vector<std::uint32_t> max_value(layer_count, 0);
   for (std::uint64_t v = 0; v < voxels; ++v) {
     for (std::uint64_t l = 0; l < layer_count; ++l) {
-      const auto value = static_cast<std::uint32_t>(sample(
-          raw.data(), static_cast<std::size_t>(v * layer_count + l), type, big_endian, path));
-      values[l][v] = value;
+      const auto value = static_cast<std::uint32_t>(
+          sample(raw, static_cast<std::size_t>(v * layer_count + l), type, big_endian, path));
       max_value[l] = std::max(max_value[l], value);
     }
   }
   for (std::uint64_t l = 0; l < layer_count; ++l) {
     LabelVolume layer(dtype_for_max_value(max_value[l]), result.space.shape_zyx());
-    for (std::uint64_t v = 0; v < voxels; ++v) layer.set(v, values[l][v]);
+    if (max_value[l] != 0) {
+      for (std::uint64_t v = 0; v < voxels; ++v) {
+        layer.set(
+            v, static_cast<std::uint32_t>(sample(raw, static_cast<std::size_t>(v * layer_count + l),
+                                                 type, big_endian, path)));
+      }
+    }
     result.layers.push_back(std::move(layer));
   }
 

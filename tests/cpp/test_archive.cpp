@@ -367,7 +367,8 @@ TEST(MaskArchive, FailedCommitLeavesOldFileIntact) {
     archive.add_structure("new", box(space.shape_zyx(), {2, 2, 2}, {3, 3, 3}));
     // compact() rewrites the whole file through a temporary: a directory where the temporary
     // must go makes it fail (works as root too).
-    const std::string blocker = path + ".tmp." + std::to_string(::getpid());
+    const std::string blocker =
+        path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(::gettid());
     std::filesystem::create_directory(blocker);
     EXPECT_THROW(archive.compact(), IoError);
     EXPECT_EQ(read_bytes(path), before);
@@ -382,7 +383,8 @@ TEST(MaskArchive, FailedCommitLeavesOldFileIntact) {
     }
     archive.commit();
   }
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp." + std::to_string(::getpid())));
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp." + std::to_string(::getpid()) + "." +
+                                       std::to_string(::gettid())));
   const MaskArchive archive(path, OpenMode::kRead);
   EXPECT_TRUE(archive.contains("old"));
   EXPECT_TRUE(archive.contains("new"));
