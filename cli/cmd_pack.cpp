@@ -200,7 +200,6 @@ void run_pack(const PackOptions& options) {
     }
   }
   NiftiReadOptions nifti_options;
-  nifti_options.limits = read_limits();
   nifti_options.affine_source = affine_source(options.nifti_affine);
   const std::vector<InputFile> files = find_inputs(options.inputs);
   std::uint64_t bytes_in = 0;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "commands.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::cli {
@@ -192,7 +193,7 @@ void read_worker(Pipeline& p, const std::vector<InputFile>& files,
     std::optional<NiftiImage> image;
     std::exception_ptr error;
     try {
-      image = read_nifti(files[index].path.string(), options);
+      image = read_nifti(files[index].path.string(), options, read_limits());
     } catch (...) {
       error = std::current_exception();
     }

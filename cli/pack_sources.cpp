@@ -45,9 +45,8 @@ Vec3 triple_of(const std::vector<double>& values, const char* option) {
 Space reference_space(const std::string& path, AffineSource affine) {
   if (is_nrrd(path)) return read_seg_nrrd(path, read_limits()).space;
   NiftiReadOptions options;
-  options.limits = read_limits();
   options.affine_source = affine;
-  return read_nifti(path, options).space;
+  return read_nifti(path, options, read_limits()).space;
 }
 
 NumpyGeometry numpy_geometry(const SourceOptions& options) {
@@ -142,8 +141,7 @@ std::optional<ImportedCase> import_single_source(const std::string& path,
   refuse_geometry(options, path);
   NiftiReadOptions nifti_options;
   nifti_options.affine_source = options.nifti_affine;
-  nifti_options.limits = read_limits();
-  NiftiImage image = read_nifti(path, nifti_options);
+  NiftiImage image = read_nifti(path, nifti_options, read_limits());
   const bool named =
       options.any_label_option() || label_table_from_extensions(image.extensions, path).has_value();
   if (!named && (image.volume.max_value() <= 1 || options.nonzero_inside)) {

@@ -31,7 +31,6 @@ enum class AffineSource { kAuto, kSform, kQform };
 
 struct NiftiReadOptions {
   AffineSource affine_source = AffineSource::kAuto;
-  ReadLimits limits;  // a grid beyond limits.max_voxels: LimitError before the voxels are read
 };
 
 struct NiftiImage {
@@ -47,9 +46,11 @@ struct NiftiImage {
 // Throws IoError (cannot open), FormatError (bad header, truncated data, corrupt gzip),
 // UnsupportedError (4-D with more than one volume, complex or RGB data), ArgumentError (negative
 // or non-integer voxel values: masks must hold labels).
-NiftiImage read_nifti(const std::string& path, const NiftiReadOptions& options = {});
+// limits: a grid beyond limits.max_voxels raises LimitError before the voxels are read.
+NiftiImage read_nifti(const std::string& path, const NiftiReadOptions& options = {},
+                      const ReadLimits& limits = {});
 NiftiImage read_nifti_bytes(std::span<const std::uint8_t> bytes, const std::string& name,
-                            const NiftiReadOptions& options = {});
+                            const NiftiReadOptions& options = {}, const ReadLimits& limits = {});
 
 struct NiftiWriteOptions {
   int gzip_level = 6;           // used when the path ends in .gz

@@ -10,8 +10,8 @@
 #include "container/format_constants.hpp"
 #include "detail/checksum.hpp"
 #include "detail/label_json.hpp"
-#include "geometry/space_json.hpp"
 #include "detail/strict_json.hpp"
+#include "geometry/space_json.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::detail {

@@ -385,17 +385,16 @@ LabelVolume decode_voxels(const Nifti1Header& h, std::span<const std::uint8_t> b
 // bytes is an uncompressed .nii; owner, when set, owns bytes and may be shared by the volume.
 NiftiImage decode_nii(std::span<const std::uint8_t> bytes,
                       const std::shared_ptr<std::uint8_t[]>& owner, const std::string& name,
-                      const NiftiReadOptions& options) {
+                      const NiftiReadOptions& options, const ReadLimits& limits) {
   const Nifti1Header h = detail::parse_nifti1_header(bytes, name);
   const Shape3 shape = detail::nifti1_shape_xyz(h);
   std::uint64_t voxels = 1;
   for (const std::int64_t extent : shape) {
     voxels *= static_cast<std::uint64_t>(extent);  // each < 2^15: no overflow
   }
-  if (voxels > options.limits.max_voxels) {
+  if (voxels > limits.max_voxels) {
     throw LimitError(name + ": grid of " + std::to_string(voxels) +
-                         " voxels exceeds the read limit of " +
-                         std::to_string(options.limits.max_voxels),
+                         " voxels exceeds the read limit of " + std::to_string(limits.max_voxels),
                      name);
   }
   const std::uint64_t offset = detail::nifti1_data_offset(h);
@@ -445,12 +444,15 @@ NiftiImage decode_nii(std::span<const std::uint8_t> bytes,
 // owner, when set, owns bytes (so an uncompressed uint8 volume may borrow them).
 NiftiImage decode_any(std::span<const std::uint8_t> bytes,
                       const std::shared_ptr<std::uint8_t[]>& owner, const std::string& name,
-                      const NiftiReadOptions& options) {
+                      const NiftiReadOptions& options, const ReadLimits& limits) {
   if (detail::is_gzip(bytes)) {
-    const ByteBuffer raw = detail::gunzip(bytes, name);
-    return decode_nii(raw.span(), raw.data, name, options);
+    // No valid file holds more than its voxels (8 bytes each at most) and its header.
+    const std::uint64_t most_bytes =
+        std::min(detail::kMaxGunzipBytes, limits.max_voxels * 8 + (std::uint64_t{64} << 20));
+    const ByteBuffer raw = detail::gunzip(bytes, name, most_bytes);
+    return decode_nii(raw.span(), raw.data, name, options, limits);
   }
-  return decode_nii(bytes, owner, name, options);
+  return decode_nii(bytes, owner, name, options, limits);
 }
 
 ByteBuffer read_file(const std::string& path) {
@@ -483,15 +485,16 @@ ByteBuffer read_file(const std::string& path) {
 
 }  // namespace
 
-NiftiImage read_nifti(const std::string& path, const NiftiReadOptions& options) {
+NiftiImage read_nifti(const std::string& path, const NiftiReadOptions& options,
+                      const ReadLimits& limits) {
   const ByteBuffer buffer = read_file(path);
-  return decode_any(buffer.span(), buffer.data, path, options);
+  return decode_any(buffer.span(), buffer.data, path, options, limits);
 }
 
 NiftiImage read_nifti_bytes(std::span<const std::uint8_t> bytes, const std::string& name,
-                            const NiftiReadOptions& options) {
+                            const NiftiReadOptions& options, const ReadLimits& limits) {
   // The caller's bytes outlive only this call, so the volume never borrows them.
-  return decode_any(bytes, nullptr, name, options);
+  return decode_any(bytes, nullptr, name, options, limits);
 }
 
 }  // namespace medmask

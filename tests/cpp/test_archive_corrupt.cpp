@@ -329,8 +329,11 @@ TEST(ArchiveCorrupt, HostileIndexFields) {
   expect_error(dir, rebuild(valid, "{\"format\": "), ErrorCode::kFormat, "JSON", "cut JSON");
   expect_error(dir, rebuild(valid, "{\"format\": \"\xff\"}"), ErrorCode::kFormat, "JSON",
                "bad UTF-8");
-  std::string deep = "{\"x\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  // Deep enough for the JSON depth limit, not so repetitive that the size-ratio check fires first.
+  std::string deep = "{\"x\": " + std::string(1000, '[') + std::string(1000, ']') + "}";
   expect_error(dir, rebuild(valid, deep), ErrorCode::kFormat, "nested", "deep nesting");
+  std::string bomb = "{\"x\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  expect_error(dir, rebuild(valid, bomb), ErrorCode::kLimit, "compressed", "index bomb");
   // Unknown keys are ignored (may-ignore).
   Json extra = base;
   extra["entries"][0]["future"] = {{"k", 1}};

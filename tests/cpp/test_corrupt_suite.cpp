@@ -314,7 +314,8 @@ void count_error(const Error& e, bool at_open) {
 }
 
 // Runs one case; returns an empty string when it behaved, else what went wrong.
-// refused: set when opening or reading some structure gave an error (verify must then exit 1).
+// refused: set when opening, reading some structure or verify_data gave an error (the CLI's verify
+// must then exit 1, and 0 otherwise).
 std::string run_case(const Original& original, const Case& c, const std::string& path,
                      bool* refused) {
   write_bytes(path, c.bytes);
@@ -367,6 +368,12 @@ std::string run_case(const Original& original, const Case& c, const std::string&
       }
       ++outcomes.read_fine;
     } catch (const Error& e) {
+      count_error(e, false);
+    }
+    try {
+      archive.verify_data();  // also the chunks outside every bounding box, which reads skip
+    } catch (const Error& e) {
+      *refused = true;
       count_error(e, false);
     }
   } catch (const Error& e) {
