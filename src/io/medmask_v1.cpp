@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -140,8 +141,8 @@ LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& p
     voxels *= static_cast<std::uint64_t>(extent);
     if (voxels > limits.max_voxels) {
       throw LimitError(path + ": array at byte " + std::to_string(blob_offset) +
-                           " has more voxels than the read limit of " +
-                           std::to_string(limits.max_voxels),
+                           " has more voxels than the read limit leaves for it (" +
+                           std::to_string(limits.max_voxels) + "; --max-voxels raises it)",
                        path, blob_offset);
     }
   }
@@ -242,6 +243,28 @@ LegacyFile read_msk1(const Bytes& bytes, const std::string& path, const ReadLimi
   return file;
 }
 
+// medmask 0.1.x writes each entry's array once, one after another: entries that share bytes are
+// a forgery (one small frame named 16 times would decode to 16 full volumes).
+void check_entry_ranges(const nlohmann::json& index, const std::string& path) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;  // (offset, length)
+  for (const auto& entry : index) {
+    if (!entry.is_object() || !entry.contains("offset") || !entry["offset"].is_number_unsigned() ||
+        !entry.contains("length") || !entry["length"].is_number_unsigned()) {
+      continue;  // reported with the entry's other fields below
+    }
+    ranges.emplace_back(entry["offset"].get<std::uint64_t>(), entry["length"].get<std::uint64_t>());
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (std::size_t i = 1; i < ranges.size(); ++i) {
+    const auto [previous_offset, previous_length] = ranges[i - 1];
+    if (ranges[i].first - previous_offset < previous_length) {
+      throw FormatError(path + ": index entries share the bytes at " +
+                            std::to_string(ranges[i].first) + "; each entry has its own array",
+                        path, ranges[i].first);
+    }
+  }
+}
+
 LegacyFile read_mska(const Bytes& bytes, const std::string& path, const ReadLimits& limits) {
   if (bytes.size() < kMskaHeaderSize) throw FormatError(path + ": truncated MSKA header", path);
   check_version(bytes, path);
@@ -255,6 +278,9 @@ LegacyFile read_mska(const Bytes& bytes, const std::string& path, const ReadLimi
       parse_json(slice(bytes, load_u64(bytes, 23), load_u64(bytes, 31), path, "index JSON"), path,
                  "index JSON");
   if (!index.is_array()) throw FormatError(path + ": index JSON is not a list", path);
+  check_entry_ranges(index, path);
+  // The archive is read whole into memory: its arrays together stay within the voxel limit.
+  std::uint64_t voxels_left = limits.max_voxels;
   for (const auto& entry : index) {
     if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string() ||
         !entry.contains("offset") || !entry["offset"].is_number_unsigned() ||
@@ -264,8 +290,11 @@ LegacyFile read_mska(const Bytes& bytes, const std::string& path, const ReadLimi
     }
     const auto offset = entry["offset"].get<std::uint64_t>();
     const auto length = entry["length"].get<std::uint64_t>();
+    ReadLimits entry_limits = limits;
+    entry_limits.max_voxels = voxels_left;
     LabelVolume volume =
-        decode_blob(slice(bytes, offset, length, path, "entry data"), path, offset, limits);
+        decode_blob(slice(bytes, offset, length, path, "entry data"), path, offset, entry_limits);
+    voxels_left -= volume.size();
     file.entries.push_back(LegacyEntry{
         entry["name"].get<std::string>(),
         make_mask(std::move(volume), parse_mapping(entry["mapping"], path), file.space, path)});
