@@ -42,7 +42,8 @@ void read_everything(const medmask::MaskArchive& archive) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string path = medmask::fuzz::write_scratch(data, size, ".mska");
   return medmask::fuzz::expect_typed_errors([&] {
-    const medmask::MaskArchive archive(path, medmask::OpenMode::kRead);
+    const medmask::MaskArchive archive(path, medmask::OpenMode::kRead, std::nullopt, {},
+                                       medmask::fuzz::fuzz_limits());
     read_everything(archive);
   });
 }

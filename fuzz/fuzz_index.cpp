@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string path = medmask::fuzz::write_scratch(file.data(), file.size(), ".mska");
   using medmask::fuzz::expect_typed_errors;
   return expect_typed_errors([&] {
-    const medmask::MaskArchive archive(path, medmask::OpenMode::kRead);
+    const medmask::MaskArchive archive(path, medmask::OpenMode::kRead, std::nullopt, {},
+                                       medmask::fuzz::fuzz_limits());
     std::vector<std::string> names;
     for (const medmask::StructureInfo& info : archive.structures()) {
       names.push_back(info.name);

@@ -9,8 +9,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   return medmask::fuzz::expect_typed_errors([&] {
-    const medmask::NiftiImage image =
-        medmask::read_nifti_bytes(std::span<const std::uint8_t>(data, size), "fuzz.nii.gz");
+    const medmask::NiftiImage image = medmask::read_nifti_bytes(
+        std::span<const std::uint8_t>(data, size), "fuzz.nii.gz", {}, medmask::fuzz::fuzz_limits());
     (void)medmask::label_table_from_extensions(image.extensions, "fuzz.nii.gz");
   });
 }

@@ -7,6 +7,8 @@
 #include "medmask/numpy_io.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  return medmask::fuzz::expect_typed_errors(
-      [&] { (void)medmask::parse_npy(std::span<const std::uint8_t>(data, size), "fuzz.npy"); });
+  return medmask::fuzz::expect_typed_errors([&] {
+    (void)medmask::parse_npy(std::span<const std::uint8_t>(data, size), "fuzz.npy",
+                             medmask::fuzz::fuzz_limits());
+  });
 }

@@ -7,5 +7,6 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto path = medmask::fuzz::write_scratch(data, size, ".seg.nrrd");
-  return medmask::fuzz::expect_typed_errors([&] { (void)medmask::read_seg_nrrd(path); });
+  return medmask::fuzz::expect_typed_errors(
+      [&] { (void)medmask::read_seg_nrrd(path, medmask::fuzz::fuzz_limits()); });
 }

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "medmask/error.hpp"
+#include "medmask/limits.hpp"
 #include "medmask/space.hpp"
 
 namespace medmask::fuzz {
@@ -21,6 +22,13 @@ namespace medmask::fuzz {
 // Grids larger than this are opened and listed but not decoded: a fuzzer that allocates
 // gigabytes per run explores nothing (the readers' own limits are tested elsewhere).
 inline constexpr std::uint64_t kMaxDecodedVoxels = std::uint64_t{1} << 22;
+
+// The readers' limits with the voxel cap lowered to kMaxDecodedVoxels: what every target passes.
+inline medmask::ReadLimits fuzz_limits() {
+  medmask::ReadLimits limits;
+  limits.max_voxels = kMaxDecodedVoxels;
+  return limits;
+}
 
 inline bool too_large_to_decode(const medmask::Space& space) {
   const medmask::Shape3 shape = space.shape_zyx();

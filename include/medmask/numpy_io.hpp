@@ -11,14 +11,17 @@
 #include <utility>
 #include <vector>
 
+#include "medmask/limits.hpp"
 #include "medmask/volume.hpp"
 
 namespace medmask {
 
 // Throws IoError, FormatError (bad magic or header, truncated data), UnsupportedError (object,
 // complex, structured dtypes; not 3-D), ArgumentError (negative or non-integer values).
-LabelVolume read_npy(const std::string& path);
-LabelVolume parse_npy(std::span<const std::uint8_t> bytes, const std::string& name);
+// LimitError: an array of more voxels than limits.max_voxels, refused before it is allocated.
+LabelVolume read_npy(const std::string& path, const ReadLimits& limits = {});
+LabelVolume parse_npy(std::span<const std::uint8_t> bytes, const std::string& name,
+                      const ReadLimits& limits = {});
 
 struct NpzContents {
   std::vector<std::pair<std::string, LabelVolume>> arrays;  // 3-D label arrays, in file order
@@ -27,7 +30,7 @@ struct NpzContents {
 };
 
 // Reads every member of an .npz (stored or deflated ZIP). Throws IoError, FormatError.
-NpzContents read_npz(const std::string& path);
+NpzContents read_npz(const std::string& path, const ReadLimits& limits = {});
 
 // Writes arrays as "<name>.npy" members and texts as 0-d unicode arrays, deflated like
 // numpy.savez_compressed. Atomic. Throws ArgumentError (empty or duplicate names), IoError.

@@ -14,8 +14,6 @@ namespace medmask::detail {
 
 namespace {
 
-constexpr std::uint64_t kMaxVoxels = std::uint64_t{1} << 34;
-
 // The value text after 'key': in the header dict, up to the next top-level ',' or '}'.
 std::string dict_value(const std::string& dict, const std::string& key, const std::string& name) {
   const std::size_t at = dict.find("'" + key + "'");
@@ -153,7 +151,7 @@ NpyHeader parse_npy_header(std::span<const std::uint8_t> bytes, const std::strin
 }
 
 LabelVolume npy_to_volume(const NpyHeader& h, std::span<const std::uint8_t> bytes,
-                          const std::string& name) {
+                          const std::string& name, const ReadLimits& limits) {
   if (h.shape.size() != 3 || h.kind == 'U') {
     throw UnsupportedError(name + ": array has " + std::to_string(h.shape.size()) +
                                " dimensions; a label volume needs 3 (z, y, x)",
@@ -161,9 +159,11 @@ LabelVolume npy_to_volume(const NpyHeader& h, std::span<const std::uint8_t> byte
   }
   std::uint64_t voxels = 1;
   for (std::uint64_t extent : h.shape) {
-    if (extent > kMaxVoxels) throw LimitError(name + ": array extent too large", name);
-    voxels *= extent;
-    if (voxels > kMaxVoxels) throw LimitError(name + ": array of too many voxels", name);
+    if (extent > limits.max_voxels || (voxels *= extent) > limits.max_voxels) {
+      throw LimitError(name + ": array of more voxels than the read limit of " +
+                           std::to_string(limits.max_voxels),
+                       name);
+    }
   }
   if (h.data_offset + voxels * h.item_size > bytes.size()) {
     throw FormatError(name + ": .npy data is shorter than its shape needs", name, h.data_offset);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "medmask/limits.hpp"
 #include "medmask/volume.hpp"
 
 namespace medmask::detail {
@@ -24,7 +25,7 @@ NpyHeader parse_npy_header(std::span<const std::uint8_t> bytes, const std::strin
 
 // The 3-D label volume of an array whose header is parsed. Throws as parse_npy.
 LabelVolume npy_to_volume(const NpyHeader& header, std::span<const std::uint8_t> bytes,
-                          const std::string& name);
+                          const std::string& name, const ReadLimits& limits);
 
 // A unicode array's text (UTF-32 code points to UTF-8).
 std::string npy_to_text(const NpyHeader& header, std::span<const std::uint8_t> bytes,

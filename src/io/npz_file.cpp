@@ -15,7 +15,6 @@ namespace medmask {
 
 namespace {
 
-constexpr zip_uint64_t kMaxMemberBytes = zip_uint64_t{1} << 34;
 constexpr zip_uint64_t kMaxDeflateRatio = 1032;
 
 struct ZipCloser {
@@ -32,13 +31,18 @@ std::string zip_error_text(int code) {
 
 }  // namespace
 
-LabelVolume parse_npy(std::span<const std::uint8_t> bytes, const std::string& name) {
-  return detail::npy_to_volume(detail::parse_npy_header(bytes, name), bytes, name);
+LabelVolume parse_npy(std::span<const std::uint8_t> bytes, const std::string& name,
+                      const ReadLimits& limits) {
+  return detail::npy_to_volume(detail::parse_npy_header(bytes, name), bytes, name, limits);
 }
 
-LabelVolume read_npy(const std::string& path) { return parse_npy(detail::read_file(path), path); }
+LabelVolume read_npy(const std::string& path, const ReadLimits& limits) {
+  return parse_npy(detail::read_file(path), path, limits);
+}
 
-NpzContents read_npz(const std::string& path) {
+NpzContents read_npz(const std::string& path, const ReadLimits& limits) {
+  // No member holds more than its voxels (8 bytes each at most) and a header.
+  const zip_uint64_t most_member_bytes = limits.max_voxels * 8 + (zip_uint64_t{1} << 20);
   int code = 0;
   std::unique_ptr<zip_t, ZipCloser> archive(zip_open(path.c_str(), ZIP_RDONLY, &code));
   if (!archive) {
@@ -66,11 +70,11 @@ NpzContents read_npz(const std::string& path) {
                                  " is not supported; numpy writes stored or deflated members",
                              path);
     }
-    if (stat.size > kMaxMemberBytes ||
+    if (stat.size > most_member_bytes ||
         stat.size > stat.comp_size * (stored ? 1 : kMaxDeflateRatio) + 1024) {
       throw LimitError(where + ": member declares " + std::to_string(stat.size) +
                            " bytes, more than its " + std::to_string(stat.comp_size) +
-                           " compressed bytes can hold (or 2^34)",
+                           " compressed bytes can hold (or the read limit allows)",
                        path);
     }
     std::vector<std::uint8_t> bytes(static_cast<std::size_t>(stat.size));
@@ -86,7 +90,7 @@ NpzContents read_npz(const std::string& path) {
     if (header.kind == 'U') {
       contents.texts.emplace_back(member, detail::npy_to_text(header, bytes, where));
     } else if (header.shape.size() == 3) {
-      contents.arrays.emplace_back(member, detail::npy_to_volume(header, bytes, where));
+      contents.arrays.emplace_back(member, detail::npy_to_volume(header, bytes, where, limits));
     } else {
       contents.skipped.push_back(member);
     }
