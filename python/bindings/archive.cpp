@@ -223,7 +223,8 @@ void bind_archive(nb::module_& m) {
       .def(
           "__init__",
           [](ArchiveHandle* self, const std::filesystem::path& path, const std::string& mode,
-             nb::handle space_arg, const std::string& level) {
+             nb::handle space_arg, const std::string& level,
+             const std::optional<ReadLimits>& limits) {
             const std::string p = path_string(path);
             const OpenMode open_mode = mode_from(mode);
             const WriteOptions options = write_options_from(level);
@@ -236,14 +237,17 @@ void bind_archive(nb::module_& m) {
             nb::gil_scoped_release release;
             self->fresh = open_mode == OpenMode::kWrite ||
                           (open_mode == OpenMode::kAppend && !std::filesystem::exists(path));
-            self->archive.emplace(p, open_mode, std::move(space), options);
+            self->archive.emplace(p, open_mode, std::move(space), options,
+                                  limits.value_or(kDefaultReadLimits));
           },
           nb::arg("path"), nb::arg("mode") = "r", nb::arg("space") = nb::none(),
-          nb::arg("level") = "default",
+          nb::arg("level") = "default", nb::arg("limits") = nb::none(),
           nb::sig("def __init__(self, path: str | os.PathLike[str], mode: str = 'r', "
-                  "space: Space | typing.Any | None = None, level: str = 'default') -> None"),
+                  "space: Space | typing.Any | None = None, level: str = 'default', "
+                  "limits: ReadLimits | None = None) -> None"),
           "Opens or creates an archive. level ('fast', 'default' or 'max') is the label codec's "
-          "effort for the entries this handle writes. Raises OSError (cannot open), "
+          "effort for the entries this handle writes; limits (medmask.ReadLimits) caps what "
+          "reading may allocate. Raises OSError (cannot open), "
           "medmask.FormatError, medmask.UnsupportedError, medmask.LimitError (bad file), "
           "ValueError (bad arguments).")
       // ---- Entries: the medmask 0.1.x API ------------------------------------------------

@@ -101,6 +101,7 @@ NB_MODULE(_core, m) {
         }
       },
       nb::arg("code"), nb::arg("message"), "Test hook: raises the error of a pinned code.");
+  medmask::python::bind_limits(m);
   medmask::python::bind_space(m);
   medmask::python::bind_mask(m);
   medmask::python::bind_archive(m);

@@ -1,6 +1,7 @@
 // read_nifti / write_nifti: NIfTI-1 label images through the C++ reader and writer.
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/filesystem.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
 #include <string>
@@ -14,24 +15,25 @@ namespace medmask::python {
 void bind_nifti(nb::module_& m) {
   m.def(
       "read_nifti",
-      [](const std::filesystem::path& path) {
+      [](const std::filesystem::path& path, const std::optional<ReadLimits>& limits) {
         const std::string p = path_string(path);
         NiftiImage image;
         {
           nb::gil_scoped_release release;
-          image = read_nifti(p);
+          image = read_nifti(p, {}, limits.value_or(kDefaultReadLimits));
         }
         return nb::make_tuple(array_from_volume(image.volume, Access::kWritableIfUnshared),
                               nb::cast(image.space));
       },
-      nb::arg("path"),
-      nb::sig("def read_nifti(path: str | os.PathLike[str]) -> "
+      nb::arg("path"), nb::arg("limits") = nb::none(),
+      nb::sig("def read_nifti(path: str | os.PathLike[str], limits: ReadLimits | None = None) -> "
               "tuple[numpy.typing.NDArray[typing.Any], Space]"),
       "Reads a NIfTI-1 label image (.nii or .nii.gz) as (array, space): array is (z, y, x) C "
       "order (NIfTI's own voxel order, no copy) of the smallest unsigned dtype holding the "
       "values; space comes from the affine nibabel would use (sform, else qform, else pixdim), "
       "converted to LPS. Raises OSError, medmask.FormatError, medmask.UnsupportedError (4-D, "
-      "complex or RGB data) and ValueError (negative or non-integer voxel values).");
+      "complex or RGB data), medmask.LimitError (a grid beyond limits.max_voxels) and ValueError "
+      "(negative or non-integer voxel values).");
   m.def(
       "write_nifti",
       [](const std::filesystem::path& path, nb::handle array, const Space& space) {

@@ -23,6 +23,7 @@ void bind_space(nb::module_& m);
 void bind_mask(nb::module_& m);
 void bind_archive(nb::module_& m);
 void bind_nifti(nb::module_& m);
+void bind_limits(nb::module_& m);
 void bind_dicom_seg(nb::module_& m);
 
 // A 3-D array-like in (z, y, x) order as a LabelVolume.

@@ -29,6 +29,7 @@ from ._core import (
     FormatError,
     LimitError,
     MaskArchive,
+    ReadLimits,
     SegmentationMask,
     Space,
     Structure,
@@ -47,6 +48,7 @@ __all__ = [
     "FormatError",
     "LimitError",
     "MaskArchive",
+    "ReadLimits",
     "SegmentationMask",
     "Space",
     "Structure",
@@ -64,10 +66,14 @@ __all__ = [
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def open(path: PathLike) -> MaskArchive:  # noqa: A001 - mirrors zipfile/tarfile.open
+def open(  # noqa: A001 - mirrors zipfile/tarfile.open
+    path: PathLike, limits: ReadLimits | None = None
+) -> MaskArchive:
     """Opens an existing archive for reading: ``with medmask.open(path) as a: ...``.
 
-    Raises OSError when the file cannot be opened and medmask.FormatError,
-    medmask.UnsupportedError or medmask.LimitError when its contents are invalid.
+    limits (a ``medmask.ReadLimits``) caps what the file may make the reader allocate;
+    lower it for untrusted files. Raises OSError when the file cannot be opened and
+    medmask.FormatError, medmask.UnsupportedError or medmask.LimitError when its
+    contents are invalid or exceed the limits.
     """
-    return MaskArchive(path, "r")
+    return MaskArchive(path, "r", limits=limits)

@@ -164,16 +164,19 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
 // scanned once for every part of that entry, so reading all structures costs one pass over the
 // label maps, shared by the threads.
 void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange range) const {
+  // Work is cut in z-windows of kSlicesPerJob slices aligned on the grid, and one job does one
+  // window in every entry: parts of one structure in two entries (or members of a group) write
+  // the same output bytes, so no two threads may hold the same window.
   constexpr std::int64_t kSlicesPerJob = 8;
   std::map<std::size_t, std::vector<const PartMask*>> by_entry;
   for (const PartMask& w : wanted) by_entry[w.part.entry].push_back(&w);
-  struct Job {
+  struct Piece {
     Slab slab;
     std::int64_t z_begin = 0, z_end = 0;
     LabelStats box;  // the rows and columns to scan: the union of the targets' boxes
     std::vector<detail::ValueTarget> targets;
   };
-  std::vector<Job> jobs;
+  std::map<std::int64_t, std::vector<Piece>> windows;  // window index -> its pieces
   for (const auto& [entry, masks] : by_entry) {
     std::int64_t z_begin = range.end, z_end = range.begin;
     for (const PartMask* m : masks) {
@@ -181,25 +184,31 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
       z_end = std::max(z_end, std::min(range.end, m->part.stats.bbox_max_zyx[0] + 1));
     }
     for (const std::size_t chunk : chunks_for(entry, z_begin, z_end)) {
-      const Slab piece = slab(entry, chunk);
-      const std::int64_t slab_end = piece.z0 + piece.volume->shape_zyx()[0];
+      const Slab slab_piece = slab(entry, chunk);
+      const std::int64_t slab_end = slab_piece.z0 + slab_piece.volume->shape_zyx()[0];
+      const std::int64_t first = std::max(z_begin, slab_piece.z0);
       const std::int64_t last = std::min(z_end, slab_end);
-      for (std::int64_t z = std::max(z_begin, piece.z0); z < last; z += kSlicesPerJob) {
-        Job job{piece, z, std::min(z + kSlicesPerJob, last), LabelStats{}, {}};
+      for (std::int64_t z = first; z < last;) {
+        const std::int64_t window = z / kSlicesPerJob;
+        Piece piece{slab_piece, z, std::min((window + 1) * kSlicesPerJob, last), LabelStats{}, {}};
+        z = piece.z_end;
         for (const PartMask* m : masks) {
           const LabelStats& b = m->part.stats;
-          if (b.bbox_max_zyx[0] < job.z_begin || b.bbox_min_zyx[0] >= job.z_end) continue;
-          job.targets.push_back({m->part.value, m->mask, range.begin});
-          job.box = job.box.voxels == 0 ? b : bounding_union(job.box, b);
+          if (b.bbox_max_zyx[0] < piece.z_begin || b.bbox_min_zyx[0] >= piece.z_end) continue;
+          piece.targets.push_back({m->part.value, m->mask, range.begin});
+          piece.box = piece.box.voxels == 0 ? b : bounding_union(piece.box, b);
         }
-        if (!job.targets.empty()) jobs.push_back(std::move(job));
+        if (!piece.targets.empty()) windows[window].push_back(std::move(piece));
       }
     }
   }
+  std::vector<const std::vector<Piece>*> jobs;
+  for (const auto& [window, pieces] : windows) jobs.push_back(&pieces);
   detail::parallel_for(jobs.size(), detail::codec_threads(), [&](std::size_t i) {
-    const Job& job = jobs[i];
-    detail::scatter_slab(*job.slab.volume, job.slab.z0, job.z_begin, job.z_end, job.box,
-                         job.targets);
+    for (const Piece& piece : *jobs[i]) {
+      detail::scatter_slab(*piece.slab.volume, piece.slab.z0, piece.z_begin, piece.z_end,
+                           piece.box, piece.targets);
+    }
   });
 }
 
