@@ -893,9 +893,18 @@ void MaskArchive::commit() { impl_->commit(); }
 void MaskArchive::compact() {
   Impl& s = *impl_;
   if (s.mode == OpenMode::kRead) return;
+  const bool had_changes = s.dirty;
   s.dirty = true;
   s.force_rewrite = true;
-  s.commit();
+  try {
+    s.commit();
+  } catch (...) {
+    // A refused compaction (e.g. another writer changed the file) leaves nothing of its own to
+    // write, so close() and the destructor do not retry it; the caller's own changes stay pending.
+    s.force_rewrite = false;
+    s.dirty = had_changes;
+    throw;
+  }
 }
 
 std::uint64_t MaskArchive::unreferenced_bytes() const {

@@ -206,8 +206,8 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
   for (const auto& [window, pieces] : windows) jobs.push_back(&pieces);
   detail::parallel_for(jobs.size(), detail::codec_threads(), [&](std::size_t i) {
     for (const Piece& piece : *jobs[i]) {
-      detail::scatter_slab(*piece.slab.volume, piece.slab.z0, piece.z_begin, piece.z_end,
-                           piece.box, piece.targets);
+      detail::scatter_slab(*piece.slab.volume, piece.slab.z0, piece.z_begin, piece.z_end, piece.box,
+                           piece.targets);
     }
   });
 }

@@ -117,7 +117,20 @@ def test_names_that_leave_the_export_folder_are_refused(tmp_path: pathlib.Path) 
 
 
 def write_seg_nrrd(path: pathlib.Path, header_lines: list[str], payload: bytes) -> None:
-    header = "NRRD0004\n" + "\n".join(header_lines) + "\n\n"
+    """A one-segment .seg.nrrd (Slicer's fields) with header_lines added."""
+    common = [
+        "dimension: 3",
+        "space: left-posterior-superior",
+        "space directions: (1,0,0) (0,1,0) (0,0,1)",
+        "kinds: domain domain domain",
+        "endian: little",
+        "space origin: (0,0,0)",
+        "Segment0_ID:=S1",
+        "Segment0_Name:=liver",
+        "Segment0_LabelValue:=1",
+        "Segment0_Layer:=0",
+    ]
+    header = "NRRD0004\n" + "\n".join(header_lines + common) + "\n\n"
     path.write_bytes(header.encode() + payload)
 
 
@@ -133,7 +146,7 @@ def test_seg_nrrd_data_file_outside_its_folder_is_refused(
     seg = folder / "x.seg.nrrd"
     write_seg_nrrd(
         seg,
-        ["type: uint8", "dimension: 3", "sizes: 4 3 2", "encoding: raw", f"data file: {data_file}"],
+        ["type: uchar", "sizes: 4 3 2", "encoding: raw", f"data file: {data_file}"],
         b"",
     )
     result = run("pack", seg, "-o", tmp_path / "x.mska")
@@ -148,7 +161,7 @@ def test_seg_nrrd_gzip_bomb_is_refused_by_the_voxel_limit(tmp_path: pathlib.Path
     payload = gzip.compress(bytes(sizes[0] * sizes[1] * sizes[2]), compresslevel=9)
     write_seg_nrrd(
         seg,
-        ["type: uint8", "dimension: 3", "sizes: " + " ".join(map(str, sizes)), "encoding: gzip"],
+        ["type: uchar", "sizes: " + " ".join(map(str, sizes)), "encoding: gzip"],
         payload,
     )
     result = run("--max-voxels", "1000000", "pack", seg, "-o", tmp_path / "bomb.mska")
