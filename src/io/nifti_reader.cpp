@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -109,6 +110,20 @@ Space space_from(const Affine4& affine_ras, const Shape3& shape, const std::stri
   }
 }
 
+// The qform as a Space; its quaternion (b, c, d) must be a rotation's: b^2 + c^2 + d^2 <= 1
+// (nibabel refuses the file otherwise; we would silently read some other rotation).
+Space qform_space(const Nifti1Header& h, const Affine4& qform, const Shape3& shape,
+                  const std::string& name) {
+  const double norm = double{h.quatern_b} * h.quatern_b + double{h.quatern_c} * h.quatern_c +
+                      double{h.quatern_d} * h.quatern_d;
+  if (!(norm <= 1.0 + 3.0 * FLT_EPSILON)) {
+    throw FormatError(name + ": quatern_b, quatern_c, quatern_d at byte 256: b^2 + c^2 + d^2 = " +
+                          format_number(norm) + " exceeds 1: not a rotation",
+                      name, 256);
+  }
+  return space_from(qform, shape, "qform", name);
+}
+
 // Picks the affine (IMPORT_EXPORT.md: nibabel's get_best_affine unless forced) and fills the
 // geometry fields of image.
 void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& name,
@@ -168,7 +183,7 @@ void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& 
                                 std::to_string(h.qform_code) + " (no valid qform)",
                             name);
       }
-      image.space = space_from(qform, shape, "qform", name);
+      image.space = qform_space(h, qform, shape, name);
       image.affine_used = "qform";
       return;
     case AffineSource::kAuto:
@@ -186,7 +201,7 @@ void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& 
     }
   }
   if (qform_code > 0) {
-    image.space = space_from(qform, shape, "qform", name);
+    image.space = qform_space(h, qform, shape, name);
     image.affine_used = "qform";
     return;
   }

@@ -80,9 +80,10 @@ void write_nifti(const std::string& path, const LabelVolume& volume, const Space
                             std::to_string(s[1]) + ", " + std::to_string(s[2]) + ")",
                         path);
   }
-  if (options.xform_code < 0 || options.xform_code > 5) {
+  // 0 ("unknown") would write neither sform nor qform: the geometry would be lost.
+  if (options.xform_code < 1 || options.xform_code > 5) {
     throw ArgumentError(
-        path + ": xform_code must be in 0..5, found " + std::to_string(options.xform_code), path);
+        path + ": xform_code must be in 1..5, found " + std::to_string(options.xform_code), path);
   }
   const bool gzipped = ends_with(path, ".gz");
   if (gzipped && (options.gzip_level < 0 || options.gzip_level > 12)) {

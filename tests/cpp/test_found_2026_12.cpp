@@ -15,6 +15,7 @@
 #include "medmask/error.hpp"
 #include "medmask/export.hpp"
 #include "medmask/limits.hpp"
+#include "medmask/nifti.hpp"
 #include "medmask/numpy_io.hpp"
 #include "medmask/seg_nrrd.hpp"
 
@@ -141,6 +142,15 @@ TEST(Found202612, NamesWithControlCharactersAreRefused) {
     EXPECT_THROW(archive.add_structure(name, one_voxel(0)), ArgumentError) << name;
   }
   EXPECT_TRUE(archive.structures().empty());
+}
+
+// Lower severity: xform code 0 wrote a NIfTI with neither sform nor qform (geometry lost).
+TEST(Found202612, NiftiWriterRefusesXformCodeZero) {
+  testing::TempDir dir;
+  NiftiWriteOptions options;
+  options.xform_code = 0;
+  EXPECT_THROW(write_nifti(dir.file("x.nii"), one_voxel(0), small_space(), options), ArgumentError);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x.nii")));
 }
 
 }  // namespace

@@ -194,6 +194,22 @@ def test_verify_checks_chunks_outside_every_bounding_box() -> None:
     assert "checksums OK" not in result.stdout
 
 
+def test_nifti_quaternion_that_is_not_a_rotation_is_refused(tmp_path: pathlib.Path) -> None:
+    """nibabel refuses b^2 + c^2 + d^2 > 1; MedMask read some other rotation silently."""
+    nib = pytest.importorskip("nibabel")
+    image = nib.Nifti1Image(np.zeros((4, 3, 2), np.uint8), np.eye(4))
+    image.header.set_sform(None, code=0)
+    image.header.set_qform(np.eye(4), code=1)
+    nib.save(image, tmp_path / "q.nii")
+    raw = bytearray((tmp_path / "q.nii").read_bytes())
+    raw[256:268] = np.array([0.9, 0.9, 0.0], "<f4").tobytes()  # quatern_b, c, d
+    (tmp_path / "q.nii").write_bytes(bytes(raw))
+    with pytest.raises(ValueError):
+        nib.load(tmp_path / "q.nii").affine
+    with pytest.raises(medmask.FormatError, match="not a rotation"):
+        medmask.read_nifti(tmp_path / "q.nii")
+
+
 def test_cli_never_follows_a_fifo(tmp_path: pathlib.Path) -> None:
     require_cli()
     fifo = tmp_path / "pipe.mska"
