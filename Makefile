@@ -71,7 +71,8 @@ format-check: deps
 	$(CLANG_FORMAT) --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
 
 # libFuzzer targets (clang, ASan + UBSan), each run FUZZ_SECONDS seconds: `make fuzz FUZZ_SECONDS=600`.
-build-fuzz: deps
+build-fuzz:
+	@bash scripts/install_deps.sh --fuzz
 	cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
 	  -DMEDMASK_BUILD_FUZZ=ON -DMEDMASK_BUILD_TESTS=OFF -DMEDMASK_BUILD_CLI=OFF
 	cmake --build $(BUILD_FUZZ) -j $(JOBS)

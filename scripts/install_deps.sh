@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format-14
   python3 python3-venv python3-dev
 )
+# `install_deps.sh --fuzz` (make build-fuzz): libFuzzer needs clang.
+[ "${1:-}" = "--fuzz" ] && packages+=(clang)
 
 missing=()
 for package in "${packages[@]}"; do
