@@ -1,23 +1,28 @@
-// dicom_seg_codes.hpp (internal): DICOM coded concepts for TotalSegmentator's structure names.
+// dicom_seg_codes.hpp (internal): the DICOM coded concepts and colour TotalSegmentator gives each
+// of its structure names: every column of data/totalsegmentator_snomed_mapping.csv, the one table
+// behind both pack's colours (medmask/known_labels.hpp) and the DICOM SEG writer's codes.
 #pragma once
 
-#include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+
+#include "medmask/label_table.hpp"
 
 namespace medmask::detail {
 
 struct CodeTriple {
-  std::string_view scheme, value, meaning;  // all empty when the concept is absent
+  std::string scheme, value, meaning;  // all empty when the concept is absent
   bool empty() const noexcept { return value.empty(); }
 };
 
 struct TotalSegmentatorCode {
-  std::string_view name;  // e.g. "adrenal_gland_left"
+  std::string name;  // e.g. "adrenal_gland_left"
   CodeTriple category, type, type_modifier, region, region_modifier;
-  std::uint8_t rgb[3];
+  std::optional<Rgb> color;
 };
 
-// The row for a TotalSegmentator class name (exact match), or nullptr.
+// The row for a TotalSegmentator class name (exact match), or nullptr. Thread safe.
 const TotalSegmentatorCode* find_totalsegmentator_code(std::string_view name);
 
 }  // namespace medmask::detail

@@ -226,7 +226,7 @@ void put_segment(DcmItem& item, const Segment& segment, const DicomSegExportOpti
     }
   }
   std::optional<Rgb> color = segment.label.color;
-  if (!color && known != nullptr) color = Rgb{known->rgb[0], known->rgb[1], known->rgb[2]};
+  if (!color && known != nullptr) color = known->color;
   if (color) {
     const std::array<std::uint16_t, 3> lab = rgb_to_dicom_lab(*color);
     check_dcmtk(item.putAndInsertUint16Array(DCM_RecommendedDisplayCIELabValue, lab.data(), 3),

@@ -1,9 +1,11 @@
-// TotalSegmentator's colours and concepts, and generated colours (medmask/known_labels.hpp).
+// TotalSegmentator's colours and concepts (medmask/known_labels.hpp, io/dicom_seg_codes.hpp) from
+// data/totalsegmentator_snomed_mapping.csv, and generated colours.
 #include <cmath>
 #include <map>
 #include <string_view>
 #include <vector>
 
+#include "io/dicom_seg_codes.hpp"
 #include "medmask/known_labels.hpp"
 
 namespace medmask {
@@ -51,8 +53,8 @@ std::optional<Rgb> rgb_of(const std::string& text) {
 }
 
 // Columns by header name, so a reordered table still reads right.
-std::map<std::string, Label> parse_table() {
-  std::map<std::string, Label> out;
+std::map<std::string, detail::TotalSegmentatorCode, std::less<>> parse_table() {
+  std::map<std::string, detail::TotalSegmentatorCode, std::less<>> out;
   std::string_view text = detail::kTotalSegmentatorTable;
   std::vector<std::string> header;
   std::map<std::string, std::size_t> column;
@@ -67,32 +69,51 @@ std::map<std::string, Label> parse_table() {
       for (std::size_t i = 0; i < header.size(); ++i) column[header[i]] = i;
       continue;
     }
-    const auto get = [&](const char* key) -> std::string {
+    const auto get = [&](const std::string& key) -> std::string {
       const auto it = column.find(key);
       return it != column.end() && it->second < fields.size() ? fields[it->second] : "";
     };
-    Label label;
-    label.name = get("Structure");
-    if (label.name.empty()) continue;
-    label.color = rgb_of(get("DicomRGBColor"));
-    const std::string code = get("SegmentedPropertyTypeCodeSequence.CodeValue");
-    if (!code.empty()) {
-      label.concept_code =
-          CodedConcept{get("SegmentedPropertyTypeCodeSequence.CodingSchemeDesignator"), code,
-                       get("SegmentedPropertyTypeCodeSequence.CodeMeaning")};
-    }
-    out.emplace(label.name, std::move(label));
+    const auto code = [&](const std::string& sequence) {
+      return detail::CodeTriple{get(sequence + ".CodingSchemeDesignator"),
+                                get(sequence + ".CodeValue"), get(sequence + ".CodeMeaning")};
+    };
+    detail::TotalSegmentatorCode row;
+    row.name = get("Structure");
+    if (row.name.empty()) continue;
+    row.category = code("SegmentedPropertyCategoryCodeSequence");
+    row.type = code("SegmentedPropertyTypeCodeSequence");
+    row.type_modifier = code("SegmentedPropertyTypeModifierCodeSequence");
+    row.region = code("AnatomicRegionSequence");
+    row.region_modifier = code("AnatomicRegionModifierSequence");
+    row.color = rgb_of(get("DicomRGBColor"));
+    std::string name = row.name;
+    out.emplace(std::move(name), std::move(row));
   }
   return out;
 }
 
 }  // namespace
 
-std::optional<Label> totalsegmentator_label(const std::string& name) {
-  static const std::map<std::string, Label> table = parse_table();
+namespace detail {
+
+const TotalSegmentatorCode* find_totalsegmentator_code(std::string_view name) {
+  static const std::map<std::string, TotalSegmentatorCode, std::less<>> table = parse_table();
   const auto it = table.find(name);
-  if (it == table.end()) return std::nullopt;
-  return it->second;
+  return it == table.end() ? nullptr : &it->second;
+}
+
+}  // namespace detail
+
+std::optional<Label> totalsegmentator_label(const std::string& name) {
+  const detail::TotalSegmentatorCode* row = detail::find_totalsegmentator_code(name);
+  if (row == nullptr) return std::nullopt;
+  Label label;
+  label.name = row->name;
+  label.color = row->color;
+  if (!row->type.empty()) {
+    label.concept_code = CodedConcept{row->type.scheme, row->type.value, row->type.meaning};
+  }
+  return label;
 }
 
 Rgb generated_color(std::size_t index) {
