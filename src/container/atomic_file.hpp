@@ -23,7 +23,6 @@ class AtomicFileWriter {
   // Overwrites bytes already written (the header, once the rest is known). Throws IoError.
   void write_at(std::uint64_t offset, const void* data, std::size_t size);
   std::uint64_t size() const noexcept { return size_; }
-  const std::string& temp_path() const noexcept { return temp_path_; }
 
   // fsync, close, rename over the target, fsync the directory. Throws IoError.
   void commit();
