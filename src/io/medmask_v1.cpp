@@ -142,7 +142,8 @@ LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& p
     if (voxels > limits.max_voxels) {
       throw LimitError(path + ": array at byte " + std::to_string(blob_offset) +
                            " has more voxels than the read limit leaves for it (" +
-                           std::to_string(limits.max_voxels) + "; raise max_voxels of the read limits)",
+                           std::to_string(limits.max_voxels) +
+                           "; raise max_voxels of the read limits)",
                        path, blob_offset);
     }
   }
