@@ -32,7 +32,9 @@ inline std::optional<nlohmann::json> parse_strict_json(std::string_view text, un
       --depth_;
       return json_sax_dom_parser::end_object();
     }
-    bool start_array(std::size_t size) { return deeper() && json_sax_dom_parser::start_array(size); }
+    bool start_array(std::size_t size) {
+      return deeper() && json_sax_dom_parser::start_array(size);
+    }
     bool end_array() {
       --depth_;
       return json_sax_dom_parser::end_array();
