@@ -10,6 +10,7 @@
 #include "inputs.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
+#include "medmask/export.hpp"
 #include "medmask/nifti.hpp"
 
 namespace medmask::cli {
@@ -43,14 +44,6 @@ void check_nifti_path(const std::string& path) {
   }
 }
 
-// A structure name becomes a file name: refuse names that would leave the output folder.
-void check_file_name(const std::string& name) {
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
-      name.find('\\') != std::string::npos) {
-    throw ArgumentError("structure name '" + name + "' cannot be used as a file name");
-  }
-}
-
 void write_one(const MaskArchive& archive, const LabelVolume& mask, const std::string& path,
                bool quiet) {
   write_nifti(path, mask, archive.space());
@@ -81,7 +74,7 @@ void run_extract(const ExtractOptions& options) {
                             "--union for their union in one file",
                         options.output);
   }
-  for (const std::string& name : options.names) check_file_name(name);
+  for (const std::string& name : options.names) check_structure_file_name(name);
   std::error_code ec;
   fs::create_directories(output, ec);
   if (ec || !fs::is_directory(output)) {

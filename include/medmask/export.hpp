@@ -43,4 +43,9 @@ struct ExportResult {
 ExportResult export_archive(const MaskArchive& archive, ExportFormat format,
                             const std::string& path, const ExportOptions& options = {});
 
+// Throws ArgumentError when a structure name cannot name a file inside a folder: empty, "." or
+// "..", a path separator or NUL (it would leave the folder), or a device name Windows reserves
+// ("con", "nul", "com1" ...). Every exporter that makes file names from structure names uses it.
+void check_structure_file_name(const std::string& name);
+
 }  // namespace medmask

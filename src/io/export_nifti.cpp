@@ -17,15 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A structure name becomes a file name: refuse names that would leave the folder.
-void check_file_name(const std::string& name) {
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
-      name.find('\\') != std::string::npos || name.find('\0') != std::string::npos) {
-    throw ArgumentError("structure name '" + name +
-                        "' cannot be used as a file name; export it with another format");
-  }
-}
-
 NiftiWriteOptions write_options(const ExportOptions& options, const LabelTable& labels) {
   NiftiWriteOptions out;
   out.gzip_level = options.gzip_level;
@@ -80,7 +71,7 @@ void export_nifti_dir(const MaskArchive& archive, const std::string& folder,
   const Selection selection = select_structures(archive, options.names);
   std::vector<std::string> names = selection.structures;
   names.insert(names.end(), selection.groups.begin(), selection.groups.end());
-  for (const std::string& name : names) check_file_name(name);
+  for (const std::string& name : names) check_structure_file_name(name);
   std::error_code ec;
   fs::create_directories(folder, ec);
   if (ec || !fs::is_directory(folder)) {

@@ -103,14 +103,20 @@ def test_names_that_leave_the_export_folder_are_refused(tmp_path: pathlib.Path) 
     require_cli()
     path = tmp_path / "paths.mska"
     with medmask.MaskArchive(path, "w", space=small_space()) as archive:
-        for x, name in enumerate(["../evil", "/abs/evil", ".."]):
+        for x, name in enumerate(["../evil", "/abs/evil", "..", "con", "LPT1.x"]):
             try:
-                archive.add(name, one_voxel(x))
+                archive.add(name, one_voxel(x % 4))
             except ValueError:
                 pass  # refused on write: nothing can reach an exporter either
     out = tmp_path / "out"
+    stored = medmask.open(path).names()
     result = run("export", path, "--to", "nifti-dir", "-o", out)
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode == (1 if stored else 0), result.stderr
+    if stored:
+        assert "cannot be used as a file name" in result.stderr
+    for name in stored:
+        result = run("extract", path, name, "-o", f"{tmp_path / 'one'}/")
+        assert result.returncode == 1 and "cannot be used as a file name" in result.stderr
     escaped = [p for p in tmp_path.rglob("*.nii.gz") if out not in p.parents]
     assert escaped == [], escaped
     assert not (tmp_path / "evil.nii.gz").exists() and not pathlib.Path("/abs").exists()
