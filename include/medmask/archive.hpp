@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "medmask/mask.hpp"
+#include "medmask/threads.hpp"
 
 namespace medmask {
 
@@ -93,6 +94,14 @@ struct WriteOptions {
   CompressionLevel level = CompressionLevel::kDefault;  // for kMedmaskCm
   // Slices per independent z-chunk (kMedmaskCm); 0 takes default_chunk_depth(level).
   std::uint32_t chunk_depth = 0;
+  // Threads for coding and decoding this archive's label maps; 0 = default_threads()
+  // (medmask/threads.hpp). Files are the same whatever the count.
+  unsigned threads = 0;
+};
+
+// Options of an archive opened for reading only.
+struct ReadOptions {
+  unsigned threads = 0;  // threads for decoding; 0 = default_threads() (medmask/threads.hpp)
 };
 
 // One entry as the archive index describes it (no voxel data is read to produce this).
@@ -117,6 +126,8 @@ class MaskArchive {
   // kAppend: like kRead, then allows adding; if the file does not exist, like kWrite.
   MaskArchive(std::string path, OpenMode mode, std::optional<Space> space = std::nullopt,
               WriteOptions options = {});
+  // kRead with options (the thread count).
+  MaskArchive(std::string path, ReadOptions options);
   ~MaskArchive();  // commits pending changes; errors there are swallowed: call commit() first
   MaskArchive(MaskArchive&&) noexcept;
   MaskArchive& operator=(MaskArchive&&) noexcept;

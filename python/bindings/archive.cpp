@@ -223,10 +223,19 @@ void bind_archive(nb::module_& m) {
       .def(
           "__init__",
           [](ArchiveHandle* self, const std::filesystem::path& path, const std::string& mode,
-             nb::handle space_arg, const std::string& level) {
+             nb::handle space_arg, const std::string& level, std::optional<long long> threads) {
             const std::string p = path_string(path);
             const OpenMode open_mode = mode_from(mode);
-            const WriteOptions options = write_options_from(level);
+            WriteOptions options = write_options_from(level);
+            if (threads) {
+              if (*threads < 1 || *threads > 4096) {
+                throw ArgumentError(
+                    "threads must be 1 .. 4096 (or None for every core this "
+                    "process may use); found " +
+                    std::to_string(*threads));
+              }
+              options.threads = static_cast<unsigned>(*threads);
+            }
             std::optional<Space> space;
             if (!space_arg.is_none()) space = space_from(space_arg, "space");
             new (self) ArchiveHandle();
@@ -239,11 +248,14 @@ void bind_archive(nb::module_& m) {
             self->archive.emplace(p, open_mode, std::move(space), options);
           },
           nb::arg("path"), nb::arg("mode") = "r", nb::arg("space") = nb::none(),
-          nb::arg("level") = "default",
+          nb::arg("level") = "default", nb::arg("threads") = nb::none(),
           nb::sig("def __init__(self, path: str | os.PathLike[str], mode: str = 'r', "
-                  "space: Space | typing.Any | None = None, level: str = 'default') -> None"),
+                  "space: Space | typing.Any | None = None, level: str = 'default', "
+                  "threads: int | None = None) -> None"),
           "Opens or creates an archive. level ('fast', 'default' or 'max') is the label codec's "
-          "effort for the entries this handle writes. Raises OSError (cannot open), "
+          "effort for the entries this handle writes. threads: threads for coding and decoding "
+          "(None: the MEDMASK_THREADS environment variable, else every core this process may "
+          "use); results never depend on it. Raises OSError (cannot open), "
           "medmask.FormatError, medmask.UnsupportedError, medmask.LimitError (bad file), "
           "ValueError (bad arguments).")
       // ---- Entries: the medmask 0.1.x API ------------------------------------------------

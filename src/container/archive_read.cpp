@@ -137,7 +137,7 @@ Slab MaskArchive::Impl::slab(std::size_t entry, std::size_t chunk) const {
   return Slab{std::move(volume), z0};
 }
 
-// Decodes the chunks not yet cached, on up to two threads (as the codec does).
+// Decodes the chunks not yet cached, on the archive's threads.
 void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   ChunkKeys missing;
   for (const auto& key : keys) {
@@ -151,7 +151,7 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   };
   std::stable_sort(missing.begin(), missing.end(),
                    [&](const auto& a, const auto& b) { return stored_bytes(a) > stored_bytes(b); });
-  detail::parallel_for(missing.size(), detail::codec_threads(),
+  detail::parallel_for(missing.size(), threads,
                        [&](std::size_t i) { slab(missing[i].first, missing[i].second); });
 }
 
@@ -191,7 +191,7 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
       }
     }
   }
-  detail::parallel_for(jobs.size(), detail::codec_threads(), [&](std::size_t i) {
+  detail::parallel_for(jobs.size(), threads, [&](std::size_t i) {
     const Job& job = jobs[i];
     detail::scatter_slab(*job.slab.volume, job.slab.z0, job.z_begin, job.z_end, job.box,
                          job.targets);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <thread>
 
 #include "codec/label_codec.hpp"
 #include "container/error_message.hpp"
@@ -47,19 +46,15 @@ codec::Dims dims_of(const Shape3& shape_zyx) {
 
 }  // namespace
 
-unsigned codec_threads() noexcept {
-  return std::clamp(std::thread::hardware_concurrency(), 1u, 2u);
-}
-
 CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth,
-                            CompressionLevel level) {
+                            CompressionLevel level, unsigned threads) {
   CmSection section;
   section.level = level_text(level);
   std::vector<std::vector<std::uint8_t>> chunks;
   detail::visit_dtype(volume.dtype(), [&](auto tag) {
     using T = decltype(tag);
     chunks = codec::encode_chunks(volume.data_as<T>(), dims_of(volume.shape_zyx()), chunk_depth,
-                                  codec_level(level), codec_threads());
+                                  codec_level(level), threads);
   });
   for (const auto& chunk : chunks) {
     section.chunks.push_back(
@@ -79,7 +74,7 @@ std::string chunk_field(const std::string& field, std::size_t k, std::size_t cou
 
 LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const EntryRecord& record,
                               const Shape3& shape_zyx, const std::string& path,
-                              const std::string& field, std::uint64_t offset) {
+                              const std::string& field, std::uint64_t offset, unsigned threads) {
   const auto chunk_field = [&](std::size_t i) {
     return detail::chunk_field(field, i, record.chunks.size());
   };
@@ -108,7 +103,7 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
   detail::visit_dtype(record.dtype, [&](auto tag) {
     using T = decltype(tag);
     T* out = volume.data_as<T>();
-    if (codec::decode_chunks(chunks, dims, depth, out, codec_threads()) == codec::Status::kOk) {
+    if (codec::decode_chunks(chunks, dims, depth, out, threads) == codec::Status::kOk) {
       return;
     }
     // Rare path: decode chunk by chunk to name the first bad one.

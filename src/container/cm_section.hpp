@@ -19,19 +19,16 @@ struct CmSection {
   std::string level;                // "fast", "default" or "max"
 };
 
-// Threads for coding one volume: at most 2, as the library shares the machine with its caller.
-unsigned codec_threads() noexcept;
-
 // Codes volume in z-chunks of chunk_depth (>= 1) slices; bool is coded as uint8 0/1.
 CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth,
-                            CompressionLevel level);
+                            CompressionLevel level, unsigned threads);
 
 // Inverse of encode_cm_section. section holds the record's length bytes (the entry checksum is
 // the caller's); each chunk's checksum is verified before it is decoded. Throws FormatError
 // naming path, field, the chunk and its byte offset (offset = the section's first byte).
 LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const EntryRecord& record,
                               const Shape3& shape_zyx, const std::string& path,
-                              const std::string& field, std::uint64_t offset);
+                              const std::string& field, std::uint64_t offset, unsigned threads);
 
 // Decodes chunk k alone into a volume of (depth of chunk k, y, x): bytes are the chunk's bytes,
 // offset their first byte in the file. Verifies the chunk checksum first. Throws FormatError.

@@ -331,6 +331,10 @@ std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
     if (const Json* stats = check.optional_member(value[i], "stats")) {
       group.stats = parse_stats(check, *stats, field + ".stats", shape_zyx);
     }
+    if (const Json* recognised = check.optional_member(value[i], "recognised")) {
+      if (!recognised->is_boolean()) check.fail(field + ".recognised", "expected true or false");
+      group.recognised = recognised->get<bool>();
+    }
     groups.push_back(std::move(group));
   }
   // Members resolve to structures or groups; depth-first search finds cycles.
@@ -434,6 +438,7 @@ std::string encode_index_json(const IndexRecord& index) {
       OrderedJson out = label_to_json<OrderedJson>(group.label, false);
       out["members"] = group.members;
       if (group.stats.voxels > 0) out["stats"] = stats_to_json(group.stats);
+      if (group.recognised) out["recognised"] = true;
       groups.push_back(std::move(out));
     }
     root["groups"] = std::move(groups);

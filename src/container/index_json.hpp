@@ -50,6 +50,9 @@ struct GroupRecord {
   Label label;  // name, colour, description, coded concept; value unused (0)
   std::vector<std::string> members;
   LabelStats stats;  // of the union
+  // Since 1.3: made by the writer from a structure given as voxels that equals the union; its
+  // members may still be removed or replaced (the group then gets its voxels back).
+  bool recognised = false;
 };
 
 struct IndexRecord {

@@ -110,7 +110,7 @@ TEST(ArchiveCodec, RoundTripsEveryDtypeAndLevel) {
       EXPECT_GT(info.stored_bytes, 0u);
     }
     const Json index = read_index(path);
-    EXPECT_EQ(index["version"], Json::array({1, 2}));
+    EXPECT_EQ(index["version"], Json::array({1, 3}));
     for (const Json& entry : index["entries"]) {
       EXPECT_EQ(entry["chunk_depth"], 5);
       EXPECT_EQ(entry["chunks"].size(), 4u);  // ceil(17 / 5)

@@ -201,7 +201,7 @@ TEST(ArchiveCorrupt, HostileHeaders) {
        "bit 5"},
       {"major 2", [](auto& h) { h.version_major = 2; }, ErrorCode::kUnsupported, "version_major"},
       {"major 0", [](auto& h) { h.version_major = 0; }, ErrorCode::kFormat, "version_major"},
-      {"minor ahead of index", [](auto& h) { h.version_minor = 3; }, ErrorCode::kFormat, "version"},
+      {"minor ahead of index", [](auto& h) { ++h.version_minor; }, ErrorCode::kFormat, "version"},
       {"huge raw index", [](auto& h) { h.index_raw_length = std::uint64_t{65} << 20; },
        ErrorCode::kLimit, "index_raw_length"},
       {"raw index off by one", [](auto& h) { ++h.index_raw_length; }, ErrorCode::kFormat,
