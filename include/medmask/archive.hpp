@@ -148,16 +148,22 @@ class MaskArchive {
   // Structures and groups share one namespace: every query below takes either.
   // binary: non-zero = inside, shape == space().shape_zyx(). value 0 picks the next free value.
   // A binary equal to the union of stored structures (two or more, or a copy of one) is stored as
-  // a group of them; pass recognise_unions = false to always store voxels.
+  // a group of them, a "recognised" group; commit() looks again over every structure, so a union
+  // added before its members becomes a group too. Pass recognise_unions = false to always store
+  // voxels. A recognised group never blocks removing or replacing its members: it first becomes a
+  // structure again, holding exactly the voxels it stood for.
   void add_structure(const std::string& name, const LabelVolume& binary, const Label& label = {},
                      bool recognise_unions = true);
   // A named union of members (structures or groups, already in the archive). Throws
   // ArgumentError for a used name, an unknown member or no members (so no cycle can arise).
   void add_group(const std::string& name, std::span<const std::string> members,
                  const Label& label = {});
-  // Replaces the voxels of a structure, keeping its label (value, colour, ...).
+  // Replaces the voxels of a structure, keeping its label (value, colour, ...). Allowed for a
+  // member of any group (a group defined by add_group then covers the new voxels) and for a
+  // recognised group (which becomes a structure); throws ArgumentError for a defined group.
   void replace_structure(const std::string& name, const LabelVolume& binary);
-  // Removes a structure or group. Throws ArgumentError if a group lists it as a member.
+  // Removes a structure or group. Throws ArgumentError if a group defined by add_group lists it
+  // as a member (a recognised group keeps its voxels instead).
   void remove(const std::string& name);
 
   // Structures in the order they were added, then groups in the order they were defined.

@@ -423,7 +423,10 @@ void bind_archive(nb::module_& m) {
           },
           nb::arg("name"), nb::arg("binary"),
           nb::sig("def replace(self, name: str, binary: numpy.typing.ArrayLike) -> None"),
-          "Replaces the voxels of a structure, keeping its label (value, colour, description).")
+          "Replaces the voxels of a structure, keeping its label (value, colour, description). "
+          "Works for a member of any group (a group made with add_group then covers the new "
+          "voxels; a union recognised by the writer keeps its old voxels) and for a recognised "
+          "union itself; raises ValueError for a group made with add_group.")
       .def(
           "remove",
           [](ArchiveHandle& self, const std::string& name) {
@@ -431,7 +434,8 @@ void bind_archive(nb::module_& m) {
           },
           nb::arg("name"),
           "Removes a structure or group. Raises KeyError for an unknown name and ValueError if a "
-          "group lists it as a member.")
+          "group made with add_group lists it as a member (a union recognised by the writer, or a "
+          "duplicate, keeps its voxels instead and never blocks this).")
       .def_prop_ro(
           "structures",
           [](const ArchiveHandle& self) {

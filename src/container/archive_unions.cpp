@@ -111,8 +111,7 @@ void MaskArchive::Impl::convert_unions() {
   for (const std::string& name : names) {
     const StructureInfo info = structures[structure_by_name.at(name)];
     const Shape3 shape = space.shape_zyx();
-    const detail::Runs runs =
-        detail::inside_runs(union_of(parts_of({name}), ZRange{0, shape[0]}));
+    const detail::Runs runs = detail::inside_runs(union_of(parts_of({name}), ZRange{0, shape[0]}));
     const std::vector<std::size_t> members = union_members(runs, name);
     if (members.empty()) continue;
     // The group is added before the voxels go, so member ids still index `structures`.
@@ -148,9 +147,8 @@ void MaskArchive::Impl::canonical_members() {
   }
   std::vector<std::string> by_size;
   for (const auto& [name, set] : atoms) by_size.push_back(name);
-  std::stable_sort(by_size.begin(), by_size.end(), [&](const auto& a, const auto& b) {
-    return atoms[a].size() > atoms[b].size();
-  });
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [&](const auto& a, const auto& b) { return atoms[a].size() > atoms[b].size(); });
   for (detail::GroupRecord& group : groups) {
     if (!group.recognised) continue;
     const Set& all = atoms[group.label.name];
@@ -222,9 +220,8 @@ void MaskArchive::Impl::materialise_recognised_groups_of(const std::string& memb
   if (affected.empty()) return;
   ensure_layers_loaded();
   for (auto& [group, runs] : affected) {
-    std::erase_if(groups, [&](const detail::GroupRecord& g) {
-      return g.label.name == group.label.name;
-    });
+    std::erase_if(groups,
+                  [&](const detail::GroupRecord& g) { return g.label.name == group.label.name; });
     Label label = group.label;
     label.value = 0;
     place(label.name, runs, label);

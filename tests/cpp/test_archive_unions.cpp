@@ -48,7 +48,8 @@ std::map<std::string, std::vector<std::string>> rib_unions() {
     std::vector<std::string> names;
     for (const char* side : {"left", "right"}) {
       for (int n = 1; n <= 12; ++n) {
-        if (keep(std::string(side), n)) names.push_back(std::string("rib_") + side + "_" + std::to_string(n));
+        if (keep(std::string(side), n))
+          names.push_back(std::string("rib_") + side + "_" + std::to_string(n));
       }
     }
     return names;
@@ -116,12 +117,12 @@ TEST(ArchiveUnions, AnyOrderGivesTheSameGroupsAndSize) {
   // file (their names and values), so the unions are compared by what they add to the ribs alone.
   std::vector<std::string> reverse(by_name.rbegin(), by_name.rend());
   std::vector<std::string> ribs_reverse(rib_names.rbegin(), rib_names.rend());
-  const auto cost_forward = static_cast<std::int64_t>(
-      packed_size(dir, space, all, by_name, "f.mska") -
-      packed_size(dir, space, all, rib_names, "fr.mska"));
-  const auto cost_reverse = static_cast<std::int64_t>(
-      packed_size(dir, space, all, reverse, "r.mska") -
-      packed_size(dir, space, all, ribs_reverse, "rr.mska"));
+  const auto cost_forward =
+      static_cast<std::int64_t>(packed_size(dir, space, all, by_name, "f.mska") -
+                                packed_size(dir, space, all, rib_names, "fr.mska"));
+  const auto cost_reverse =
+      static_cast<std::int64_t>(packed_size(dir, space, all, reverse, "r.mska") -
+                                packed_size(dir, space, all, ribs_reverse, "rr.mska"));
   EXPECT_LE(std::abs(cost_forward - cost_reverse), 4) << cost_forward << " vs " << cost_reverse;
 }
 

@@ -231,9 +231,11 @@ def label_of(item):  # FORMAT.md 4.4: colour, description (absent = empty), conc
     return item.get("color"), item.get("description", ""), item.get("concept")
 
 
-@pytest.mark.parametrize("file_name", ["groups_zstd.mska", "groups_cm1.mska"])
-def test_groups_1_2_file_matches_generator(file_name):
-    expected = json.loads((GOLDEN / "groups_expected.json").read_text())
+@pytest.mark.parametrize("file_name", ["groups_zstd.mska", "groups_cm1.mska",
+                                       "unions_zstd.mska", "unions_cm1.mska"])
+def test_groups_1_2_and_1_3_files_match_generator(file_name):
+    stem = file_name.split("_")[0]  # groups: format 1.2; unions: 1.3, the union given first
+    expected = json.loads((GOLDEN / f"{stem}_expected.json").read_text())
     archive = read_mska(GOLDEN / file_name)
     index = archive["index"]
     assert index["version"] == expected["version"]
@@ -268,6 +270,8 @@ def test_groups_1_2_file_matches_generator(file_name):
         # A recognised union's member order is the writer's choice; add_group keeps the given one.
         same = sorted if want["recognised_union"] else list
         assert same(group["members"]) == same(want["members"])
+        if index["version"] >= [1, 3]:  # FORMAT.md 4.6: "recognised" (since 1.3)
+            assert group.get("recognised", False) == want["recognised_union"]
         assert label_of(group) == label_of(want)
         assert group.get("stats", {"voxels": 0}) == want["stats"]
         union = boxes_mask([b for s in archive["expand"](want["name"]) for b in boxes[s]],
