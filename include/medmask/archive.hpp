@@ -75,6 +75,9 @@ struct Overlap {
 enum class Coding {
   kZstd,       // "zstd": the raw voxels as one zstd frame (any format 1.x reader)
   kMedmaskCm,  // "medmask-cm1": z-chunks coded by the MedMask label codec (readers >= 1.1)
+  // "medmask-cm1-tiles": the z-chunks cut into y/x tiles, so that reading one structure decodes
+  // little more than its bounding box (readers >= 1.3). The default.
+  kMedmaskTiles,
 };
 
 // Effort of the MedMask codec: kFast encodes and decodes quickest, kMax gives the smallest files.
@@ -88,12 +91,23 @@ constexpr std::uint32_t default_chunk_depth(CompressionLevel level) {
   return level == CompressionLevel::kFast ? 24 : 64;
 }
 
+// The largest rows and columns per tile when WriteOptions::tile_size is 0, and the slices per
+// z-chunk when WriteOptions::chunk_depth is 0 (kMedmaskTiles): chosen by measurement on the
+// sample case (docs/FORMAT.md 5.3). Tiles give the threads their work, so every level cuts the
+// same z-chunks.
+std::uint32_t default_tile_size(CompressionLevel level);
+std::uint32_t default_tiled_chunk_depth();
+
 struct WriteOptions {
   int zstd_level = 19;  // zstd level of the index, and of data sections coded kZstd
-  Coding coding = Coding::kMedmaskCm;
-  CompressionLevel level = CompressionLevel::kDefault;  // for kMedmaskCm
-  // Slices per independent z-chunk (kMedmaskCm); 0 takes default_chunk_depth(level).
+  Coding coding = Coding::kMedmaskTiles;
+  CompressionLevel level = CompressionLevel::kDefault;  // for kMedmaskCm and kMedmaskTiles
+  // Slices per independent z-chunk; 0 takes default_chunk_depth(level) for kMedmaskCm and
+  // default_tiled_chunk_depth() for kMedmaskTiles.
   std::uint32_t chunk_depth = 0;
+  // The largest rows and columns per tile (kMedmaskTiles); 0 takes default_tile_size(level). The
+  // writer makes the tiles of an axis equal: ceil(n / ceil(n / tile_size)) each.
+  std::uint32_t tile_size = 0;
   // Threads for coding and decoding this archive's label maps; 0 = default_threads()
   // (medmask/threads.hpp). Files are the same whatever the count.
   unsigned threads = 0;
@@ -108,10 +122,10 @@ struct ReadOptions {
 struct EntryInfo {
   std::string name;
   DType dtype = DType::kUInt8;
-  // coding: "zstd", "medmask-cm1" or one this reader does not know; level: "fast", "default" or
-  // "max" for medmask-cm1, else empty; stored_bytes: size of the data section. A layer changed
-  // since the last commit is coded only at commit: until then coding and level are empty and
-  // stored_bytes is 0.
+  // coding: "zstd", "medmask-cm1", "medmask-cm1-tiles" or one this reader does not know; level:
+  // "fast", "default" or "max" for the medmask codings, else empty; stored_bytes: size of the data
+  // section. A layer changed since the last commit is coded only at commit: until then coding and
+  // level are empty and stored_bytes is 0.
   std::string coding;
   std::string level;
   std::uint64_t stored_bytes = 0;

@@ -34,10 +34,13 @@ struct OpenVolume {
   bool dirty = false;
 };
 
-// Decoded voxels of slices [z0, z0 + volume depth) of one entry.
+// Decoded voxels of one unit of an entry (a z-chunk, or a tile of one): its voxel (0, 0, 0) is
+// grid voxel origin_zyx.
 struct Slab {
   std::shared_ptr<const LabelVolume> volume;
-  std::int64_t z0 = 0;
+  Shape3 origin_zyx{};
+  std::int64_t z0() const { return origin_zyx[0]; }
+  std::int64_t z_end() const { return origin_zyx[0] + volume->shape_zyx()[0]; }
 };
 
 // One part of a structure, resolved to its entry's position.
@@ -122,8 +125,8 @@ struct MaskArchive::Impl {
   // archive_read.cpp
   std::vector<std::string> expand(const std::string& name) const;
   std::vector<PartRef> parts_of(const std::vector<std::string>& names) const;
-  std::vector<std::size_t> chunks_for(std::size_t entry, std::int64_t z_begin,
-                                      std::int64_t z_end) const;
+  std::vector<std::size_t> units_for(std::size_t entry, const LabelStats& box, std::int64_t z_begin,
+                                     std::int64_t z_end) const;
   Slab slab(std::size_t entry, std::size_t chunk) const;
   std::vector<std::pair<std::size_t, std::size_t>> chunk_keys(const std::vector<PartRef>& parts,
                                                               ZRange range) const;

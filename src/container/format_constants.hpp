@@ -37,6 +37,8 @@ inline constexpr std::size_t kOffsetHeaderXxh3 = 56;
 inline constexpr std::string_view kFormatName = "mska";
 inline constexpr std::string_view kCodingZstd = "zstd";
 inline constexpr std::string_view kCodingMedmaskCm = "medmask-cm1";
+// Since 1.3: the chunk streams of "medmask-cm1", each z-chunk cut into y/x tiles (FORMAT.md 5.3).
+inline constexpr std::string_view kCodingMedmaskTiles = "medmask-cm1-tiles";
 inline constexpr std::string_view kKindMask = "mask";
 inline constexpr std::string_view kKindLayer = "layer";
 

@@ -154,7 +154,8 @@ TEST_P(GoldenVectors, DecodesToTheGeneratorsContent) {
 
 INSTANTIATE_TEST_SUITE_P(Files, GoldenVectors,
                          ::testing::Values("groups_zstd.mska", "groups_cm1.mska",
-                                           "unions_zstd.mska", "unions_cm1.mska"),
+                                           "unions_zstd.mska", "unions_cm1.mska",
+                                           "unions_tiles.mska"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name =
                                param_info.param.substr(0, param_info.param.find('.'));

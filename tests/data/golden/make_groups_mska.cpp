@@ -1,10 +1,11 @@
 // Writes the format 1.2 test vectors groups_zstd.mska and groups_cm1.mska with the public C++ API,
 // and groups_expected.json: what they must decode to, taken from how the masks below are built
 // (never from reading the files back). Not part of the build; PROVENANCE.md has the command.
-// With the argument `1.3` it writes the format 1.3 vectors unions_zstd.mska, unions_cm1.mska and
-// unions_expected.json instead: the same content, but the recognised union (kidneys) is given
-// first, before its members, so the writer recognises it at commit (FORMAT.md 10.2) and lists it
-// after the defined group, with "recognised": true.
+// With the argument `1.3` it writes the format 1.3 vectors unions_zstd.mska, unions_cm1.mska,
+// unions_tiles.mska and unions_expected.json instead: the same content, but the recognised union
+// (kidneys) is given first, before its members, so the writer recognises it at commit (FORMAT.md
+// 10.2) and lists it after the defined group, with "recognised": true; unions_tiles.mska codes
+// the layers "medmask-cm1-tiles" (FORMAT.md 5.3).
 //
 // Every structure is a union of boxes, listed per part: the entry and value FORMAT.md 10.2
 // predicts for it, worked out by hand. The grid is 7 x 6 x 5 (x, y, z), arrays (z, y, x).
@@ -184,7 +185,7 @@ void write_archive(const std::string& path, const medmask::WriteOptions& options
   archive.commit();
 }
 
-nlohmann::json expected_json(const medmask::WriteOptions& cm1) {
+nlohmann::json expected_json(const medmask::WriteOptions& cm1, const medmask::WriteOptions& tiles) {
   const medmask::Space space = oblique_space();
   nlohmann::json columns = nlohmann::json::array();
   for (int c = 0; c < 3; ++c) {
@@ -205,6 +206,10 @@ nlohmann::json expected_json(const medmask::WriteOptions& cm1) {
       {"entries",
        {{{"name", "layer0"}, {"kind", "layer"}, {"dtype", "uint16"}},
         {{"name", "layer1"}, {"kind", "layer"}, {"dtype", "uint8"}}}}};
+  if (g_union_first) {
+    out["files"]["unions_tiles.mska"] = {
+        {"coding", "medmask-cm1-tiles"}, {"chunk_depth", tiles.chunk_depth}, {"tile_yx", {3, 4}}};
+  }
   for (const Structure& s : structures()) {
     nlohmann::json item = label_json(s.label);
     item["boxes_zyx"] = all_boxes(s);
@@ -233,13 +238,18 @@ int main(int argc, char** argv) {
   g_union_first = argc > 1 && std::string(argv[1]) == "1.3";
   medmask::WriteOptions zstd;
   zstd.coding = medmask::Coding::kZstd;
-  medmask::WriteOptions cm1;  // default coding medmask-cm1, level default
-  cm1.chunk_depth = 2;        // three chunks of 2, 2 and 1 slices
+  medmask::WriteOptions cm1;  // coding medmask-cm1, level default
+  cm1.coding = medmask::Coding::kMedmaskCm;
+  cm1.chunk_depth = 2;          // three chunks of 2, 2 and 1 slices
+  medmask::WriteOptions tiles;  // coding medmask-cm1-tiles (since 1.3), level default
+  tiles.chunk_depth = 2;        // 3 x 2 x 2 tiles: slices 2, 2, 1; rows 3, 3; columns 4, 3
+  tiles.tile_size = 4;
   const std::string stem = g_union_first ? "unions" : "groups";
   write_archive(stem + "_zstd.mska", zstd);
   write_archive(stem + "_cm1.mska", cm1);
-  std::ofstream(stem + "_expected.json") << expected_json(cm1).dump(1) << "\n";
-  std::cout << "wrote " << stem << "_zstd.mska, " << stem << "_cm1.mska, " << stem
-            << "_expected.json\n";
+  if (g_union_first) write_archive(stem + "_tiles.mska", tiles);
+  std::ofstream(stem + "_expected.json") << expected_json(cm1, tiles).dump(1) << "\n";
+  std::cout << "wrote " << stem << "_zstd.mska, " << stem << "_cm1.mska, "
+            << (g_union_first ? stem + "_tiles.mska, " : "") << stem << "_expected.json\n";
   return 0;
 }
