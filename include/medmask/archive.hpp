@@ -14,8 +14,8 @@
 // structure handed to add_structure that equals the union of stored structures is stored as
 // such a group, so rib groups cost no voxels.
 //
-// Reading decodes only the z-chunks a request needs and keeps decoded chunks (up to 512 MiB) so
-// that reading many structures decodes each chunk once.
+// Reading decodes only the tiles (format 1.3; z-chunks in older files) a request's bounding box
+// meets and keeps decoded ones (up to 512 MiB) so that reading many structures decodes each once.
 //
 // Writing never loses what the file held: kWrite replaces the file atomically (temporary file,
 // fsync, rename); kAppend adds changed sections and a new index after the file's end, fsyncs them
@@ -192,9 +192,10 @@ class MaskArchive {
   LabelVolume read_structure(const std::string& name) const;
   LabelVolume read_structures(std::span<const std::string> names) const;
   // The same restricted to slices z in [range.begin, range.end): shape (end - begin, y, x).
-  // Only the chunks holding those slices are decoded. Throws ArgumentError for a bad range.
+  // Only the tiles (or z-chunks) meeting those slices and the structures' bounding boxes are
+  // decoded. Throws ArgumentError for a bad range.
   LabelVolume read_structures(std::span<const std::string> names, ZRange range) const;
-  // One mask per name, decoding every chunk needed once (and in parallel).
+  // One mask per name, decoding every tile or chunk needed once (and in parallel).
   std::vector<LabelVolume> read_each(std::span<const std::string> names) const;
   // Every structure and group covering voxel (z, y, x). Throws ArgumentError outside the grid.
   std::vector<std::string> labels_at(std::int64_t z, std::int64_t y, std::int64_t x) const;
