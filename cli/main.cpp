@@ -2,6 +2,7 @@
 //
 // Exit codes: 0 success, 1 failure (one line `medmask: error: ...` on stderr), 2 usage error.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -33,6 +34,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("medmask ") + MEDMASK_VERSION_STRING);
   app.require_subcommand(1);
   medmask::cli::register_read_limits(app);  // before the subcommands, which inherit fallthrough
+  // Threads for coding and decoding; passed on through MEDMASK_THREADS, which every archive of
+  // this process reads (medmask/threads.hpp). Accepted before or after the subcommand.
+  app.add_option_function<unsigned>(
+         "--threads",
+         [](unsigned threads) { ::setenv("MEDMASK_THREADS", std::to_string(threads).c_str(), 1); },
+         "threads for coding and decoding (default: MEDMASK_THREADS, else every core "
+         "this process may use)")
+      ->check(CLI::Range(1u, 4096u));
   medmask::cli::register_pack(app);
   medmask::cli::register_info(app);
   medmask::cli::register_extract(app);

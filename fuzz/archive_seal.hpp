@@ -1,5 +1,5 @@
 // fuzz/archive_seal.hpp: take a .mska apart into its data bytes and index JSON, and put it back
-// together with every checksum recomputed (header, index, entries, chunks: FORMAT.md 6).
+// together with every checksum recomputed (header, index, entries, chunks, tiles: FORMAT.md 6).
 //
 // Checksums stop a raw mutation at the first check; sealing a mutated index or data region lets
 // a fuzzer or the corrupt-file suite reach the index validation and the decoders behind them.
@@ -82,6 +82,19 @@ inline std::vector<std::uint8_t> seal(const UnsealedArchive& parts) {
         if (seal_detail::section_checksum(file, field(entry, "offset"), field(entry, "length"),
                                           &sum))
           entry["xxh3"] = detail::hex64(sum);
+        auto tiles = entry.find("tiles");  // medmask-cm1-tiles: stored tiles back to back
+        if (tiles != entry.end() && tiles->is_array() &&
+            field(entry, "offset").is_number_unsigned()) {
+          std::uint64_t at = field(entry, "offset").get<std::uint64_t>();
+          for (auto& tile : *tiles) {
+            if (!tile.is_array() || tile.size() != 2 || !tile[0].is_number_unsigned()) continue;
+            if (seal_detail::section_checksum(file, at, tile[0], &sum))
+              tile[1] = detail::hex64(sum);
+            const std::uint64_t length = tile[0].get<std::uint64_t>();
+            if (length > UINT64_MAX - at) break;
+            at += length;
+          }
+        }
         auto chunks = entry.find("chunks");
         if (chunks == entry.end() || !chunks->is_array() ||
             !field(entry, "offset").is_number_unsigned())

@@ -14,8 +14,8 @@
 // structure handed to add_structure that equals the union of stored structures is stored as
 // such a group, so rib groups cost no voxels.
 //
-// Reading decodes only the z-chunks a request needs and keeps decoded chunks (up to 512 MiB) so
-// that reading many structures decodes each chunk once.
+// Reading decodes only the tiles (format 1.3; z-chunks in older files) a request's bounding box
+// meets and keeps decoded ones (up to 512 MiB) so that reading many structures decodes each once.
 //
 // Writing never loses what the file held: kWrite replaces the file atomically (temporary file,
 // fsync, rename); kAppend adds changed sections and a new index after the file's end, fsyncs them
@@ -33,6 +33,7 @@
 
 #include "medmask/limits.hpp"
 #include "medmask/mask.hpp"
+#include "medmask/threads.hpp"
 
 namespace medmask {
 
@@ -75,6 +76,9 @@ struct Overlap {
 enum class Coding {
   kZstd,       // "zstd": the raw voxels as one zstd frame (any format 1.x reader)
   kMedmaskCm,  // "medmask-cm1": z-chunks coded by the MedMask label codec (readers >= 1.1)
+  // "medmask-cm1-tiles": the z-chunks cut into y/x tiles, so that reading one structure decodes
+  // little more than its bounding box (readers >= 1.3). The default.
+  kMedmaskTiles,
 };
 
 // Effort of the MedMask codec: kFast encodes and decodes quickest, kMax gives the smallest files.
@@ -88,22 +92,41 @@ constexpr std::uint32_t default_chunk_depth(CompressionLevel level) {
   return level == CompressionLevel::kFast ? 24 : 64;
 }
 
+// The largest rows and columns per tile when WriteOptions::tile_size is 0, and the slices per
+// z-chunk when WriteOptions::chunk_depth is 0 (kMedmaskTiles): chosen by measurement on the
+// sample case (docs/FORMAT.md 5.3). Tiles give the threads their work, so every level cuts the
+// same z-chunks.
+std::uint32_t default_tile_size(CompressionLevel level);
+std::uint32_t default_tiled_chunk_depth();
+
 struct WriteOptions {
   int zstd_level = 19;  // zstd level of the index, and of data sections coded kZstd
-  Coding coding = Coding::kMedmaskCm;
-  CompressionLevel level = CompressionLevel::kDefault;  // for kMedmaskCm
-  // Slices per independent z-chunk (kMedmaskCm); 0 takes default_chunk_depth(level).
+  Coding coding = Coding::kMedmaskTiles;
+  CompressionLevel level = CompressionLevel::kDefault;  // for kMedmaskCm and kMedmaskTiles
+  // Slices per independent z-chunk; 0 takes default_chunk_depth(level) for kMedmaskCm and
+  // default_tiled_chunk_depth() for kMedmaskTiles.
   std::uint32_t chunk_depth = 0;
+  // The largest rows and columns per tile (kMedmaskTiles); 0 takes default_tile_size(level). The
+  // writer makes the tiles of an axis equal: ceil(n / ceil(n / tile_size)) each.
+  std::uint32_t tile_size = 0;
+  // Threads for coding and decoding this archive's label maps; 0 = default_threads()
+  // (medmask/threads.hpp). Files are the same whatever the count.
+  unsigned threads = 0;
+};
+
+// Options of an archive opened for reading only.
+struct ReadOptions {
+  unsigned threads = 0;  // threads for decoding; 0 = default_threads() (medmask/threads.hpp)
 };
 
 // One entry as the archive index describes it (no voxel data is read to produce this).
 struct EntryInfo {
   std::string name;
   DType dtype = DType::kUInt8;
-  // coding: "zstd", "medmask-cm1" or one this reader does not know; level: "fast", "default" or
-  // "max" for medmask-cm1, else empty; stored_bytes: size of the data section. A layer changed
-  // since the last commit is coded only at commit: until then coding and level are empty and
-  // stored_bytes is 0.
+  // coding: "zstd", "medmask-cm1", "medmask-cm1-tiles" or one this reader does not know; level:
+  // "fast", "default" or "max" for the medmask codings, else empty; stored_bytes: size of the data
+  // section. A layer changed since the last commit is coded only at commit: until then coding and
+  // level are empty and stored_bytes is 0.
   std::string coding;
   std::string level;
   std::uint64_t stored_bytes = 0;
@@ -122,6 +145,8 @@ class MaskArchive {
   // limits: the caps of medmask/limits.hpp, checked before anything is allocated (LimitError).
   MaskArchive(std::string path, OpenMode mode, std::optional<Space> space = std::nullopt,
               WriteOptions options = {}, ReadLimits limits = {});
+  // kRead with options (the thread count).
+  MaskArchive(std::string path, ReadOptions options, ReadLimits limits = {});
   ~MaskArchive();  // commits pending changes; errors there are swallowed: call commit() first
   MaskArchive(MaskArchive&&) noexcept;
   MaskArchive& operator=(MaskArchive&&) noexcept;
@@ -142,16 +167,22 @@ class MaskArchive {
   // Structures and groups share one namespace: every query below takes either.
   // binary: non-zero = inside, shape == space().shape_zyx(). value 0 picks the next free value.
   // A binary equal to the union of stored structures (two or more, or a copy of one) is stored as
-  // a group of them; pass recognise_unions = false to always store voxels.
+  // a group of them, a "recognised" group; commit() looks again over every structure, so a union
+  // added before its members becomes a group too. Pass recognise_unions = false to always store
+  // voxels. A recognised group never blocks removing or replacing its members: it first becomes a
+  // structure again, holding exactly the voxels it stood for.
   void add_structure(const std::string& name, const LabelVolume& binary, const Label& label = {},
                      bool recognise_unions = true);
   // A named union of members (structures or groups, already in the archive). Throws
   // ArgumentError for a used name, an unknown member or no members (so no cycle can arise).
   void add_group(const std::string& name, std::span<const std::string> members,
                  const Label& label = {});
-  // Replaces the voxels of a structure, keeping its label (value, colour, ...).
+  // Replaces the voxels of a structure, keeping its label (value, colour, ...). Allowed for a
+  // member of any group (a group defined by add_group then covers the new voxels) and for a
+  // recognised group (which becomes a structure); throws ArgumentError for a defined group.
   void replace_structure(const std::string& name, const LabelVolume& binary);
-  // Removes a structure or group. Throws ArgumentError if a group lists it as a member.
+  // Removes a structure or group. Throws ArgumentError if a group defined by add_group lists it
+  // as a member (a recognised group keeps its voxels instead).
   void remove(const std::string& name);
 
   // Structures in the order they were added, then groups in the order they were defined.
@@ -166,9 +197,10 @@ class MaskArchive {
   LabelVolume read_structure(const std::string& name) const;
   LabelVolume read_structures(std::span<const std::string> names) const;
   // The same restricted to slices z in [range.begin, range.end): shape (end - begin, y, x).
-  // Only the chunks holding those slices are decoded. Throws ArgumentError for a bad range.
+  // Only the tiles (or z-chunks) meeting those slices and the structures' bounding boxes are
+  // decoded. Throws ArgumentError for a bad range.
   LabelVolume read_structures(std::span<const std::string> names, ZRange range) const;
-  // One mask per name, decoding every chunk needed once (and in parallel).
+  // One mask per name, decoding every tile or chunk needed once (and in parallel).
   std::vector<LabelVolume> read_each(std::span<const std::string> names) const;
   // Every structure and group covering voxel (z, y, x). Throws ArgumentError outside the grid.
   std::vector<std::string> labels_at(std::int64_t z, std::int64_t y, std::int64_t x) const;

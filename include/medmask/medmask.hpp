@@ -16,5 +16,6 @@
 #include "medmask/numpy_io.hpp"
 #include "medmask/seg_nrrd.hpp"
 #include "medmask/space.hpp"
+#include "medmask/threads.hpp"
 #include "medmask/version.hpp"
 #include "medmask/volume.hpp"

@@ -223,11 +223,20 @@ void bind_archive(nb::module_& m) {
       .def(
           "__init__",
           [](ArchiveHandle* self, const std::filesystem::path& path, const std::string& mode,
-             nb::handle space_arg, const std::string& level,
+             nb::handle space_arg, const std::string& level, std::optional<long long> threads,
              const std::optional<ReadLimits>& limits) {
             const std::string p = path_string(path);
             const OpenMode open_mode = mode_from(mode);
-            const WriteOptions options = write_options_from(level);
+            WriteOptions options = write_options_from(level);
+            if (threads) {
+              if (*threads < 1 || *threads > 4096) {
+                throw ArgumentError(
+                    "threads must be 1 .. 4096 (or None for every core this "
+                    "process may use); found " +
+                    std::to_string(*threads));
+              }
+              options.threads = static_cast<unsigned>(*threads);
+            }
             std::optional<Space> space;
             if (!space_arg.is_none()) space = space_from(space_arg, "space");
             new (self) ArchiveHandle();
@@ -241,13 +250,16 @@ void bind_archive(nb::module_& m) {
                                   limits.value_or(kDefaultReadLimits));
           },
           nb::arg("path"), nb::arg("mode") = "r", nb::arg("space") = nb::none(),
-          nb::arg("level") = "default", nb::arg("limits") = nb::none(),
+          nb::arg("level") = "default", nb::arg("threads") = nb::none(),
+          nb::arg("limits") = nb::none(),
           nb::sig("def __init__(self, path: str | os.PathLike[str], mode: str = 'r', "
                   "space: Space | typing.Any | None = None, level: str = 'default', "
-                  "limits: ReadLimits | None = None) -> None"),
+                  "threads: int | None = None, limits: ReadLimits | None = None) -> None"),
           "Opens or creates an archive. level ('fast', 'default' or 'max') is the label codec's "
-          "effort for the entries this handle writes; limits (medmask.ReadLimits) caps what "
-          "reading may allocate. Raises OSError (cannot open), "
+          "effort for the entries this handle writes. threads: threads for coding and decoding "
+          "(None: the MEDMASK_THREADS environment variable, else every core this process may "
+          "use); results never depend on it. limits (medmask.ReadLimits) caps what reading may "
+          "allocate. Raises OSError (cannot open), "
           "medmask.FormatError, medmask.UnsupportedError, medmask.LimitError (bad file), "
           "ValueError (bad arguments).")
       // ---- Entries: the medmask 0.1.x API ------------------------------------------------
@@ -415,7 +427,10 @@ void bind_archive(nb::module_& m) {
           },
           nb::arg("name"), nb::arg("binary"),
           nb::sig("def replace(self, name: str, binary: numpy.typing.ArrayLike) -> None"),
-          "Replaces the voxels of a structure, keeping its label (value, colour, description).")
+          "Replaces the voxels of a structure, keeping its label (value, colour, description). "
+          "Works for a member of any group (a group made with add_group then covers the new "
+          "voxels; a union recognised by the writer keeps its old voxels) and for a recognised "
+          "union itself; raises ValueError for a group made with add_group.")
       .def(
           "remove",
           [](ArchiveHandle& self, const std::string& name) {
@@ -423,7 +438,8 @@ void bind_archive(nb::module_& m) {
           },
           nb::arg("name"),
           "Removes a structure or group. Raises KeyError for an unknown name and ValueError if a "
-          "group lists it as a member.")
+          "group made with add_group lists it as a member (a union recognised by the writer, or a "
+          "duplicate, keeps its voxels instead and never blocks this).")
       .def_prop_ro(
           "structures",
           [](const ArchiveHandle& self) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "container/in_place_file.hpp"
 #include "container/index_json.hpp"
 #include "container/read_limits.hpp"
+#include "detail/voxel_runs.hpp"
 #include "medmask/archive.hpp"
 
 namespace medmask {
@@ -33,10 +35,13 @@ struct OpenVolume {
   bool dirty = false;
 };
 
-// Decoded voxels of slices [z0, z0 + volume depth) of one entry.
+// Decoded voxels of one unit of an entry (a z-chunk, or a tile of one): its voxel (0, 0, 0) is
+// grid voxel origin_zyx.
 struct Slab {
   std::shared_ptr<const LabelVolume> volume;
-  std::int64_t z0 = 0;
+  Shape3 origin_zyx{};
+  std::int64_t z0() const { return origin_zyx[0]; }
+  std::int64_t z_end() const { return origin_zyx[0] + volume->shape_zyx()[0]; }
 };
 
 // One part of a structure, resolved to its entry's position.
@@ -57,6 +62,7 @@ struct MaskArchive::Impl {
   OpenMode mode = OpenMode::kRead;
   Space space;
   WriteOptions options;
+  unsigned threads = 1;  // resolved from options.threads at opening
   detail::ReadLimits limits;
   detail::FileReader file;
   std::optional<detail::Header> header;  // of the opened file
@@ -67,6 +73,11 @@ struct MaskArchive::Impl {
   std::vector<detail::GroupRecord> groups;
   bool dirty = false;
   bool force_rewrite = false;
+  // Structures added with recognise_unions = false in this session: commit keeps their voxels.
+  std::set<std::string> keep_voxels;
+  // The value asked for each structure added in this session (0: any); layers packed again at
+  // commit honour it rather than the value the first packing happened to give.
+  std::map<std::string, std::uint32_t> requested_values;
 
   // Derived from the above by rebuild().
   std::vector<StructureInfo> structures;  // structures in order, then groups
@@ -92,6 +103,10 @@ struct MaskArchive::Impl {
   void ensure_layers_loaded();
   std::size_t open_entry(std::size_t entry_index);
   std::size_t new_layer();
+  void place(const std::string& name, const detail::Runs& runs, const Label& stored);
+  void drop_empty_layers();
+  void remove_structure(const std::string& name, bool replacing);
+  void refresh_group_stats();
   const detail::GroupRecord* group_listing(const std::string& member) const;
   void commit();
   std::unique_ptr<detail::InPlaceFile> lock_unchanged() const;
@@ -100,11 +115,21 @@ struct MaskArchive::Impl {
   detail::IndexRecord index_record() const;
   void adopt_written(std::vector<detail::EntryRecord> records);
 
+  // archive_unions.cpp: recognised unions (FORMAT.md 10.2)
+  std::vector<std::size_t> union_members(const detail::Runs& runs, const std::string& skip) const;
+  void add_recognised_group(const Label& label, const std::vector<std::size_t>& members,
+                            const detail::Runs& runs);
+  void recognise_unions();
+  void convert_unions();
+  void materialise_recognised_groups_of(const std::string& member);
+  void repack_layers();
+  void canonical_members();
+
   // archive_read.cpp
   std::vector<std::string> expand(const std::string& name) const;
   std::vector<PartRef> parts_of(const std::vector<std::string>& names) const;
-  std::vector<std::size_t> chunks_for(std::size_t entry, std::int64_t z_begin,
-                                      std::int64_t z_end) const;
+  std::vector<std::size_t> units_for(std::size_t entry, const LabelStats& box, std::int64_t z_begin,
+                                     std::int64_t z_end) const;
   Slab slab(std::size_t entry, std::size_t chunk) const;
   std::vector<std::pair<std::size_t, std::size_t>> chunk_keys(const std::vector<PartRef>& parts,
                                                               ZRange range) const;

@@ -1,11 +1,13 @@
 // MaskArchive queries that decode voxels: masks by name (whole or a z-range), labels at a voxel,
-// overlaps. Only the z-chunks a request needs are decoded, in parallel, and kept in the cache.
+// overlaps. Only the units a request meets (z-chunks, or their y/x tiles since format 1.3) are
+// decoded, in parallel, and kept in the cache.
 #include <algorithm>
 #include <map>
 #include <set>
 #include <string_view>
 #include <unordered_set>
 
+#include "codec/tiling.hpp"
 #include "container/archive_impl.hpp"
 #include "container/cm_section.hpp"
 #include "container/error_message.hpp"
@@ -102,19 +104,37 @@ std::vector<PartRef> MaskArchive::Impl::parts_of(const std::vector<std::string>&
   return parts;
 }
 
-// The chunks of an entry holding slices [z_begin, z_end). Entries without a chunk table (zstd,
-// pending or open in the writer) are one chunk.
-std::vector<std::size_t> MaskArchive::Impl::chunks_for(std::size_t entry, std::int64_t z_begin,
-                                                       std::int64_t z_end) const {
+// The units of an entry meeting box (inclusive) within slices [z_begin, z_end): z-chunks, or the
+// non-empty tiles (an empty tile holds only zeros: no request needs it). Entries without a
+// unit table (zstd, pending or open in the writer) are one unit.
+std::vector<std::size_t> MaskArchive::Impl::units_for(std::size_t entry, const LabelStats& box,
+                                                      std::int64_t z_begin,
+                                                      std::int64_t z_end) const {
   const ArchiveEntry& e = entries[entry];
-  if (z_begin >= z_end) return {};
-  if (e.open || !e.in_file || e.record.coding != detail::kCodingMedmaskCm) return {0};
+  z_begin = std::max(z_begin, box.bbox_min_zyx[0]);
+  z_end = std::min(z_end, box.bbox_max_zyx[0] + 1);
+  if (z_begin >= z_end || box.voxels == 0) return {};
+  const bool chunked =
+      e.record.coding == detail::kCodingMedmaskCm || e.record.coding == detail::kCodingMedmaskTiles;
+  if (e.open || !e.in_file || !chunked) return {0};
   const auto depth = static_cast<std::int64_t>(e.record.chunk_depth);
-  std::vector<std::size_t> chunks;
-  for (std::int64_t k = z_begin / depth; k <= (z_end - 1) / depth; ++k) {
-    chunks.push_back(static_cast<std::size_t>(k));
+  std::vector<std::size_t> units;
+  if (!e.record.tiled()) {
+    for (std::int64_t k = z_begin / depth; k <= (z_end - 1) / depth; ++k) {
+      units.push_back(static_cast<std::size_t>(k));
+    }
+    return units;
   }
-  return chunks;
+  const Shape3 shape = space.shape_zyx();
+  const auto u = [](std::int64_t v) { return static_cast<std::size_t>(v); };
+  const codec::TileGrid grid({u(shape[2]), u(shape[1]), u(shape[0])},
+                             {e.record.tile_x, e.record.tile_y, e.record.chunk_depth});
+  for (const std::size_t k :
+       grid.meeting(u(z_begin), u(z_end), u(box.bbox_min_zyx[1]), u(box.bbox_max_zyx[1] + 1),
+                    u(box.bbox_min_zyx[2]), u(box.bbox_max_zyx[2] + 1))) {
+    if (e.record.chunks[k].length != 0) units.push_back(k);
+  }
+  return units;
 }
 
 Slab MaskArchive::Impl::slab(std::size_t entry, std::size_t chunk) const {
@@ -123,11 +143,13 @@ Slab MaskArchive::Impl::slab(std::size_t entry, std::size_t chunk) const {
     // The writer's own volume: shared without ownership, valid while the archive is unchanged.
     return Slab{
         std::shared_ptr<const LabelVolume>(std::shared_ptr<void>(), &open_volumes[*e.open].volume),
-        0};
+        {0, 0, 0}};
   }
-  const bool chunked = e.in_file && e.record.coding == detail::kCodingMedmaskCm;
-  const std::int64_t z0 = chunked ? static_cast<std::int64_t>(chunk * e.record.chunk_depth) : 0;
-  if (auto cached = cache.find({entry, chunk})) return Slab{std::move(cached), z0};
+  const bool chunked = e.in_file && (e.record.coding == detail::kCodingMedmaskCm ||
+                                     e.record.coding == detail::kCodingMedmaskTiles);
+  const Shape3 origin =
+      chunked ? detail::unit_box(e.record, chunk, space.shape_zyx()).origin_zyx : Shape3{0, 0, 0};
+  if (auto cached = cache.find({entry, chunk})) return Slab{std::move(cached), origin};
   std::shared_ptr<const LabelVolume> volume;
   if (chunked) {
     const detail::ChunkRecord& record = e.record.chunks.at(chunk);
@@ -139,10 +161,10 @@ Slab MaskArchive::Impl::slab(std::size_t entry, std::size_t chunk) const {
     volume = std::make_shared<const LabelVolume>(decode_entry(e));
   }
   cache.insert({entry, chunk}, volume);
-  return Slab{std::move(volume), z0};
+  return Slab{std::move(volume), origin};
 }
 
-// Decodes the chunks not yet cached, on up to two threads (as the codec does).
+// Decodes the chunks not yet cached, on the archive's threads.
 void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   ChunkKeys missing;
   for (const auto& key : keys) {
@@ -156,18 +178,19 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   };
   std::stable_sort(missing.begin(), missing.end(),
                    [&](const auto& a, const auto& b) { return stored_bytes(a) > stored_bytes(b); });
-  detail::parallel_for(missing.size(), detail::codec_threads(),
+  detail::parallel_for(missing.size(), threads,
                        [&](std::size_t i) { slab(missing[i].first, missing[i].second); });
 }
 
-// Sets each part's voxels in its mask, slab by slab: a job is a few slices of one decoded slab,
-// scanned once for every part of that entry, so reading all structures costs one pass over the
-// label maps, shared by the threads.
+// Sets each part's voxels in its mask, slab by slab: a job is a few slices of one decoded unit,
+// scanned once for every part of that entry meeting it, so reading all structures costs one pass
+// over the label maps, shared by the threads.
 void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange range) const {
   // Work is cut in z-windows of kSlicesPerJob slices aligned on the grid, and one job does one
-  // window in every entry: parts of one structure in two entries (or members of a group) write
-  // the same output bytes, so no two threads may hold the same window.
+  // window in every entry and unit: parts of one structure in two entries (or members of a group)
+  // write the same output bytes, so no two threads may hold the same window.
   constexpr std::int64_t kSlicesPerJob = 8;
+  const Shape3 grid = space.shape_zyx();
   std::map<std::size_t, std::vector<const PartMask*>> by_entry;
   for (const PartMask& w : wanted) by_entry[w.part.entry].push_back(&w);
   struct Piece {
@@ -176,25 +199,30 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
     LabelStats box;  // the rows and columns to scan: the union of the targets' boxes
     std::vector<detail::ValueTarget> targets;
   };
+  const auto meets = [](const LabelStats& b, const Slab& slab, std::int64_t z0, std::int64_t z1) {
+    const Shape3& o = slab.origin_zyx;
+    const Shape3& n = slab.volume->shape_zyx();
+    return b.bbox_max_zyx[0] >= z0 && b.bbox_min_zyx[0] < z1 && b.bbox_max_zyx[1] >= o[1] &&
+           b.bbox_min_zyx[1] < o[1] + n[1] && b.bbox_max_zyx[2] >= o[2] &&
+           b.bbox_min_zyx[2] < o[2] + n[2];
+  };
   std::map<std::int64_t, std::vector<Piece>> windows;  // window index -> its pieces
   for (const auto& [entry, masks] : by_entry) {
-    std::int64_t z_begin = range.end, z_end = range.begin;
+    LabelStats all;  // the box of every wanted part of this entry
     for (const PartMask* m : masks) {
-      z_begin = std::min(z_begin, std::max(range.begin, m->part.stats.bbox_min_zyx[0]));
-      z_end = std::max(z_end, std::min(range.end, m->part.stats.bbox_max_zyx[0] + 1));
+      all = all.voxels == 0 ? m->part.stats : bounding_union(all, m->part.stats);
     }
-    for (const std::size_t chunk : chunks_for(entry, z_begin, z_end)) {
-      const Slab slab_piece = slab(entry, chunk);
-      const std::int64_t slab_end = slab_piece.z0 + slab_piece.volume->shape_zyx()[0];
-      const std::int64_t first = std::max(z_begin, slab_piece.z0);
-      const std::int64_t last = std::min(z_end, slab_end);
+    for (const std::size_t unit : units_for(entry, all, range.begin, range.end)) {
+      const Slab unit_slab = slab(entry, unit);
+      const std::int64_t first = std::max({range.begin, all.bbox_min_zyx[0], unit_slab.z0()});
+      const std::int64_t last = std::min({range.end, all.bbox_max_zyx[0] + 1, unit_slab.z_end()});
       for (std::int64_t z = first; z < last;) {
         const std::int64_t window = z / kSlicesPerJob;
-        Piece piece{slab_piece, z, std::min((window + 1) * kSlicesPerJob, last), LabelStats{}, {}};
+        Piece piece{unit_slab, z, std::min((window + 1) * kSlicesPerJob, last), LabelStats{}, {}};
         z = piece.z_end;
         for (const PartMask* m : masks) {
           const LabelStats& b = m->part.stats;
-          if (b.bbox_max_zyx[0] < piece.z_begin || b.bbox_min_zyx[0] >= piece.z_end) continue;
+          if (!meets(b, unit_slab, piece.z_begin, piece.z_end)) continue;
           piece.targets.push_back({m->part.value, m->mask, range.begin});
           piece.box = piece.box.voxels == 0 ? b : bounding_union(piece.box, b);
         }
@@ -204,10 +232,10 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
   }
   std::vector<const std::vector<Piece>*> jobs;
   for (const auto& [window, pieces] : windows) jobs.push_back(&pieces);
-  detail::parallel_for(jobs.size(), detail::codec_threads(), [&](std::size_t i) {
+  detail::parallel_for(jobs.size(), threads, [&](std::size_t i) {
     for (const Piece& piece : *jobs[i]) {
-      detail::scatter_slab(*piece.slab.volume, piece.slab.z0, piece.z_begin, piece.z_end, piece.box,
-                           piece.targets);
+      detail::scatter_slab(*piece.slab.volume, piece.slab.origin_zyx, piece.z_begin, piece.z_end,
+                           piece.box, grid[1], grid[2], piece.targets);
     }
   });
 }
@@ -225,10 +253,8 @@ std::vector<std::pair<std::size_t, std::size_t>> MaskArchive::Impl::chunk_keys(
     const std::vector<PartRef>& parts, ZRange range) const {
   std::set<std::pair<std::size_t, std::size_t>> keys;
   for (const PartRef& part : parts) {
-    const std::int64_t z_begin = std::max(range.begin, part.stats.bbox_min_zyx[0]);
-    const std::int64_t z_end = std::min(range.end, part.stats.bbox_max_zyx[0] + 1);
-    for (const std::size_t chunk : chunks_for(part.entry, z_begin, z_end)) {
-      keys.insert({part.entry, chunk});
+    for (const std::size_t unit : units_for(part.entry, part.stats, range.begin, range.end)) {
+      keys.insert({part.entry, unit});
     }
   }
   return {keys.begin(), keys.end()};
@@ -309,10 +335,17 @@ std::vector<std::string> MaskArchive::labels_at(std::int64_t z, std::int64_t y,
     for (const StructurePart& part : info.parts) {
       if (!contains_point(part.stats, z, y, x)) continue;
       const std::size_t entry = s.entry_by_name.at(part.entry);
-      const Slab piece = s.slab(entry, s.chunks_for(entry, z, z + 1).front());
-      const auto index = (std::size_t(z - piece.z0) * std::size_t(shape[1]) + std::size_t(y)) *
-                             std::size_t(shape[2]) +
-                         std::size_t(x);
+      LabelStats point;
+      point.voxels = 1;
+      point.bbox_min_zyx = point.bbox_max_zyx = {z, y, x};
+      const auto units = s.units_for(entry, point, z, z + 1);
+      if (units.empty()) continue;  // an empty tile: the voxel is 0 there
+      const Slab piece = s.slab(entry, units.front());
+      const Shape3& o = piece.origin_zyx;
+      const Shape3& n = piece.volume->shape_zyx();
+      const auto index =
+          (std::size_t(z - o[0]) * std::size_t(n[1]) + std::size_t(y - o[1])) * std::size_t(n[2]) +
+          std::size_t(x - o[2]);
       if (piece.volume->get(index) == part.value) {
         covering.insert(info.name);
         out.push_back(info.name);
@@ -350,19 +383,32 @@ std::vector<Overlap> MaskArchive::overlapping(const std::string& name) const {
       const LabelStats box = intersection(part.stats, target.stats);
       if (box.voxels == 0) continue;
       const std::size_t entry = s.entry_by_name.at(part.entry);
-      for (const std::size_t chunk :
-           s.chunks_for(entry, box.bbox_min_zyx[0], box.bbox_max_zyx[0] + 1)) {
-        const Slab piece = s.slab(entry, chunk);
-        const std::int64_t slab_end = piece.z0 + piece.volume->shape_zyx()[0];
-        for_each_row(
-            box, piece.z0, slab_end,
-            [&](std::int64_t z, std::int64_t y, std::int64_t x0, std::int64_t x1) {
-              const std::size_t row_in = (std::size_t(z - piece.z0) * ny + std::size_t(y)) * nx;
-              const std::size_t row_out = (std::size_t(z) * ny + std::size_t(y)) * nx;
-              for (auto x = std::size_t(x0); x < std::size_t(x1); ++x) {
-                shared += (inside[row_out + x] != 0 && piece.volume->get(row_in + x) == part.value);
-              }
-            });
+      for (const std::size_t unit : s.units_for(entry, box, 0, shape[0])) {
+        const Slab piece = s.slab(entry, unit);
+        const Shape3& o = piece.origin_zyx;
+        const Shape3& n = piece.volume->shape_zyx();
+        // The box within this unit.
+        LabelStats in_unit = box;
+        for (std::size_t a = 0; a < 3; ++a) {
+          in_unit.bbox_min_zyx[a] = std::max(box.bbox_min_zyx[a], o[a]);
+          in_unit.bbox_max_zyx[a] = std::min(box.bbox_max_zyx[a], o[a] + n[a] - 1);
+        }
+        if (in_unit.bbox_min_zyx[1] > in_unit.bbox_max_zyx[1] ||
+            in_unit.bbox_min_zyx[2] > in_unit.bbox_max_zyx[2]) {
+          continue;
+        }
+        for_each_row(in_unit, piece.z0(), piece.z_end(),
+                     [&](std::int64_t z, std::int64_t y, std::int64_t x0, std::int64_t x1) {
+                       const std::size_t row_in =
+                           (std::size_t(z - o[0]) * std::size_t(n[1]) + std::size_t(y - o[1])) *
+                           std::size_t(n[2]);
+                       const std::size_t row_out = (std::size_t(z) * ny + std::size_t(y)) * nx;
+                       for (std::int64_t x = x0; x < x1; ++x) {
+                         shared +=
+                             (inside[row_out + std::size_t(x)] != 0 &&
+                              piece.volume->get(row_in + std::size_t(x - o[2])) == part.value);
+                       }
+                     });
       }
     }
     if (shared > 0) out.push_back(Overlap{info.name, shared});

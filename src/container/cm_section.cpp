@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <memory>
-#include <thread>
 
 #include "codec/label_codec.hpp"
+#include "codec/tiling.hpp"
 #include "container/error_message.hpp"
 #include "container/zstd_section.hpp"
 #include "detail/checksum.hpp"
@@ -47,42 +47,63 @@ codec::Dims dims_of(const Shape3& shape_zyx) {
 
 }  // namespace
 
-unsigned codec_threads() noexcept {
-  return std::clamp(std::thread::hardware_concurrency(), 1u, 2u);
-}
-
 CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth,
-                            CompressionLevel level) {
+                            std::uint32_t tile_y, std::uint32_t tile_x, CompressionLevel level,
+                            unsigned threads) {
   CmSection section;
   section.level = level_text(level);
   std::vector<std::vector<std::uint8_t>> chunks;
+  const codec::Dims dims = dims_of(volume.shape_zyx());
   detail::visit_dtype(volume.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    chunks = codec::encode_chunks(volume.data_as<T>(), dims_of(volume.shape_zyx()), chunk_depth,
-                                  codec_level(level), codec_threads());
+    if (tile_y == 0) {
+      chunks =
+          codec::encode_chunks(volume.data_as<T>(), dims, chunk_depth, codec_level(level), threads);
+      return;
+    }
+    const codec::Dims tile{tile_x, tile_y, chunk_depth};
+    chunks = codec::encode_tiles(volume.data_as<T>(), dims, tile, codec_level(level), threads);
+    // A section is never empty (FORMAT.md 4.3): a volume of zeros stores its first tile.
+    if (std::all_of(chunks.begin(), chunks.end(), [](const auto& c) { return c.empty(); })) {
+      const codec::TileBox first = codec::TileGrid(dims, tile).box(0);
+      const std::vector<T> zeros(first.dims.nx * first.dims.ny * first.dims.nz, T{0});
+      chunks[0] = codec::encode_chunk(zeros.data(), first.dims, codec_level(level));
+    }
   });
   for (const auto& chunk : chunks) {
-    section.chunks.push_back(
-        {section.bytes.size(), chunk.size(), xxh3_64(chunk.data(), chunk.size())});
+    section.chunks.push_back({section.bytes.size(), chunk.size(),
+                              chunk.empty() ? 0 : xxh3_64(chunk.data(), chunk.size())});
     section.bytes.insert(section.bytes.end(), chunk.begin(), chunk.end());
   }
   return section;
 }
 
+UnitBox unit_box(const EntryRecord& record, std::size_t k, const Shape3& shape_zyx) {
+  if (!record.tiled()) {
+    const auto depth = static_cast<std::int64_t>(record.chunk_depth);
+    const std::int64_t z0 = static_cast<std::int64_t>(k) * depth;
+    return {{z0, 0, 0}, {std::min(depth, shape_zyx[0] - z0), shape_zyx[1], shape_zyx[2]}};
+  }
+  const codec::TileBox b =
+      codec::TileGrid(dims_of(shape_zyx), {record.tile_x, record.tile_y, record.chunk_depth})
+          .box(k);
+  const auto i64 = [](std::size_t v) { return static_cast<std::int64_t>(v); };
+  return {{i64(b.z0), i64(b.y0), i64(b.x0)}, {i64(b.dims.nz), i64(b.dims.ny), i64(b.dims.nx)}};
+}
+
 namespace {
 
-std::string chunk_field(const std::string& field, std::size_t k, std::size_t count) {
-  return field + ", chunk " + std::to_string(k) + " of " + std::to_string(count);
+std::string chunk_field(const std::string& field, const EntryRecord& record, std::size_t k) {
+  return field + (record.tiled() ? ", tile " : ", chunk ") + std::to_string(k) + " of " +
+         std::to_string(record.chunks.size());
 }
 
 }  // namespace
 
 LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const EntryRecord& record,
                               const Shape3& shape_zyx, const std::string& path,
-                              const std::string& field, std::uint64_t offset) {
-  const auto chunk_field = [&](std::size_t i) {
-    return detail::chunk_field(field, i, record.chunks.size());
-  };
+                              const std::string& field, std::uint64_t offset, unsigned threads) {
+  const auto chunk_field = [&](std::size_t i) { return detail::chunk_field(field, record, i); };
   // The index checked that the chunks tile the section; the guard keeps this function safe alone.
   std::vector<std::span<const std::uint8_t>> chunks;
   for (std::size_t i = 0; i < record.chunks.size(); ++i) {
@@ -94,6 +115,10 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
     }
     const auto bytes = section.subspan(static_cast<std::size_t>(chunk.offset),
                                        static_cast<std::size_t>(chunk.length));
+    if (bytes.empty()) {  // an empty tile (FORMAT.md 4.3.2): no bytes, no checksum
+      chunks.push_back(bytes);
+      continue;
+    }
     const std::uint64_t computed = xxh3_64(bytes.data(), bytes.size());
     if (computed != chunk.xxh3) {
       throw_at<FormatError>(
@@ -108,22 +133,26 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
   detail::visit_dtype(record.dtype, [&](auto tag) {
     using T = decltype(tag);
     T* out = volume.data_as<T>();
-    if (codec::decode_chunks(chunks, dims, depth, out, codec_threads()) == codec::Status::kOk) {
+    const codec::Dims tile{record.tile_x, record.tile_y, depth};
+    if ((record.tiled()
+             ? codec::decode_tiles(chunks, dims, tile, out, threads)
+             : codec::decode_chunks(chunks, dims, depth, out, threads)) == codec::Status::kOk) {
       return;
     }
-    // Rare path: decode chunk by chunk to name the first bad one.
-    const std::size_t slice = dims.nx * dims.ny;
+    // Rare path: decode unit by unit to name the first bad one.
+    std::vector<T> scratch;
     for (std::size_t i = 0; i < chunks.size(); ++i) {
-      const std::size_t z0 = i * depth;
-      const codec::Dims part{dims.nx, dims.ny, std::min(depth, dims.nz - z0)};
+      if (chunks[i].empty()) continue;
+      const Shape3 unit = unit_box(record, i, shape_zyx).shape_zyx;
+      scratch.resize(static_cast<std::size_t>(unit[0] * unit[1] * unit[2]));
       const codec::Status status =
-          codec::decode_chunk(chunks[i].data(), chunks[i].size(), part, out + z0 * slice);
+          codec::decode_chunk(chunks[i].data(), chunks[i].size(), dims_of(unit), scratch.data());
       if (status != codec::Status::kOk) {
         throw_at<FormatError>(path, chunk_field(i), offset + record.chunks[i].offset,
                               std::string("codec error: ") + codec::status_name(status));
       }
     }
-    throw_at<FormatError>(path, field, offset, "chunk table does not fit the grid");
+    throw_at<FormatError>(path, field, offset, "unit table does not fit the grid");
   });
   check_bool_voxels(volume, path, field, offset);
   return volume;
@@ -132,16 +161,14 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
 LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record,
                             std::size_t k, const Shape3& shape_zyx, const std::string& path,
                             const std::string& field, std::uint64_t offset) {
-  const std::string name = chunk_field(field, k, record.chunks.size());
+  const std::string name = chunk_field(field, record, k);
   const std::uint64_t computed = xxh3_64(bytes.data(), bytes.size());
   if (computed != record.chunks[k].xxh3) {
     throw_at<FormatError>(path, name, offset,
                           "checksum mismatch; stored " + hex64(record.chunks[k].xxh3) +
                               ", computed " + hex64(computed));
   }
-  const auto depth = static_cast<std::int64_t>(record.chunk_depth);
-  const std::int64_t z0 = static_cast<std::int64_t>(k) * depth;
-  const Shape3 chunk_shape{std::min(depth, shape_zyx[0] - z0), shape_zyx[1], shape_zyx[2]};
+  const Shape3 chunk_shape = unit_box(record, k, shape_zyx).shape_zyx;
   // The decoder writes every voxel of the chunk, so its buffer need not be cleared first.
   std::shared_ptr<void> buffer = allocate_for_overwrite(
       static_cast<std::size_t>(chunk_shape[0] * chunk_shape[1] * chunk_shape[2]) *

@@ -1,5 +1,6 @@
-// container/cm_section.hpp: data sections of coding "medmask-cm1" (FORMAT.md 5.2): a label map
-// as independent z-chunks coded by the MedMask label codec (src/codec/), stored back to back.
+// container/cm_section.hpp: data sections of codings "medmask-cm1" (FORMAT.md 5.2) and, since 1.3,
+// "medmask-cm1-tiles" (5.3): a label map as independent units (z-chunks, or y/x tiles of z-chunks)
+// coded by the MedMask label codec (src/codec/), stored back to back.
 #pragma once
 
 #include <cstdint>
@@ -14,27 +15,34 @@
 namespace medmask::detail {
 
 struct CmSection {
-  std::vector<std::uint8_t> bytes;  // the chunks, concatenated
-  std::vector<ChunkRecord> chunks;  // offsets from the section's start
+  std::vector<std::uint8_t> bytes;  // the units, concatenated
+  std::vector<ChunkRecord> chunks;  // offsets from the section's start; empty tiles have length 0
   std::string level;                // "fast", "default" or "max"
 };
 
-// Threads for coding one volume: at most 2, as the library shares the machine with its caller.
-unsigned codec_threads() noexcept;
-
-// Codes volume in z-chunks of chunk_depth (>= 1) slices; bool is coded as uint8 0/1.
+// Codes volume in z-chunks of chunk_depth (>= 1) slices, each cut into tiles of tile_y rows by
+// tile_x columns, or whole ("medmask-cm1") when tile_y is 0. bool is coded as uint8 0/1.
 CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth,
-                            CompressionLevel level);
+                            std::uint32_t tile_y, std::uint32_t tile_x, CompressionLevel level,
+                            unsigned threads);
+
+// Where unit k (chunk or tile) of an entry lies in the grid: its first voxel (z, y, x) and shape.
+struct UnitBox {
+  Shape3 origin_zyx{};
+  Shape3 shape_zyx{};
+};
+UnitBox unit_box(const EntryRecord& record, std::size_t k, const Shape3& shape_zyx);
 
 // Inverse of encode_cm_section. section holds the record's length bytes (the entry checksum is
 // the caller's); each chunk's checksum is verified before it is decoded. Throws FormatError
 // naming path, field, the chunk and its byte offset (offset = the section's first byte).
 LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const EntryRecord& record,
                               const Shape3& shape_zyx, const std::string& path,
-                              const std::string& field, std::uint64_t offset);
+                              const std::string& field, std::uint64_t offset, unsigned threads);
 
-// Decodes chunk k alone into a volume of (depth of chunk k, y, x): bytes are the chunk's bytes,
-// offset their first byte in the file. Verifies the chunk checksum first. Throws FormatError.
+// Decodes unit k (chunk or non-empty tile) alone into a volume of unit_box(k).shape_zyx: bytes are
+// the unit's bytes, offset their first byte in the file. Verifies the unit's checksum first.
+// Throws FormatError.
 LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record,
                             std::size_t k, const Shape3& shape_zyx, const std::string& path,
                             const std::string& field, std::uint64_t offset);

@@ -11,7 +11,7 @@ namespace medmask::detail {
 // transfers and text-mode newline conversion.
 inline constexpr std::array<std::uint8_t, 8> kMagic = {0x89, 'M', 'S', 'K', '\r', '\n', 0x1A, '\n'};
 inline constexpr std::uint16_t kVersionMajor = 1;
-inline constexpr std::uint16_t kVersionMinor = 2;
+inline constexpr std::uint16_t kVersionMinor = 3;
 // FORMAT.md 3: must-understand features. Bit 0 (since 1.2): a structure may have parts in several
 // layer entries; a reader unaware of it would return only one part.
 inline constexpr std::uint32_t kFeatureSplitStructures = 1u << 0;
@@ -37,6 +37,8 @@ inline constexpr std::size_t kOffsetHeaderXxh3 = 56;
 inline constexpr std::string_view kFormatName = "mska";
 inline constexpr std::string_view kCodingZstd = "zstd";
 inline constexpr std::string_view kCodingMedmaskCm = "medmask-cm1";
+// Since 1.3: the chunk streams of "medmask-cm1", each z-chunk cut into y/x tiles (FORMAT.md 5.3).
+inline constexpr std::string_view kCodingMedmaskTiles = "medmask-cm1-tiles";
 inline constexpr std::string_view kKindMask = "mask";
 inline constexpr std::string_view kKindLayer = "layer";
 

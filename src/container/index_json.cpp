@@ -266,6 +266,49 @@ void parse_chunks(const Checker& check, const Json& value, const std::string& fi
   }
 }
 
+// The keys of coding "medmask-cm1-tiles" (FORMAT.md 4.3.2): chunk_depth, tile_yx, tiles, level.
+// Tiles are contiguous in grid order; an empty tile is the integer 0 and takes no bytes.
+void parse_tiles(const Checker& check, const Json& value, const std::string& field,
+                 const Shape3& shape_zyx, EntryRecord& entry) {
+  entry.chunk_depth = static_cast<std::uint32_t>(check.integer(
+      check.member(value, "chunk_depth", field), field + ".chunk_depth", 1, 0x7FFFFFFF));
+  const Json& tile = check.array(check.member(value, "tile_yx", field), field + ".tile_yx", 2);
+  entry.tile_y =
+      static_cast<std::uint32_t>(check.integer(tile[0], field + ".tile_yx[0]", 1, 0x7FFFFFFF));
+  entry.tile_x =
+      static_cast<std::uint32_t>(check.integer(tile[1], field + ".tile_yx[1]", 1, 0x7FFFFFFF));
+  const auto per_axis = [](std::int64_t extent, std::uint32_t size) {
+    return (static_cast<std::uint64_t>(extent) + size - 1) / size;
+  };
+  // Each factor is at most its extent, so the product is at most the voxel count (<= limit).
+  const std::uint64_t count = per_axis(shape_zyx[0], entry.chunk_depth) *
+                              per_axis(shape_zyx[1], entry.tile_y) *
+                              per_axis(shape_zyx[2], entry.tile_x);
+  const Json& tiles = check.array(check.member(value, "tiles", field), field + ".tiles",
+                                  static_cast<std::size_t>(count));
+  entry.chunks.reserve(tiles.size());
+  std::uint64_t next = 0;  // the stored tiles are contiguous and cover the section exactly
+  for (std::size_t i = 0; i < tiles.size(); ++i) {
+    const std::string tile_field = field + ".tiles[" + std::to_string(i) + "]";
+    ChunkRecord record{next, 0, 0};
+    if (!(tiles[i].is_number_unsigned() && tiles[i].get<std::uint64_t>() == 0)) {
+      const Json& item = check.array(tiles[i], tile_field, 2);
+      record.length = check.integer(item[0], tile_field + "[0]", 1, entry.length - next);
+      record.xxh3 = parse_xxh3(check, item[1], tile_field + "[1]");
+    }
+    next += record.length;
+    entry.chunks.push_back(record);
+  }
+  if (next != entry.length) {
+    check.fail(field + ".tiles", "tiles cover " + std::to_string(next) +
+                                     " bytes; expected the section's length " +
+                                     std::to_string(entry.length));
+  }
+  if (const Json* level = check.optional_member(value, "level"); level && level->is_string()) {
+    entry.level = check.string(*level, field + ".level");
+  }
+}
+
 EntryRecord parse_entry(const Checker& check, const Json& value, const std::string& field,
                         std::uint64_t voxels, const Shape3& shape_zyx, std::uint64_t file_length) {
   check.object(value, field);
@@ -290,6 +333,7 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const std::stri
                                    raw_length, raw_length);
   entry.xxh3 = parse_xxh3(check, check.member(value, "xxh3", field), field + ".xxh3");
   if (entry.coding == kCodingMedmaskCm) parse_chunks(check, value, field, shape_zyx[0], entry);
+  if (entry.coding == kCodingMedmaskTiles) parse_tiles(check, value, field, shape_zyx, entry);
 
   const std::uint32_t max_value = dtype_max_value(entry.dtype);
   const Json& labels = check.array(check.member(value, "labels", field), field + ".labels");
@@ -350,6 +394,10 @@ std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
     }
     if (const Json* stats = check.optional_member(value[i], "stats")) {
       group.stats = parse_stats(check, *stats, field + ".stats", shape_zyx);
+    }
+    if (const Json* recognised = check.optional_member(value[i], "recognised")) {
+      if (!recognised->is_boolean()) check.fail(field + ".recognised", "expected true or false");
+      group.recognised = recognised->get<bool>();
     }
     groups.push_back(std::move(group));
   }
@@ -450,6 +498,17 @@ std::string encode_index_json(const IndexRecord& index) {
       out["chunks"] = std::move(chunks);
       if (!entry.level.empty()) out["level"] = entry.level;
     }
+    if (entry.coding == kCodingMedmaskTiles) {
+      out["chunk_depth"] = entry.chunk_depth;
+      out["tile_yx"] = {entry.tile_y, entry.tile_x};
+      OrderedJson tiles = OrderedJson::array();
+      for (const ChunkRecord& tile : entry.chunks) {
+        tiles.push_back(tile.length == 0 ? OrderedJson(0)
+                                         : OrderedJson::array({tile.length, hex64(tile.xxh3)}));
+      }
+      out["tiles"] = std::move(tiles);
+      if (!entry.level.empty()) out["level"] = entry.level;
+    }
     // Since 1.2 a value that follows the previous one (1 for the first) is left out.
     OrderedJson labels = OrderedJson::array();
     std::uint32_t previous = 0;
@@ -479,6 +538,7 @@ std::string encode_index_json(const IndexRecord& index) {
       OrderedJson out = label_to_json<OrderedJson>(group.label, false);
       out["members"] = group.members;
       if (group.stats.voxels > 0) out["stats"] = stats_to_json(group.stats);
+      if (group.recognised) out["recognised"] = true;
       groups.push_back(std::move(out));
     }
     root["groups"] = std::move(groups);

@@ -19,7 +19,9 @@ namespace medmask::detail {
 
 enum class EntryKind { kMask, kLayer };
 
-// One z-chunk of a "medmask-cm1" section (FORMAT.md 4.3.1); offset is from the section's start.
+// One z-chunk of a "medmask-cm1" section (FORMAT.md 4.3.1), or one tile of a "medmask-cm1-tiles"
+// section (4.3.2); offset is from the section's start. A tile of length 0 is empty: every voxel
+// 0, no bytes, no checksum (xxh3 0).
 struct ChunkRecord {
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
@@ -41,6 +43,11 @@ struct EntryRecord {
   std::uint32_t chunk_depth = 0;
   std::vector<ChunkRecord> chunks;
   std::string level;
+  // "medmask-cm1-tiles" only (FORMAT.md 4.3.2): rows and columns per tile; `chunks` then holds
+  // the tiles in (z, y, x) order of the tile grid. 0 for other codings.
+  std::uint32_t tile_y = 0;
+  std::uint32_t tile_x = 0;
+  bool tiled() const { return tile_y != 0; }
   LabelTable labels;
   std::map<std::uint32_t, LabelStats> stats;  // non-zero values present; absent = 0 voxels
 };
@@ -50,6 +57,9 @@ struct GroupRecord {
   Label label;  // name, colour, description, coded concept; value unused (0)
   std::vector<std::string> members;
   LabelStats stats;  // of the union
+  // Since 1.3: made by the writer from a structure given as voxels that equals the union; its
+  // members may still be removed or replaced (the group then gets its voxels back).
+  bool recognised = false;
 };
 
 struct IndexRecord {

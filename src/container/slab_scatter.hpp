@@ -21,10 +21,20 @@ struct ValueTarget {
   std::int64_t mask_z0 = 0;
 };
 
-// Scans the slab (its slice 0 is grid slice slab_z0) over grid slices [z_begin, z_end) and the
-// rows and columns of `box`, setting mask voxels to 1 where the slab holds a target's value.
-// The slices must lie inside both the slab and every target's mask.
-void scatter_slab(const LabelVolume& slab, std::int64_t slab_z0, std::int64_t z_begin,
-                  std::int64_t z_end, const LabelStats& box, std::span<const ValueTarget> targets);
+// Scans the slab (its voxel (0, 0, 0) is grid voxel origin_zyx: a z-chunk, or a tile of one) over
+// grid slices [z_begin, z_end) and the rows and columns of `box` that lie in the slab, setting
+// mask voxels to 1 where the slab holds a target's value. Masks have the grid's rows and columns
+// (grid_ny, grid_nx). The slices must lie inside both the slab and every target's mask.
+void scatter_slab(const LabelVolume& slab, const Shape3& origin_zyx, std::int64_t z_begin,
+                  std::int64_t z_end, const LabelStats& box, std::int64_t grid_ny,
+                  std::int64_t grid_nx, std::span<const ValueTarget> targets);
+
+// A slab of whole slices (slice 0 is grid slice slab_z0), masks of the slab's row and slice size.
+inline void scatter_slab(const LabelVolume& slab, std::int64_t slab_z0, std::int64_t z_begin,
+                         std::int64_t z_end, const LabelStats& box,
+                         std::span<const ValueTarget> targets) {
+  scatter_slab(slab, Shape3{slab_z0, 0, 0}, z_begin, z_end, box, slab.shape_zyx()[1],
+               slab.shape_zyx()[2], targets);
+}
 
 }  // namespace medmask::detail

@@ -69,11 +69,12 @@ WriteOptions cm_options(CompressionLevel level, std::uint32_t chunk_depth = 64) 
   return options;
 }
 
-TEST(ArchiveCodec, DefaultWriterUsesTheLabelCodec) {
+TEST(ArchiveCodec, DefaultWriterUsesTheLabelCodecInTiles) {
   const WriteOptions options;
-  EXPECT_EQ(options.coding, Coding::kMedmaskCm);
+  EXPECT_EQ(options.coding, Coding::kMedmaskTiles);  // since format 1.3
   EXPECT_EQ(options.level, CompressionLevel::kDefault);
-  EXPECT_EQ(options.chunk_depth, 0u);  // the level's default
+  EXPECT_EQ(options.chunk_depth, 0u);  // default_tiled_chunk_depth()
+  EXPECT_EQ(options.tile_size, 0u);    // default_tile_size(level)
 }
 
 TEST(ArchiveCodec, RoundTripsEveryDtypeAndLevel) {
@@ -110,7 +111,7 @@ TEST(ArchiveCodec, RoundTripsEveryDtypeAndLevel) {
       EXPECT_GT(info.stored_bytes, 0u);
     }
     const Json index = read_index(path);
-    EXPECT_EQ(index["version"], Json::array({1, 2}));
+    EXPECT_EQ(index["version"], Json::array({1, 3}));
     for (const Json& entry : index["entries"]) {
       EXPECT_EQ(entry["chunk_depth"], 5);
       EXPECT_EQ(entry["chunks"].size(), 4u);  // ceil(17 / 5)

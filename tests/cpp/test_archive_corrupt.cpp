@@ -201,7 +201,7 @@ TEST(ArchiveCorrupt, HostileHeaders) {
        "bit 5"},
       {"major 2", [](auto& h) { h.version_major = 2; }, ErrorCode::kUnsupported, "version_major"},
       {"major 0", [](auto& h) { h.version_major = 0; }, ErrorCode::kFormat, "version_major"},
-      {"minor ahead of index", [](auto& h) { h.version_minor = 3; }, ErrorCode::kFormat, "version"},
+      {"minor ahead of index", [](auto& h) { ++h.version_minor; }, ErrorCode::kFormat, "version"},
       {"huge raw index", [](auto& h) { h.index_raw_length = std::uint64_t{65} << 20; },
        ErrorCode::kLimit, "index_raw_length"},
       {"raw index off by one", [](auto& h) { ++h.index_raw_length; }, ErrorCode::kFormat,
@@ -232,7 +232,7 @@ TEST(ArchiveCorrupt, HostileHeaders) {
 
 TEST(ArchiveCorrupt, HostileIndexFields) {
   TempDir dir;
-  const Bytes valid = make_valid(dir);
+  const Bytes valid = make_valid(dir, {6, 5, 4}, with_coding(Coding::kMedmaskCm));
   Json base = parse(valid).index;
   ASSERT_EQ(base["entries"][0]["dtype"], "bool");
   // Writers omit structure_order when it is the label order; spell it out to corrupt it.
@@ -365,6 +365,56 @@ TEST(ArchiveCorrupt, HostileDataSections) {
   two_frames.push_back(0);
   expect_error(dir, with_section(two_frames), ErrorCode::kFormat, "one zstd frame", "tail byte");
   expect_error(dir, with_section(Bytes(40, 0xAB)), ErrorCode::kFormat, "zstd", "not zstd");
+}
+
+// The tile table of a "medmask-cm1-tiles" entry (FORMAT.md 4.3.2): every bad field is a
+// FormatError naming it; a stored tile whose checksum does not match fails when it is read.
+TEST(ArchiveCorrupt, HostileTileFields) {
+  TempDir dir;
+  WriteOptions options = with_coding(Coding::kMedmaskTiles, 2);
+  options.tile_size = 3;  // (z, y, x) = (4, 5, 6): 2 x 2 x 2 tiles of 2 slices, 3 rows, 3 columns
+  const Bytes valid = make_valid(dir, {6, 5, 4}, options);
+  const Json base = parse(valid).index;
+  ASSERT_EQ(base["entries"][0]["tile_yx"], Json::array({3, 3}));
+  ASSERT_EQ(base["entries"][0]["tiles"].size(), 8u);
+  ASSERT_TRUE(base["entries"][0]["tiles"][0].is_array());  // "flags" lies in tiles 0 and 1
+  ASSERT_EQ(base["entries"][0]["tiles"][7], 0);
+  struct Case {
+    std::string pointer;
+    Json value;  // null: remove the key
+    ErrorCode kind;
+    std::string fragment;
+  };
+  const std::vector<Case> cases = {
+      {"/entries/0/tile_yx", nullptr, ErrorCode::kFormat, "entries[0].tile_yx"},
+      {"/entries/0/tile_yx", {3}, ErrorCode::kFormat, "entries[0].tile_yx"},
+      {"/entries/0/tile_yx/0", 0, ErrorCode::kFormat, "entries[0].tile_yx[0]"},
+      {"/entries/0/tile_yx/1", 2.0, ErrorCode::kFormat, "entries[0].tile_yx[1]"},
+      {"/entries/0/tile_yx/0", 5, ErrorCode::kFormat, "entries[0].tiles"},  // 4 tiles, not 8
+      {"/entries/0/chunk_depth", 4, ErrorCode::kFormat, "entries[0].tiles"},
+      {"/entries/0/tiles", nullptr, ErrorCode::kFormat, "entries[0].tiles"},
+      {"/entries/0/tiles/0", 5, ErrorCode::kFormat, "entries[0].tiles[0]"},
+      {"/entries/0/tiles/0", 0, ErrorCode::kFormat, "cover"},
+      {"/entries/0/tiles/0", Json::array({1}), ErrorCode::kFormat, "entries[0].tiles[0]"},
+      {"/entries/0/tiles/0/0", 1, ErrorCode::kFormat, "cover"},
+      {"/entries/0/tiles/0/0", 1u << 30, ErrorCode::kFormat, "entries[0].tiles[0][0]"},
+      {"/entries/0/tiles/0/0", 0, ErrorCode::kFormat, "entries[0].tiles[0][0]"},
+      {"/entries/0/tiles/0/1", "zz", ErrorCode::kFormat, "entries[0].tiles[0][1]"},
+      {"/entries/0/tiles/0/1", "0000000000000000", ErrorCode::kFormat, "tile 0 of 8"},
+      {"/entries/0/tiles/7", Json::array({1, "0000000000000000"}), ErrorCode::kFormat,
+       "entries[0].tiles[7][0]"},
+  };
+  for (const Case& c : cases) {
+    Json index = base;
+    const Json::json_pointer pointer(c.pointer);
+    if (c.value.is_null()) {
+      index[pointer.parent_pointer()].erase(pointer.back());
+    } else {
+      index[pointer] = c.value;
+    }
+    expect_error(dir, rebuild(valid, index.dump()), c.kind, c.fragment,
+                 c.pointer + " = " + c.value.dump());
+  }
 }
 
 // medmask-cm1 sections whose chunks carry correct checksums but bad content (FORMAT.md 5.2).

@@ -42,7 +42,7 @@ struct Original {
   Bytes bytes;
   fuzz::UnsealedArchive parts;
   std::vector<Section> sections;          // header, entries, chunks, index
-  std::vector<Section> chunks;            // medmask-cm1 chunks (absolute)
+  std::vector<Section> chunks;            // medmask-cm1 chunks, stored tiles (absolute)
   std::vector<std::uint64_t> boundaries;  // every section start and end, header fields
   std::vector<std::string> names;         // structures and groups, in order
   std::map<std::string, LabelVolume> reads;
@@ -66,6 +66,16 @@ Original make_original(const std::string& name, const Bytes& bytes, const std::s
   for (const json& entry : index["entries"]) {
     const auto offset = entry["offset"].get<std::uint64_t>();
     original.sections.push_back({offset, offset + entry["length"].get<std::uint64_t>()});
+    if (entry.contains("tiles")) {  // medmask-cm1-tiles: stored tiles back to back (5.3)
+      std::uint64_t begin = offset;
+      for (const json& tile : entry["tiles"]) {
+        if (!tile.is_array()) continue;  // an empty tile has no bytes
+        const Section section{begin, begin + tile[0].get<std::uint64_t>()};
+        original.sections.push_back(section);
+        original.chunks.push_back(section);
+        begin = section.end;
+      }
+    }
     if (!entry.contains("chunks")) continue;
     for (const json& chunk : entry["chunks"]) {
       const std::uint64_t begin = offset + chunk["offset"].get<std::uint64_t>();

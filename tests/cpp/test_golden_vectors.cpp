@@ -1,7 +1,8 @@
-// The C++ reader decodes the format 1.2 test vectors tests/data/golden/groups_{zstd,cm1}.mska to
-// the content groups_expected.json records. That JSON is written by make_groups_mska.cpp from the
-// boxes it painted, not by reading the files back; tests/python/test_spec_reader.py checks the
-// same files with a reader written from docs/FORMAT.md alone.
+// The C++ reader decodes the format 1.2 test vectors tests/data/golden/groups_{zstd,cm1}.mska and
+// the 1.3 vectors unions_{zstd,cm1}.mska to the content {groups,unions}_expected.json record. That
+// JSON is written by make_groups_mska.cpp from the boxes it painted, not by reading the files back;
+// tests/python/test_spec_reader.py checks the same files with a reader written from docs/FORMAT.md
+// alone.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,8 +22,9 @@ using nlohmann::json;
 
 const std::string kGolden = std::string(MEDMASK_SOURCE_DIR) + "/tests/data/golden/";
 
-json expected_content() {
-  std::ifstream in(kGolden + "groups_expected.json");
+// groups_*.mska (format 1.2) and unions_*.mska (1.3) each have their expected JSON.
+json expected_content(const std::string& file) {
+  std::ifstream in(kGolden + file.substr(0, file.find('_')) + "_expected.json");
   return json::parse(in);
 }
 
@@ -80,7 +82,7 @@ void expect_label(const Label& label, const json& want) {
 class GoldenVectors : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenVectors, DecodesToTheGeneratorsContent) {
-  const json expected = expected_content();
+  const json expected = expected_content(GetParam());
   const json& file = expected.at("files").at(GetParam());
   const MaskArchive archive(kGolden + GetParam(), OpenMode::kRead);
   ASSERT_EQ(archive.space(), space_of(expected.at("space")));
@@ -151,9 +153,14 @@ TEST_P(GoldenVectors, DecodesToTheGeneratorsContent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, GoldenVectors,
-                         ::testing::Values("groups_zstd.mska", "groups_cm1.mska"),
+                         ::testing::Values("groups_zstd.mska", "groups_cm1.mska",
+                                           "unions_zstd.mska", "unions_cm1.mska",
+                                           "unions_tiles.mska"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
-                           return param_info.param.substr(7, param_info.param.find('.') - 7);
+                           std::string name =
+                               param_info.param.substr(0, param_info.param.find('.'));
+                           name.erase(std::remove(name.begin(), name.end(), '_'), name.end());
+                           return name;
                          });
 
 }  // namespace

@@ -501,5 +501,6 @@ def test_pack_level_is_recorded_and_reads_back(tmp_path, sample_files, level):
     result = run("pack", *files, "-o", out, "-q", "--level", level)
     assert result.returncode == 0, result.stderr
     details = json.loads(run("info", out, "--json").stdout)["entry_details"]
-    assert details and all(e["coding"] == "medmask-cm1" and e["level"] == level for e in details)
+    assert details
+    assert all(e["coding"] == "medmask-cm1-tiles" and e["level"] == level for e in details)
     assert run("verify", out, "--against", *files).returncode == 0

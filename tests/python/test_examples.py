@@ -21,7 +21,10 @@ def test_example_runs(tmp_path, script):
     assert out.exists()
     if script == "lung.py":
         assert "27 structures" in result.stdout
-        assert "belongs to: right_middle_lobe, RS5_medial, lesion_1, lesion_2, lung" in result.stdout
+        # Structures first, then groups (FORMAT.md 10.2: since 1.3 the lobes, unions of their
+        # segments, are recognised at commit and listed by name after the defined groups).
+        assert ("belongs to: RS5_medial, lesion_1, lesion_2, lesions, right_lung, lung, "
+                "right_middle_lobe") in result.stdout
     else:
         assert "117 masks" in result.stdout
         assert "rib_right_12 shares voxels with: {'sacrum': 13}" in result.stdout

@@ -3,8 +3,9 @@
 It uses no MedMask code (numpy, xxhash and zstandard only), so a disagreement between the spec and
 the files the C++ writer makes fails here. Expected content: tiny.mska as PROVENANCE.md lists it,
 the groups_* files from groups_expected.json (written by make_groups_mska.cpp from the boxes it
-painted, never from reading the files back). "medmask-cm1" voxels are not decoded (Appendix A is
-too long for this); their chunk tables, checksums and stream headers are checked.
+painted, never from reading the files back). "medmask-cm1" and "medmask-cm1-tiles" voxels are not
+decoded (Appendix A is too long for this); their chunk and tile tables, checksums and stream
+headers are checked.
 """
 
 import json
@@ -73,20 +74,49 @@ def check_cm1_section(entry, section, shape_xyz):
         data = section[chunk["offset"]:chunk["offset"] + chunk["length"]]
         assert xxh3(data) == int(chunk["xxh3"], 16), f"chunk {k} checksum"
         chunk_nz = min(nz, (k + 1) * depth) - k * depth
-        version, mode, level, chunk_width = data[0], data[1], data[2], data[3]
-        assert (version, chunk_width) == (2, width) and mode in (0, 1, 2) and level in (0, 1, 2)
-        dims, pos = read_varints(data, 4, 3)
-        assert dims == [nx, ny, chunk_nz], f"chunk {k} dims {dims}"
-        if mode == 1:
-            pos += nx * ny * chunk_nz * width
-        elif mode == 2:
-            (x0, y0, z0, wx, wy, wz, payload), pos = read_varints(data, pos, 7)
-            assert min(wx, wy, wz) >= 1
-            assert x0 + wx <= nx and y0 + wy <= ny and z0 + wz <= chunk_nz
-            pos += payload
-        assert pos == len(data), f"chunk {k}: stream of {pos} bytes in {len(data)}"
+        check_stream_header(data, width, (nx, ny, chunk_nz), f"chunk {k}")
         expected_offset += chunk["length"]
     assert expected_offset == entry["length"], "chunks must cover the section"
+
+
+def check_stream_header(data, width, dims, what):
+    """FORMAT.md A.2: one chunk stream of the given (nx, ny, nz), nothing after it."""
+    nx, ny, nz = dims
+    version, mode, level, stream_width = data[0], data[1], data[2], data[3]
+    assert (version, stream_width) == (2, width) and mode in (0, 1, 2) and level in (0, 1, 2)
+    found, pos = read_varints(data, 4, 3)
+    assert found == [nx, ny, nz], f"{what} dims {found}, expected {[nx, ny, nz]}"
+    if mode == 1:
+        pos += nx * ny * nz * width
+    elif mode == 2:
+        (x0, y0, z0, wx, wy, wz, payload), pos = read_varints(data, pos, 7)
+        assert min(wx, wy, wz) >= 1 and x0 + wx <= nx and y0 + wy <= ny and z0 + wz <= nz
+        pos += payload
+    assert pos == len(data), f"{what}: stream of {pos} bytes in {len(data)}"
+
+
+def check_tiles_section(entry, section, shape_xyz):
+    """FORMAT.md 4.3.2 tile table and A.2 stream headers of one "medmask-cm1-tiles" section."""
+    nx, ny, nz = shape_xyz
+    depth, (tile_y, tile_x) = entry["chunk_depth"], entry["tile_yx"]
+    assert all(is_int(v, 1, 2**31 - 1) for v in (depth, tile_y, tile_x))
+    counts = (math.ceil(nz / depth), math.ceil(ny / tile_y), math.ceil(nx / tile_x))
+    tiles = entry["tiles"]
+    assert len(tiles) == math.prod(counts)
+    offset, width = 0, DTYPES[entry["dtype"]][1]
+    for k, tile in enumerate(tiles):
+        if tile == 0 and type(tile) is int:
+            continue  # empty: no bytes, every voxel 0
+        length, digest = tile
+        assert is_int(length, 1, entry["length"] - offset) and len(digest) == 16
+        data = section[offset:offset + length]
+        assert xxh3(data) == int(digest, 16), f"tile {k} checksum"
+        kz, ky, kx = k // (counts[1] * counts[2]), k // counts[2] % counts[1], k % counts[2]
+        dims = (min(nx, (kx + 1) * tile_x) - kx * tile_x, min(ny, (ky + 1) * tile_y) - ky * tile_y,
+                min(nz, (kz + 1) * depth) - kz * depth)
+        check_stream_header(data, width, dims, f"tile {k}")
+        offset += length
+    assert offset == entry["length"], "stored tiles must cover the section"
 
 
 def stats_of(mask):
@@ -158,6 +188,9 @@ def read_mska(path):
             found = {str(v): stats_of(volume == v) for v in np.unique(volume) if v != 0}
             assert found == entry["stats"], f"{entry['name']}: stats differ from the voxels"
             volumes[entry["name"]] = volume
+        elif entry["coding"] == "medmask-cm1-tiles":
+            check_tiles_section(entry, section, shape)
+            volumes[entry["name"]] = None
         else:
             assert entry["coding"] == "medmask-cm1"
             check_cm1_section(entry, section, shape)
@@ -231,9 +264,11 @@ def label_of(item):  # FORMAT.md 4.4: colour, description (absent = empty), conc
     return item.get("color"), item.get("description", ""), item.get("concept")
 
 
-@pytest.mark.parametrize("file_name", ["groups_zstd.mska", "groups_cm1.mska"])
-def test_groups_1_2_file_matches_generator(file_name):
-    expected = json.loads((GOLDEN / "groups_expected.json").read_text())
+@pytest.mark.parametrize("file_name", ["groups_zstd.mska", "groups_cm1.mska",
+                                       "unions_zstd.mska", "unions_cm1.mska", "unions_tiles.mska"])
+def test_groups_1_2_and_1_3_files_match_generator(file_name):
+    stem = file_name.split("_")[0]  # groups: format 1.2; unions: 1.3, the union given first
+    expected = json.loads((GOLDEN / f"{stem}_expected.json").read_text())
     archive = read_mska(GOLDEN / file_name)
     index = archive["index"]
     assert index["version"] == expected["version"]
@@ -244,8 +279,8 @@ def test_groups_1_2_file_matches_generator(file_name):
     assert [{k: e[k] for k in ("name", "kind", "dtype")} for e in index["entries"]] == \
         expected["entries"]
     for entry in index["entries"]:
-        assert (entry["coding"], entry.get("chunk_depth")) == (coding["coding"],
-                                                               coding.get("chunk_depth"))
+        assert (entry["coding"], entry.get("chunk_depth"), entry.get("tile_yx")) == \
+            (coding["coding"], coding.get("chunk_depth"), coding.get("tile_yx"))
     assert archive["order"] == [s["name"] for s in expected["structures"]]
 
     entry_of = dict(enumerate(index["entries"]))
@@ -268,6 +303,8 @@ def test_groups_1_2_file_matches_generator(file_name):
         # A recognised union's member order is the writer's choice; add_group keeps the given one.
         same = sorted if want["recognised_union"] else list
         assert same(group["members"]) == same(want["members"])
+        if index["version"] >= [1, 3]:  # FORMAT.md 4.6: "recognised" (since 1.3)
+            assert group.get("recognised", False) == want["recognised_union"]
         assert label_of(group) == label_of(want)
         assert group.get("stats", {"voxels": 0}) == want["stats"]
         union = boxes_mask([b for s in archive["expand"](want["name"]) for b in boxes[s]],

@@ -1,6 +1,11 @@
 // Writes the format 1.2 test vectors groups_zstd.mska and groups_cm1.mska with the public C++ API,
 // and groups_expected.json: what they must decode to, taken from how the masks below are built
 // (never from reading the files back). Not part of the build; PROVENANCE.md has the command.
+// With the argument `1.3` it writes the format 1.3 vectors unions_zstd.mska, unions_cm1.mska,
+// unions_tiles.mska and unions_expected.json instead: the same content, but the recognised union
+// (kidneys) is given first, before its members, so the writer recognises it at commit (FORMAT.md
+// 10.2) and lists it after the defined group, with "recognised": true; unions_tiles.mska codes
+// the layers "medmask-cm1-tiles" (FORMAT.md 5.3).
 //
 // Every structure is a union of boxes, listed per part: the entry and value FORMAT.md 10.2
 // predicts for it, worked out by hand. The grid is 7 x 6 x 5 (x, y, z), arrays (z, y, x).
@@ -148,12 +153,29 @@ medmask::Space oblique_space() {
                         medmask::Mat3{{{a, -b, a}, {a, a, -b}, {-b, a, a}}});
 }
 
+bool g_union_first = false;  // format 1.3 vectors: the recognised union comes first
+
+// The groups in the order the file lists them.
+std::vector<Group> listed_groups() {
+  std::vector<Group> out = groups();
+  if (g_union_first)
+    std::stable_partition(out.begin(), out.end(), [](const Group& g) { return !g.recognised; });
+  return out;
+}
+
 void write_archive(const std::string& path, const medmask::WriteOptions& options) {
   medmask::MaskArchive archive(path, medmask::OpenMode::kWrite, oblique_space(), options);
+  if (g_union_first) {
+    for (const Group& g : groups()) {
+      if (g.recognised)
+        archive.add_structure(g.label.name, mask_of(boxes_of(g.label.name)), g.label);
+    }
+  }
   for (const Structure& s : structures()) {
     archive.add_structure(s.label.name, mask_of(all_boxes(s)), s.label);
   }
   for (const Group& g : groups()) {
+    if (g.recognised && g_union_first) continue;
     if (g.recognised) {
       archive.add_structure(g.label.name, mask_of(boxes_of(g.label.name)), g.label);
     } else {
@@ -163,14 +185,14 @@ void write_archive(const std::string& path, const medmask::WriteOptions& options
   archive.commit();
 }
 
-nlohmann::json expected_json(const medmask::WriteOptions& cm1) {
+nlohmann::json expected_json(const medmask::WriteOptions& cm1, const medmask::WriteOptions& tiles) {
   const medmask::Space space = oblique_space();
   nlohmann::json columns = nlohmann::json::array();
   for (int c = 0; c < 3; ++c) {
     columns.push_back({space.direction()[0][c], space.direction()[1][c], space.direction()[2][c]});
   }
   nlohmann::json out{
-      {"version", {1, 2}},
+      {"version", {1, g_union_first ? 3 : 2}},
       {"required_features", 3},  // bit 0: spleen is split; bit 1: index dictionary
       {"space",
        {{"shape_xyz", space.shape_xyz()},
@@ -178,11 +200,16 @@ nlohmann::json expected_json(const medmask::WriteOptions& cm1) {
         {"spacing_mm", space.spacing_mm()},
         {"direction_columns", columns}}},
       {"files",
-       {{"groups_zstd.mska", {{"coding", "zstd"}}},
-        {"groups_cm1.mska", {{"coding", "medmask-cm1"}, {"chunk_depth", cm1.chunk_depth}}}}},
+       {{g_union_first ? "unions_zstd.mska" : "groups_zstd.mska", {{"coding", "zstd"}}},
+        {g_union_first ? "unions_cm1.mska" : "groups_cm1.mska",
+         {{"coding", "medmask-cm1"}, {"chunk_depth", cm1.chunk_depth}}}}},
       {"entries",
        {{{"name", "layer0"}, {"kind", "layer"}, {"dtype", "uint16"}},
         {{"name", "layer1"}, {"kind", "layer"}, {"dtype", "uint8"}}}}};
+  if (g_union_first) {
+    out["files"]["unions_tiles.mska"] = {
+        {"coding", "medmask-cm1-tiles"}, {"chunk_depth", tiles.chunk_depth}, {"tile_yx", {3, 4}}};
+  }
   for (const Structure& s : structures()) {
     nlohmann::json item = label_json(s.label);
     item["boxes_zyx"] = all_boxes(s);
@@ -195,7 +222,7 @@ nlohmann::json expected_json(const medmask::WriteOptions& cm1) {
     }
     out["structures"].push_back(item);
   }
-  for (const Group& g : groups()) {
+  for (const Group& g : listed_groups()) {
     nlohmann::json item = label_json(g.label);
     item["members"] = g.members;
     item["recognised_union"] = g.recognised;
@@ -207,14 +234,22 @@ nlohmann::json expected_json(const medmask::WriteOptions& cm1) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  g_union_first = argc > 1 && std::string(argv[1]) == "1.3";
   medmask::WriteOptions zstd;
   zstd.coding = medmask::Coding::kZstd;
-  medmask::WriteOptions cm1;  // default coding medmask-cm1, level default
-  cm1.chunk_depth = 2;        // three chunks of 2, 2 and 1 slices
-  write_archive("groups_zstd.mska", zstd);
-  write_archive("groups_cm1.mska", cm1);
-  std::ofstream("groups_expected.json") << expected_json(cm1).dump(1) << "\n";
-  std::cout << "wrote groups_zstd.mska, groups_cm1.mska, groups_expected.json\n";
+  medmask::WriteOptions cm1;  // coding medmask-cm1, level default
+  cm1.coding = medmask::Coding::kMedmaskCm;
+  cm1.chunk_depth = 2;          // three chunks of 2, 2 and 1 slices
+  medmask::WriteOptions tiles;  // coding medmask-cm1-tiles (since 1.3), level default
+  tiles.chunk_depth = 2;        // 3 x 2 x 2 tiles: slices 2, 2, 1; rows 3, 3; columns 4, 3
+  tiles.tile_size = 4;
+  const std::string stem = g_union_first ? "unions" : "groups";
+  write_archive(stem + "_zstd.mska", zstd);
+  write_archive(stem + "_cm1.mska", cm1);
+  if (g_union_first) write_archive(stem + "_tiles.mska", tiles);
+  std::ofstream(stem + "_expected.json") << expected_json(cm1, tiles).dump(1) << "\n";
+  std::cout << "wrote " << stem << "_zstd.mska, " << stem << "_cm1.mska, "
+            << (g_union_first ? stem + "_tiles.mska, " : "") << stem << "_expected.json\n";
   return 0;
 }
