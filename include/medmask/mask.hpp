@@ -29,6 +29,20 @@ struct LabelStats {
 // Statistics of every non-zero value of a volume, in one pass.
 std::map<std::uint32_t, LabelStats> compute_label_stats(const LabelVolume& volume);
 
+// What add_label does where an earlier label already covers a voxel of the new one.
+enum class OverlapPolicy {
+  kRefuse,     // throw ArgumentError, leave the mask unchanged
+  kOverwrite,  // the new label wins there (medmask 0.1.x); add_label reports what it painted over
+};
+
+// Voxels of an earlier label that add_label painted over (OverlapPolicy::kOverwrite).
+struct LabelOverlap {
+  std::uint32_t value = 0;
+  std::string name;  // "" for a value the table does not name
+  std::uint64_t voxels = 0;
+  bool operator==(const LabelOverlap&) const = default;
+};
+
 class SegmentationMask {
  public:
   SegmentationMask() = default;
@@ -41,10 +55,13 @@ class SegmentationMask {
   static SegmentationMask lazy_init(int bit_depth, const Space& space);
 
   // Paints binary (non-zero = inside, same shape, any dtype) with value under name.
+  // Returns the earlier labels it painted over, by value (empty with kRefuse).
   // Throws ArgumentError on a shape mismatch, a duplicate name or value, a value beyond the
-  // dtype, or overlap with an existing structure (naming both and the voxel count); on error
-  // the mask is unchanged.
-  void add_label(const LabelVolume& binary, std::uint32_t value, const std::string& name);
+  // dtype, or (kRefuse) overlap with an existing structure (naming both and the voxel count); on
+  // error the mask is unchanged.
+  std::vector<LabelOverlap> add_label(const LabelVolume& binary, std::uint32_t value,
+                                      const std::string& name,
+                                      OverlapPolicy policy = OverlapPolicy::kRefuse);
 
   // Union of the named structures (bool). Throws NotFoundError for an unknown name.
   LabelVolume binary_mask_by_names(std::span<const std::string> names) const;

@@ -45,6 +45,21 @@ int bit_depth(DType dtype) {
   return 0;
 }
 
+// "add_label 'b' (value 2) painted over 6 voxels of 'a' (value 1); ...".
+std::string painted_over_message(const std::string& name, std::uint32_t value,
+                                 const std::vector<LabelOverlap>& painted_over) {
+  std::string parts;
+  for (const LabelOverlap& o : painted_over) {
+    if (!parts.empty()) parts += ", ";
+    parts += std::to_string(o.voxels) + " voxels of " +
+             (o.name.empty() ? "unnamed value " + std::to_string(o.value)
+                             : "'" + o.name + "' (value " + std::to_string(o.value) + ")");
+  }
+  return "add_label '" + name + "' (value " + std::to_string(value) + ") painted over " + parts +
+         "; the later label wins there, as in medmask 0.1.x (keep overlapping structures apart "
+         "with MaskArchive.add)";
+}
+
 Mat3 identity() { return Mat3{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}; }
 
 // The Space of a new mask from the caller's argument (None: 1 mm voxels at the origin).
@@ -175,26 +190,33 @@ void bind_mask(nb::module_& m) {
                     SegmentationMask::lazy_init(bit_depth(self.mask.volume().dtype()), oriented);
               }
             }
+            // medmask 0.1.x semantics: the later label wins where labels meet, with a warning.
+            constexpr OverlapPolicy kPolicy = OverlapPolicy::kOverwrite;
+            std::vector<LabelOverlap> painted_over;
             {
               nb::gil_scoped_release release;
               if (self.borrowed_read_only) {
                 const SegmentationMask& old = self.mask;
                 SegmentationMask copy(old.volume().clone(), old.labels(), old.space());
-                copy.add_label(binary, value, name);
+                painted_over = copy.add_label(binary, value, name, kPolicy);
                 self.mask = std::move(copy);
                 self.borrowed_read_only = false;
               } else {
-                self.mask.add_label(binary, value, name);
+                painted_over = self.mask.add_label(binary, value, name, kPolicy);
               }
             }
             self.orientation_open = false;
+            if (!painted_over.empty())
+              warn_medmask(painted_over_message(name, value, painted_over));
           },
           nb::arg("mask"), nb::arg("label"), nb::arg("name"),
           nb::sig("def add_label(self, mask: numpy.typing.ArrayLike, label: int, name: str) "
                   "-> None"),
-          "Paints mask (non-zero = inside, same shape) with value label under name. Raises "
-          "ValueError on a shape mismatch, a repeated name or value, a value beyond the dtype, "
-          "or overlap with an existing structure; on error the mask is unchanged.")
+          "Paints mask (non-zero = inside, same shape) with value label under name. Where earlier "
+          "labels already cover a voxel the new label wins (as in medmask 0.1.x) and a "
+          "medmask.MedMaskWarning names both structures and the voxel count. Raises ValueError "
+          "on a shape mismatch, a repeated name or value or a value beyond the dtype; on error "
+          "the mask is unchanged.")
       .def(
           "save",
           [](const MaskHandle& self, const std::filesystem::path& path, const std::string& level) {
@@ -243,6 +265,19 @@ void bind_mask(nb::module_& m) {
               "-> numpy.typing.NDArray[numpy.bool_]"),
           "Union of the given label values as a new bool array (z, y, x); values need not be "
           "named.")
+      .def(
+          "get_mask_by_names",
+          [](nb::handle self, nb::handle names) {
+            return self.attr("get_binary_mask_by_names")(names);
+          },
+          nb::arg("names"),
+          nb::sig("def get_mask_by_names(self, names: str | collections.abc.Iterable[str]) "
+                  "-> numpy.typing.NDArray[numpy.bool_]"),
+          "The same as get_binary_mask_by_names (the spelling of medmask's first notebook).")
+      .def(
+          "get_all_masks", [](nb::handle self) { return self.attr("data"); },
+          nb::sig("def get_all_masks(self) -> numpy.typing.NDArray[typing.Any]"),
+          "The whole label map, the same as .data (the spelling of medmask's first notebook).")
       .def(
           "label_stats",
           [](const MaskHandle& self) {

@@ -11,6 +11,14 @@ namespace nb = nanobind;
 
 namespace medmask::python {
 
+namespace {
+PyObject* medmask_warning = nullptr;
+}  // namespace
+
+void warn_medmask(const std::string& message) {
+  if (PyErr_WarnEx(medmask_warning, message.c_str(), 1) < 0) throw nb::python_error();
+}
+
 void bind_errors(nb::module_& m) {
   // New exception classes for errors in file data; caller mistakes use the builtin types.
   // Leaked on purpose: the types must outlive every translation, and a static destructor would
@@ -57,9 +65,25 @@ void bind_errors(nb::module_& m) {
           type = PyExc_OSError;
           break;
       }
-      PyErr_SetString(type, e.what());
+      // The exception keeps what the C++ error knows: .code (pinned), .path, .offset (None
+      // when the error has no byte offset).
+      nb::object error = nb::steal(PyObject_CallFunction(type, "s", e.what()));
+      if (!error.is_valid()) return;  // the call set its own Python error
+      error.attr("code") = static_cast<int>(e.code());
+      error.attr("path") = e.path();
+      error.attr("offset") = e.offset() ? nb::cast(*e.offset()) : nb::none();
+      PyErr_SetObject(type, error.ptr());
     }
   });
+
+  // A UserWarning, so `warnings` filters treat it like any library's warning. Leaked like the
+  // exception types above.
+  medmask_warning = PyErr_NewExceptionWithDoc(
+      "medmask.MedMaskWarning",
+      "Something was done that the caller may not expect, for example add_label painting over "
+      "voxels of an earlier label (medmask 0.1.x behaviour).",
+      PyExc_UserWarning, nullptr);
+  m.attr("MedMaskWarning") = nb::handle(medmask_warning);
 }
 
 }  // namespace medmask::python

@@ -101,6 +101,10 @@ WriteOptions write_options_from(const std::string& level);
 // A str or os.PathLike as a UTF-8 path string.
 std::string path_string(const std::filesystem::path& path);
 
+// Issues a medmask.MedMaskWarning (module.cpp); throws nb::python_error when a warnings filter
+// turns it into an error.
+void warn_medmask(const std::string& message);
+
 // The Python name of a dtype ("bool", "uint8", ...).
 nb::object numpy_dtype(DType dtype);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -113,8 +114,9 @@ SegmentationMask SegmentationMask::lazy_init(int bit_depth, const Space& space) 
   return SegmentationMask(LabelVolume(dtype, space.shape_zyx()), LabelTable{}, space);
 }
 
-void SegmentationMask::add_label(const LabelVolume& binary, std::uint32_t value,
-                                 const std::string& name) {
+std::vector<LabelOverlap> SegmentationMask::add_label(const LabelVolume& binary,
+                                                      std::uint32_t value, const std::string& name,
+                                                      OverlapPolicy policy) {
   require_same_shape(binary, space_, name);
   if (value > dtype_max_value(volume_.dtype())) {
     throw ArgumentError("label '" + name + "': value " + std::to_string(value) +
@@ -123,27 +125,35 @@ void SegmentationMask::add_label(const LabelVolume& binary, std::uint32_t value,
   LabelTable labels = labels_;
   labels.add(Label{name, value, {}, {}, {}});  // validates name and value before any voxel changes
 
-  // Check overlap first so that a failure leaves the mask unchanged. Masks are mostly
+  // Count overlap first so that a refusal leaves the mask unchanged. Masks are mostly
   // background: work on the runs of inside voxels only.
   const detail::Runs runs = detail::inside_runs(binary);
-  std::unordered_map<std::uint32_t, std::uint64_t> overlap;
+  std::map<std::uint32_t, std::uint64_t> overlap;
   for (const detail::Run& run : runs) {
     for (std::size_t i = run.begin; i < run.end; ++i) {
       if (const std::uint32_t existing = volume_.get(i); existing != 0) ++overlap[existing];
     }
   }
-  if (!overlap.empty()) {
-    const auto [other_value, count] = *std::max_element(
-        overlap.begin(), overlap.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  std::vector<LabelOverlap> painted_over;
+  for (const auto& [other_value, count] : overlap) {
     const Label* other = labels_.find_value(other_value);
-    const std::string other_name =
-        other ? "'" + other->name + "'" : "unnamed value " + std::to_string(other_value);
+    painted_over.push_back(LabelOverlap{other_value, other ? other->name : "", count});
+  }
+  if (!painted_over.empty() && policy == OverlapPolicy::kRefuse) {
+    const LabelOverlap& worst = *std::max_element(
+        painted_over.begin(), painted_over.end(),
+        [](const LabelOverlap& a, const LabelOverlap& b) { return a.voxels < b.voxels; });
+    const std::string other_name = worst.name.empty()
+                                       ? "unnamed value " + std::to_string(worst.value)
+                                       : "'" + worst.name + "'";
     throw ArgumentError("structure '" + name + "' overlaps " + other_name + " in " +
-                        std::to_string(count) + " voxels; structures of one label map must be " +
-                        "exclusive (store overlapping structures as separate masks or layers)");
+                        std::to_string(worst.voxels) + " voxels; structures of one label map " +
+                        "must be exclusive (store overlapping structures as separate masks or " +
+                        "layers)");
   }
   detail::fill_runs(volume_, runs, value);
   labels_ = std::move(labels);
+  return painted_over;
 }
 
 LabelVolume SegmentationMask::binary_mask_by_names(std::span<const std::string> names) const {

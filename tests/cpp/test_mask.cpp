@@ -83,6 +83,22 @@ TEST(SegmentationMask, LazyInitAddLabelAndQueries) {
   EXPECT_EQ(compute_label_stats(mask.binary_mask_by_values(values)).at(1).voxels, 1u);
 }
 
+TEST(SegmentationMask, OverwriteLetsTheLaterLabelWinAndReportsWhatItPaintedOver) {
+  auto mask = SegmentationMask::lazy_init(8, small_space());
+  mask.add_label(box(0, 1, 0, 1, 0, 1), 1, "lobe");  // 8 voxels
+  mask.add_label(box(2, 2, 3, 3, 4, 4), 5, "dot");   // 1 voxel
+  const std::vector<LabelOverlap> over =
+      mask.add_label(box(1, 2, 1, 3, 1, 4), 2, "lesion", OverlapPolicy::kOverwrite);
+  // (1,1,1) of lobe and (2,3,4) of dot; in value order.
+  const std::vector<LabelOverlap> expected{{1, "lobe", 1}, {5, "dot", 1}};
+  EXPECT_EQ(over, expected);
+  EXPECT_EQ(mask.label_stats().at(1).voxels, 7u);
+  EXPECT_EQ(mask.label_stats().count(5), 0u);
+  EXPECT_EQ(mask.label_stats().at(2).voxels, 24u);
+  EXPECT_EQ(mask.labels().size(), 3u);  // dot keeps its name, now with no voxels
+  EXPECT_TRUE(mask.add_label(box(0, 0, 3, 3, 0, 0), 9, "free", OverlapPolicy::kOverwrite).empty());
+}
+
 TEST(SegmentationMask, OverlapIsAnErrorNamingBothAndLeavesMaskUnchanged) {
   auto mask = SegmentationMask::lazy_init(8, small_space());
   mask.add_label(box(0, 1, 0, 1, 0, 1), 1, "lobe");  // 8 voxels
