@@ -152,6 +152,35 @@ std::int64_t voxel_index(nb::handle value, const char* axis) {
   return out;
 }
 
+// medmask 0.1.x entries are namespaces: several entries (models, annotators) may name a structure
+// alike. A structure name already used in the archive is stored as "<entry>/<name>" (which reads
+// like any name, CLI included); load_mask gives the entry back with the names it was added with.
+SegmentationMask with_entry_qualified_names(const MaskArchive& a, const std::string& entry,
+                                            const SegmentationMask& mask) {
+  bool clash = false;
+  for (const Label& label : mask.labels()) clash = clash || a.contains(label.name);
+  if (!clash) return mask;
+  LabelTable table;
+  for (Label label : mask.labels()) {
+    if (a.contains(label.name)) label.name = entry + "/" + label.name;
+    table.add(std::move(label));
+  }
+  return SegmentationMask(mask.volume(), std::move(table), mask.space());  // voxels shared
+}
+
+SegmentationMask without_entry_qualifier(SegmentationMask mask, const std::string& entry) {
+  const std::string prefix = entry + "/";
+  bool qualified = false;
+  for (const Label& label : mask.labels()) qualified = qualified || label.name.starts_with(prefix);
+  if (!qualified) return mask;
+  LabelTable table;
+  for (Label label : mask.labels()) {
+    if (label.name.starts_with(prefix)) label.name.erase(0, prefix.size());
+    table.add(std::move(label));
+  }
+  return SegmentationMask(mask.volume(), std::move(table), mask.space());
+}
+
 void close(ArchiveHandle& h) {
   nb::gil_scoped_release release;
   std::unique_lock guard(h.lock);
@@ -258,7 +287,7 @@ void bind_archive(nb::module_& m) {
               std::unique_lock guard(self.lock);
               warning = adopt_space_if_fresh(self, mask.mask.space());
               MaskArchive& a = self.get();
-              a.add_mask(name, mask.mask);
+              a.add_mask(name, with_entry_qualified_names(a, name, mask.mask));
               self.fresh = false;
               if (!self.in_with) a.commit();
             }
@@ -279,9 +308,11 @@ void bind_archive(nb::module_& m) {
       .def(
           "load_mask",
           [](const ArchiveHandle& self, const std::string& name) {
-            return MaskHandle{
-                read_locked(self, [&](const MaskArchive& a) { return a.load_mask(name); }), false,
-                false};
+            return MaskHandle{read_locked(self,
+                                          [&](const MaskArchive& a) {
+                                            return without_entry_qualifier(a.load_mask(name), name);
+                                          }),
+                              false, false};
           },
           nb::arg("name"),
           "The entry name as a SegmentationMask. Raises KeyError for an unknown entry, "
@@ -310,7 +341,7 @@ void bind_archive(nb::module_& m) {
                 read_locked(self, [](const MaskArchive& a) {
                   std::vector<std::pair<std::string, SegmentationMask>> out;
                   for (const std::string& name : a.entry_names()) {
-                    out.emplace_back(name, a.load_mask(name));
+                    out.emplace_back(name, without_entry_qualifier(a.load_mask(name), name));
                   }
                   return out;
                 });
@@ -334,7 +365,11 @@ void bind_archive(nb::module_& m) {
                   for (const StructureInfo& s : a.structures()) {
                     if (s.is_group()) continue;
                     for (auto& [entry, table] : out) {
-                      if (entry == s.entry && table.find(s.name) == nullptr) table.add(s.label);
+                      if (entry != s.entry) continue;
+                      Label label = s.label;  // as added: without the entry qualifier
+                      if (label.name.starts_with(entry + "/"))
+                        label.name.erase(0, entry.size() + 1);
+                      if (table.find(label.name) == nullptr) table.add(std::move(label));
                     }
                   }
                   return out;

@@ -94,3 +94,22 @@ def test_exceptions_keep_code_path_and_offset(tmp_path):
     with pytest.raises(OSError) as missing:
         medmask.load_mask(tmp_path / "missing.mska")
     assert missing.value.code == 6 and missing.value.offset is None
+
+
+def test_entries_are_namespaces_for_repeated_names(tmp_path):
+    liver = np.zeros(SPACE.shape_zyx, np.uint8)
+    liver[0] = 1
+    both = liver.copy()
+    both[2] = 2
+    path = tmp_path / "ns.mska"
+    archive = medmask.MaskArchive(path, mode="w", space=SPACE)
+    archive.add_segmask(medmask.SegmentationMask(liver, {"liver": 1}, SPACE), "liver")
+    archive.add_segmask(medmask.SegmentationMask(both, {"liver": 1, "spleen": 2}, SPACE), "both")
+    read = medmask.MaskArchive(path)
+    again = read.load_segmask("both")
+    assert again.mapping == {"liver": 1, "spleen": 2}
+    np.testing.assert_array_equal(again.data, both)
+    assert read.load_segmask("liver").mapping == {"liver": 1}
+    assert read.read_all_mapping() == {"liver": {"liver": 1}, "both": {"liver": 1, "spleen": 2}}
+    np.testing.assert_array_equal(read["both/liver"], both == 1)  # the qualified name
+    np.testing.assert_array_equal(read["liver"], liver == 1)
