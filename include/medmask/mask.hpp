@@ -67,6 +67,11 @@ class SegmentationMask {
   LabelVolume binary_mask_by_names(std::span<const std::string> names) const;
   // Union of the given values (bool); values need not be in the table.
   LabelVolume binary_mask_by_values(std::span<const std::uint32_t> values) const;
+  // The same, reading only voxels inside the inclusive box [min_zyx, max_zyx] (the rest of the
+  // result is 0). Requires: the box holds every voxel of those values (e.g. from label_stats()).
+  LabelVolume binary_mask_by_values(std::span<const std::uint32_t> values,
+                                    const std::array<std::int64_t, 3>& min_zyx,
+                                    const std::array<std::int64_t, 3>& max_zyx) const;
 
   const LabelVolume& volume() const noexcept { return volume_; }
   const LabelTable& labels() const noexcept { return labels_; }

@@ -312,7 +312,7 @@ void bind_archive(nb::module_& m) {
                                           [&](const MaskArchive& a) {
                                             return without_entry_qualifier(a.load_mask(name), name);
                                           }),
-                              false, false};
+                              false, false, true, nullptr};
           },
           nb::arg("name"),
           "The entry name as a SegmentationMask. Raises KeyError for an unknown entry, "
@@ -347,7 +347,8 @@ void bind_archive(nb::module_& m) {
                 });
             nb::dict out;
             for (auto& [name, mask] : masks) {
-              out[nb::str(name.c_str())] = nb::cast(MaskHandle{std::move(mask), false, false});
+              out[nb::str(name.c_str())] =
+                  nb::cast(MaskHandle{std::move(mask), false, false, true, nullptr});
             }
             return out;
           },

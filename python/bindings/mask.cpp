@@ -60,6 +60,26 @@ std::string painted_over_message(const std::string& name, std::uint32_t value,
          "with MaskArchive.add)";
 }
 
+// The inclusive box holding every voxel of values (min > max when none is present).
+std::pair<std::array<std::int64_t, 3>, std::array<std::int64_t, 3>> box_of(
+    const std::map<std::uint32_t, LabelStats>& stats, const std::vector<std::uint32_t>& values) {
+  std::array<std::int64_t, 3> lo{0, 0, 0};
+  std::array<std::int64_t, 3> hi{-1, -1, -1};
+  bool any = false;
+  for (const std::uint32_t value : values) {
+    const auto it = stats.find(value);
+    if (it == stats.end() || it->second.voxels == 0) continue;
+    for (int axis = 0; axis < 3; ++axis) {
+      lo[axis] =
+          any ? std::min(lo[axis], it->second.bbox_min_zyx[axis]) : it->second.bbox_min_zyx[axis];
+      hi[axis] =
+          any ? std::max(hi[axis], it->second.bbox_max_zyx[axis]) : it->second.bbox_max_zyx[axis];
+    }
+    any = true;
+  }
+  return {lo, hi};
+}
+
 Mat3 identity() { return Mat3{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}; }
 
 // The Space of a new mask from the caller's argument (None: 1 mm voxels at the origin).
@@ -101,7 +121,7 @@ MaskHandle load_mask(const std::string& path) {
       mask = archive.load_mask(entries.front());
     }
   }
-  return MaskHandle{std::move(mask), false, false};
+  return MaskHandle{std::move(mask), false, false, true, nullptr};
 }
 
 }  // namespace
@@ -206,6 +226,7 @@ void bind_mask(nb::module_& m) {
               }
             }
             self.orientation_open = false;
+            self.stats.reset();  // the boxes changed
             if (!painted_over.empty())
               warn_medmask(painted_over_message(name, value, painted_over));
           },
@@ -234,10 +255,25 @@ void bind_mask(nb::module_& m) {
           "several entries: open it with MaskArchive).")
       .def(
           "get_binary_mask_by_names",
-          [](const MaskHandle& self, nb::handle names) {
+          [](MaskHandle& self, nb::handle names) {
             const std::vector<std::string> list = names_from(names, "names");
             LabelVolume out;
-            {
+            if (self.voxels_private) {
+              std::vector<std::uint32_t> values;
+              for (const std::string& name : list)
+                values.push_back(self.mask.labels().at(name).value);
+              auto stats = self.stats;
+              {
+                nb::gil_scoped_release release;
+                if (!stats) {
+                  stats = std::make_shared<const std::map<std::uint32_t, LabelStats>>(
+                      self.mask.label_stats());
+                }
+                const auto [lo, hi] = box_of(*stats, values);
+                out = self.mask.binary_mask_by_values(values, lo, hi);
+              }
+              self.stats = std::move(stats);
+            } else {
               nb::gil_scoped_release release;
               out = self.mask.binary_mask_by_names(list);
             }

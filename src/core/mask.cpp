@@ -184,4 +184,46 @@ LabelVolume SegmentationMask::binary_mask_by_values(std::span<const std::uint32_
   return result;
 }
 
+LabelVolume SegmentationMask::binary_mask_by_values(
+    std::span<const std::uint32_t> values, const std::array<std::int64_t, 3>& min_zyx,
+    const std::array<std::int64_t, 3>& max_zyx) const {
+  const Shape3& shape = volume_.shape_zyx();
+  LabelVolume result(DType::kBool, shape);
+  const std::unordered_set<std::uint32_t> wanted(values.begin(), values.end());
+  for (int axis = 0; axis < 3; ++axis) {
+    if (min_zyx[axis] > max_zyx[axis]) return result;  // empty box
+    if (min_zyx[axis] < 0 || max_zyx[axis] >= static_cast<std::int64_t>(shape[axis])) {
+      throw ArgumentError("binary_mask_by_values: box outside the grid");
+    }
+  }
+  if (wanted.empty()) return result;
+  auto* out = result.data_as<std::uint8_t>();
+  const auto ny = static_cast<std::size_t>(shape[1]);
+  const auto nx = static_cast<std::size_t>(shape[2]);
+  const auto x0 = static_cast<std::size_t>(min_zyx[2]);
+  const auto width = static_cast<std::size_t>(max_zyx[2] - min_zyx[2] + 1);
+  detail::visit_dtype(volume_.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* in = volume_.data_as<T>();
+    for (auto z = static_cast<std::size_t>(min_zyx[0]); z <= static_cast<std::size_t>(max_zyx[0]);
+         ++z) {
+      for (auto y = static_cast<std::size_t>(min_zyx[1]); y <= static_cast<std::size_t>(max_zyx[1]);
+           ++y) {
+        const std::size_t row = (z * ny + y) * nx + x0;
+        if (wanted.size() == 1) {  // the common case, a loop the compiler vectorises
+          const std::uint32_t only = *wanted.begin();
+          for (std::size_t i = row; i < row + width; ++i) {
+            out[i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(in[i]) == only);
+          }
+        } else {
+          for (std::size_t i = row; i < row + width; ++i) {
+            out[i] = static_cast<std::uint8_t>(wanted.count(in[i]) != 0);
+          }
+        }
+      }
+    }
+  });
+  return result;
+}
+
 }  // namespace medmask

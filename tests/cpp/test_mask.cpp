@@ -99,6 +99,29 @@ TEST(SegmentationMask, OverwriteLetsTheLaterLabelWinAndReportsWhatItPaintedOver)
   EXPECT_TRUE(mask.add_label(box(0, 0, 3, 3, 0, 0), 9, "free", OverlapPolicy::kOverwrite).empty());
 }
 
+TEST(SegmentationMask, BinaryMaskInABoxEqualsTheFullScan) {
+  auto mask = SegmentationMask::lazy_init(16, small_space());
+  mask.add_label(box(0, 1, 1, 2, 1, 3), 7, "a");
+  mask.add_label(box(2, 2, 3, 3, 4, 4), 300, "b");
+  const auto stats = mask.label_stats();
+  for (const std::vector<std::uint32_t>& values :
+       {std::vector<std::uint32_t>{7}, {300}, {7, 300}}) {
+    std::array<std::int64_t, 3> lo{2, 3, 4};
+    std::array<std::int64_t, 3> hi{0, 0, 0};
+    for (const std::uint32_t v : values) {
+      for (int axis = 0; axis < 3; ++axis) {
+        lo[axis] = std::min(lo[axis], stats.at(v).bbox_min_zyx[axis]);
+        hi[axis] = std::max(hi[axis], stats.at(v).bbox_max_zyx[axis]);
+      }
+    }
+    const LabelVolume boxed = mask.binary_mask_by_values(values, lo, hi);
+    const LabelVolume full = mask.binary_mask_by_values(values);
+    for (std::size_t i = 0; i < full.size(); ++i) EXPECT_EQ(boxed.get(i), full.get(i)) << i;
+  }
+  const std::vector<std::uint32_t> seven{7};
+  EXPECT_THROW(mask.binary_mask_by_values(seven, {0, 0, 0}, {3, 0, 0}), ArgumentError);
+}
+
 TEST(SegmentationMask, OverlapIsAnErrorNamingBothAndLeavesMaskUnchanged) {
   auto mask = SegmentationMask::lazy_init(8, small_space());
   mask.add_label(box(0, 1, 0, 1, 0, 1), 1, "lobe");  // 8 voxels

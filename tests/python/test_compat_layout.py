@@ -113,3 +113,20 @@ def test_entries_are_namespaces_for_repeated_names(tmp_path):
     assert read.read_all_mapping() == {"liver": {"liver": 1}, "both": {"liver": 1, "spleen": 2}}
     np.testing.assert_array_equal(read["both/liver"], both == 1)  # the qualified name
     np.testing.assert_array_equal(read["liver"], liver == 1)
+
+
+def test_get_mask_by_names_of_a_loaded_mask_matches_numpy(tmp_path):
+    """A loaded mask answers from each structure's bounding box; the result is the full grid."""
+    rng = np.random.default_rng(3)
+    array = np.zeros(SPACE.shape_zyx, np.uint16)
+    array[1:3, 1:3, 2:5] = 7
+    array[0, 0, 0] = 300
+    array[rng.random(array.shape) < 0.1] = 9
+    mask = medmask.SegmentationMask(array, {"a": 7, "b": 300, "c": 9, "gone": 11}, SPACE)
+    mask.save(tmp_path / "m.mska")
+    loaded = medmask.load_mask(tmp_path / "m.mska")
+    for names in ("a", "b", "c", "gone", ["a", "b"], ["b", "c", "gone"]):
+        values = [loaded.mapping[n] for n in ([names] if isinstance(names, str) else names)]
+        np.testing.assert_array_equal(loaded.get_mask_by_names(names), np.isin(array, values))
+    loaded.add_label(array == 0, 12, "background")  # boxes change after add_label
+    np.testing.assert_array_equal(loaded.get_binary_mask_by_names("background"), array == 0)
