@@ -69,7 +69,7 @@ std::pair<std::array<std::int64_t, 3>, std::array<std::int64_t, 3>> box_of(
   for (const std::uint32_t value : values) {
     const auto it = stats.find(value);
     if (it == stats.end() || it->second.voxels == 0) continue;
-    for (int axis = 0; axis < 3; ++axis) {
+    for (std::size_t axis = 0; axis < 3; ++axis) {
       lo[axis] =
           any ? std::min(lo[axis], it->second.bbox_min_zyx[axis]) : it->second.bbox_min_zyx[axis];
       hi[axis] =

@@ -190,7 +190,7 @@ LabelVolume SegmentationMask::binary_mask_by_values(
   const Shape3& shape = volume_.shape_zyx();
   LabelVolume result(DType::kBool, shape);
   const std::unordered_set<std::uint32_t> wanted(values.begin(), values.end());
-  for (int axis = 0; axis < 3; ++axis) {
+  for (std::size_t axis = 0; axis < 3; ++axis) {
     if (min_zyx[axis] > max_zyx[axis]) return result;  // empty box
     if (min_zyx[axis] < 0 || max_zyx[axis] >= static_cast<std::int64_t>(shape[axis])) {
       throw ArgumentError("binary_mask_by_values: box outside the grid");

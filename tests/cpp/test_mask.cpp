@@ -109,7 +109,7 @@ TEST(SegmentationMask, BinaryMaskInABoxEqualsTheFullScan) {
     std::array<std::int64_t, 3> lo{2, 3, 4};
     std::array<std::int64_t, 3> hi{0, 0, 0};
     for (const std::uint32_t v : values) {
-      for (int axis = 0; axis < 3; ++axis) {
+      for (std::size_t axis = 0; axis < 3; ++axis) {
         lo[axis] = std::min(lo[axis], stats.at(v).bbox_min_zyx[axis]);
         hi[axis] = std::max(hi[axis], stats.at(v).bbox_max_zyx[axis]);
       }
