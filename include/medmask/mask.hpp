@@ -43,6 +43,11 @@ struct LabelOverlap {
   bool operator==(const LabelOverlap&) const = default;
 };
 
+// The axis order of a binary handed to add_label: kZyx, the mask's own (z, y, x); kXyz, reversed
+// (element [x][y][z], shape (x, y, z)): the memory of a Fortran-order (z, y, x) array, such as
+// nibabel returns, taken without a transposing copy.
+enum class BinaryAxes { kZyx, kXyz };
+
 class SegmentationMask {
  public:
   SegmentationMask() = default;
@@ -54,14 +59,16 @@ class SegmentationMask {
   // An empty map to fill with add_label. bit_depth: 1 (bool), 8, 16 or 32.
   static SegmentationMask lazy_init(int bit_depth, const Space& space);
 
-  // Paints binary (non-zero = inside, same shape, any dtype) with value under name.
+  // Paints binary (non-zero = inside, any dtype; shape (z, y, x) of the mask, or its reverse
+  // with BinaryAxes::kXyz) with value under name.
   // Returns the earlier labels it painted over, by value (empty with kRefuse).
   // Throws ArgumentError on a shape mismatch, a duplicate name or value, a value beyond the
   // dtype, or (kRefuse) overlap with an existing structure (naming both and the voxel count); on
   // error the mask is unchanged.
   std::vector<LabelOverlap> add_label(const LabelVolume& binary, std::uint32_t value,
                                       const std::string& name,
-                                      OverlapPolicy policy = OverlapPolicy::kRefuse);
+                                      OverlapPolicy policy = OverlapPolicy::kRefuse,
+                                      BinaryAxes axes = BinaryAxes::kZyx);
 
   // Union of the named structures (bool). Throws NotFoundError for an unknown name.
   LabelVolume binary_mask_by_names(std::span<const std::string> names) const;

@@ -80,6 +80,14 @@ std::pair<std::array<std::int64_t, 3>, std::array<std::int64_t, 3>> box_of(
   return {lo, hi};
 }
 
+// A 3-D numpy array laid out in Fortran order only (its transpose is C-contiguous).
+bool is_fortran_only(nb::handle array) {
+  if (!nb::hasattr(array, "flags") || !nb::hasattr(array, "ndim")) return false;
+  if (nb::cast<int>(array.attr("ndim")) != 3) return false;
+  nb::object flags = array.attr("flags");
+  return nb::cast<bool>(flags.attr("f_contiguous")) && !nb::cast<bool>(flags.attr("c_contiguous"));
+}
+
 Mat3 identity() { return Mat3{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}; }
 
 // The Space of a new mask from the caller's argument (None: 1 mm voxels at the origin).
@@ -157,8 +165,8 @@ void bind_mask(nb::module_& m) {
             LabelVolume volume = volume_from_array(array, "mask_array", &read_only);
             LabelTable table = table_from_mapping(mapping, "mapping");
             const Space space = space_for(space_arg, volume.shape_zyx());
-            new (self)
-                MaskHandle{SegmentationMask(std::move(volume), std::move(table), space), read_only};
+            new (self) MaskHandle{SegmentationMask(std::move(volume), std::move(table), space),
+                                  read_only, false, false, nullptr};
           },
           nb::arg("mask_array"), nb::arg("mapping"), nb::arg("space") = nb::none(),
           nb::sig("def __init__(self, mask_array: numpy.typing.ArrayLike, "
@@ -185,7 +193,8 @@ void bind_mask(nb::module_& m) {
             } else {
               throw ArgumentError("lazy_init: either space or shape must be given");
             }
-            return MaskHandle{SegmentationMask::lazy_init(bits, space), false, open};
+            return MaskHandle{SegmentationMask::lazy_init(bits, space), false, open, false,
+                              nullptr};
           },
           nb::arg("bit_depth"), nb::arg("space") = nb::none(), nb::kw_only(),
           nb::arg("shape") = nb::none(),
@@ -198,13 +207,18 @@ void bind_mask(nb::module_& m) {
       .def(
           "add_label",
           [](MaskHandle& self, nb::handle mask, nb::handle label, const std::string& name) {
-            const LabelVolume binary = volume_from_array(mask, "mask");
+            // A Fortran-order array (nibabel's) is read through its transpose, a C-order view of
+            // the same memory, as an (x, y, z) binary: no transposing copy.
+            const BinaryAxes axes = is_fortran_only(mask) ? BinaryAxes::kXyz : BinaryAxes::kZyx;
+            const LabelVolume binary =
+                volume_from_array(axes == BinaryAxes::kXyz ? mask.attr("T") : mask, "mask");
             const std::uint32_t value = label_value_from(label, "label");
+            Shape3 array_zyx = binary.shape_zyx();
+            if (axes == BinaryAxes::kXyz) std::swap(array_zyx[0], array_zyx[2]);
             if (self.orientation_open) {
               const Space& space = self.mask.space();
-              const Space oriented =
-                  space_for_array_warned(space, binary.shape_zyx(), ArrayAxisOrder::kMedmask01,
-                                         "add_label '" + name + "'");
+              const Space oriented = space_for_array_warned(
+                  space, array_zyx, ArrayAxisOrder::kMedmask01, "add_label '" + name + "'");
               if (!(oriented == space)) {
                 self.mask =
                     SegmentationMask::lazy_init(bit_depth(self.mask.volume().dtype()), oriented);
@@ -218,11 +232,11 @@ void bind_mask(nb::module_& m) {
               if (self.borrowed_read_only) {
                 const SegmentationMask& old = self.mask;
                 SegmentationMask copy(old.volume().clone(), old.labels(), old.space());
-                painted_over = copy.add_label(binary, value, name, kPolicy);
+                painted_over = copy.add_label(binary, value, name, kPolicy, axes);
                 self.mask = std::move(copy);
                 self.borrowed_read_only = false;
               } else {
-                painted_over = self.mask.add_label(binary, value, name, kPolicy);
+                painted_over = self.mask.add_label(binary, value, name, kPolicy, axes);
               }
             }
             self.orientation_open = false;

@@ -38,6 +38,11 @@ std::map<std::uint32_t, LabelStats> stats_of(const T* values, const Shape3& shap
       const T* row = values + (z * ny + y) * nx;
       std::int64_t x = 0;
       while (x < nx) {
+        if (row[x] == 0) {  // background, mostly: skipped eight bytes at a time
+          x = static_cast<std::int64_t>(
+              detail::skip_zeros(row, static_cast<std::size_t>(x), static_cast<std::size_t>(nx)));
+          continue;
+        }
         const T value = row[x];
         std::int64_t end = x + 1;
         while (end < nx && row[end] == value) ++end;
@@ -116,8 +121,19 @@ SegmentationMask SegmentationMask::lazy_init(int bit_depth, const Space& space) 
 
 std::vector<LabelOverlap> SegmentationMask::add_label(const LabelVolume& binary,
                                                       std::uint32_t value, const std::string& name,
-                                                      OverlapPolicy policy) {
-  require_same_shape(binary, space_, name);
+                                                      OverlapPolicy policy, BinaryAxes axes) {
+  if (axes == BinaryAxes::kXyz) {
+    const Shape3& s = space_.shape_zyx();
+    if (binary.shape_zyx() != Shape3{s[2], s[1], s[0]}) {
+      const auto& b = binary.shape_zyx();
+      throw ArgumentError("mask '" + name + "' (x, y, z) has shape (" + std::to_string(b[0]) +
+                          ", " + std::to_string(b[1]) + ", " + std::to_string(b[2]) +
+                          "); expected (" + std::to_string(s[2]) + ", " + std::to_string(s[1]) +
+                          ", " + std::to_string(s[0]) + ")");
+    }
+  } else {
+    require_same_shape(binary, space_, name);
+  }
   if (value > dtype_max_value(volume_.dtype())) {
     throw ArgumentError("label '" + name + "': value " + std::to_string(value) +
                         " does not fit dtype " + std::string(dtype_name(volume_.dtype())));
@@ -128,12 +144,36 @@ std::vector<LabelOverlap> SegmentationMask::add_label(const LabelVolume& binary,
   // Count overlap first so that a refusal leaves the mask unchanged. Masks are mostly
   // background: work on the runs of inside voxels only.
   const detail::Runs runs = detail::inside_runs(binary);
-  std::map<std::uint32_t, std::uint64_t> overlap;
-  for (const detail::Run& run : runs) {
-    for (std::size_t i = run.begin; i < run.end; ++i) {
-      if (const std::uint32_t existing = volume_.get(i); existing != 0) ++overlap[existing];
+  // The voxel index in the label map of every inside voxel, run by run. Runs of an (x, y, z)
+  // binary go along z: a stride of one slice in the map.
+  const Shape3& shape = volume_.shape_zyx();
+  const auto plane = static_cast<std::size_t>(shape[1] * shape[2]);
+  const auto for_each_inside = [&](auto&& fn) {
+    if (axes == BinaryAxes::kZyx) {
+      for (const detail::Run& run : runs) {
+        for (std::size_t i = run.begin; i < run.end; ++i) fn(i);
+      }
+      return;
     }
-  }
+    const auto nz = static_cast<std::size_t>(shape[0]);
+    const auto ny = static_cast<std::size_t>(shape[1]);
+    const auto nx = static_cast<std::size_t>(shape[2]);
+    for (const detail::Run& run : runs) {
+      const std::size_t row = run.begin / nz;  // x * ny + y of the binary
+      std::size_t i = (run.begin % nz) * plane + (row % ny) * nx + row / ny;
+      for (std::size_t n = run.begin; n < run.end; ++n, i += plane) fn(i);
+    }
+  };
+  std::map<std::uint32_t, std::uint64_t> overlap;
+  detail::visit_dtype(volume_.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* voxels = volume_.data_as<T>();
+    for_each_inside([&](std::size_t i) {
+      if (const auto existing = static_cast<std::uint32_t>(voxels[i]); existing != 0) {
+        ++overlap[existing];
+      }
+    });
+  });
   std::vector<LabelOverlap> painted_over;
   for (const auto& [other_value, count] : overlap) {
     const Label* other = labels_.find_value(other_value);
@@ -151,7 +191,15 @@ std::vector<LabelOverlap> SegmentationMask::add_label(const LabelVolume& binary,
                         "must be exclusive (store overlapping structures as separate masks or " +
                         "layers)");
   }
-  detail::fill_runs(volume_, runs, value);
+  if (axes == BinaryAxes::kZyx) {
+    detail::fill_runs(volume_, runs, value);
+  } else {
+    detail::visit_dtype(volume_.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* voxels = volume_.data_as<T>();
+      for_each_inside([&](std::size_t i) { voxels[i] = static_cast<T>(value); });
+    });
+  }
   labels_ = std::move(labels);
   return painted_over;
 }

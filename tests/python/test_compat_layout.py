@@ -130,3 +130,27 @@ def test_get_mask_by_names_of_a_loaded_mask_matches_numpy(tmp_path):
         np.testing.assert_array_equal(loaded.get_mask_by_names(names), np.isin(array, values))
     loaded.add_label(array == 0, 12, "background")  # boxes change after add_label
     np.testing.assert_array_equal(loaded.get_binary_mask_by_names("background"), array == 0)
+
+
+def test_fortran_order_arrays_as_nibabel_returns_them():
+    """add_label reads a Fortran-order array through its transpose (no copy); the result, the
+    overlap warning included, equals that of the same array in C order."""
+    rng = np.random.default_rng(5)
+    arrays = [rng.random(SPACE.shape_zyx) < p for p in (0.2, 0.5, 0.05)]
+    results = []
+    for order in ("C", "F"):
+        mask = medmask.SegmentationMask.lazy_init(8, SPACE)
+        with pytest.warns(medmask.MedMaskWarning) as caught:
+            for value, array in enumerate(arrays, start=1):
+                laid_out = np.asarray(array, order=order)
+                assert laid_out.flags.f_contiguous == (order == "F")
+                mask.add_label(laid_out, value, f"s{value}")
+        results.append((mask.data.copy(), [str(w.message) for w in caught]))
+        uint8 = np.asarray(arrays[0].astype(np.uint8) * 3, order=order)
+        np.testing.assert_array_equal(medmask.SegmentationMask(uint8, {"a": 3}, SPACE).data, uint8)
+    expected = np.zeros(SPACE.shape_zyx, np.uint8)
+    for value, array in enumerate(arrays, start=1):
+        expected[array] = value
+    np.testing.assert_array_equal(results[0][0], expected)
+    np.testing.assert_array_equal(results[1][0], expected)
+    assert results[0][1] == results[1][1]
