@@ -181,6 +181,20 @@ SegmentationMask without_entry_qualifier(SegmentationMask mask, const std::strin
   return SegmentationMask(mask.volume(), std::move(table), mask.space());
 }
 
+// The statistics of the named values of an entry (its structures as stored, entry-qualified
+// names included), from the index: no voxels read.
+std::shared_ptr<const std::map<std::uint32_t, LabelStats>> entry_stats(const MaskArchive& a,
+                                                                       const std::string& entry,
+                                                                       const LabelTable& stored) {
+  auto stats = std::make_shared<std::map<std::uint32_t, LabelStats>>();
+  for (const Label& label : stored) {
+    for (const StructurePart& part : a.structure(label.name).parts) {
+      if (part.entry == entry) (*stats)[part.value] = part.stats;
+    }
+  }
+  return stats;
+}
+
 void close(ArchiveHandle& h) {
   nb::gil_scoped_release release;
   std::unique_lock guard(h.lock);
@@ -289,7 +303,7 @@ void bind_archive(nb::module_& m) {
               MaskArchive& a = self.get();
               a.add_mask(name, with_entry_qualified_names(a, name, mask.mask));
               self.fresh = false;
-              if (!self.in_with) a.commit();
+              if (!self.in_with) a.commit_provisional();  // the index recompressed on close
             }
             if (!warning.empty()) warn_axis_order(warning);
           },
@@ -308,11 +322,14 @@ void bind_archive(nb::module_& m) {
       .def(
           "load_mask",
           [](const ArchiveHandle& self, const std::string& name) {
-            return MaskHandle{read_locked(self,
-                                          [&](const MaskArchive& a) {
-                                            return without_entry_qualifier(a.load_mask(name), name);
-                                          }),
-                              false, false, true, nullptr};
+            return read_locked(self, [&](const MaskArchive& a) {
+              // The index's per-value boxes come along, so that get_binary_mask_by_names reads
+              // only a structure's box without scanning the map first.
+              SegmentationMask stored = a.load_mask(name);
+              auto stats = entry_stats(a, name, stored.labels());
+              return MaskHandle{without_entry_qualifier(std::move(stored), name), false, false,
+                                true, std::move(stats)};
+            });
           },
           nb::arg("name"),
           "The entry name as a SegmentationMask. Raises KeyError for an unknown entry, "

@@ -51,6 +51,9 @@ struct PartMask {
   std::uint8_t* mask = nullptr;
 };
 
+// zstd level of the index of MaskArchive::commit_provisional.
+inline constexpr int kProvisionalIndexLevel = 3;
+
 struct MaskArchive::Impl {
   std::string path;
   OpenMode mode = OpenMode::kRead;
@@ -66,6 +69,10 @@ struct MaskArchive::Impl {
   std::vector<detail::GroupRecord> groups;
   bool dirty = false;
   bool force_rewrite = false;
+  // The file's index was written by commit_provisional (at kProvisionalIndexLevel): a full commit
+  // rewrites it at options.zstd_level even when nothing else changed.
+  bool index_provisional = false;
+  int commit_index_level = 19;  // zstd level of the index being committed
 
   // Derived from the above by rebuild().
   std::vector<StructureInfo> structures;  // structures in order, then groups
@@ -91,7 +98,7 @@ struct MaskArchive::Impl {
   std::size_t open_entry(std::size_t entry_index);
   std::size_t new_layer();
   const detail::GroupRecord* group_listing(const std::string& member) const;
-  void commit();
+  void commit(bool provisional = false);
   void commit_rewrite();
   void commit_in_place();
   detail::IndexRecord index_record() const;
@@ -108,6 +115,7 @@ struct MaskArchive::Impl {
   void decode_slabs(const std::vector<std::pair<std::size_t, std::size_t>>& keys) const;
   void fill_masks(const std::vector<PartMask>& wanted, ZRange range) const;
   LabelVolume union_of(const std::vector<PartRef>& parts, ZRange range) const;
+  LabelVolume decode_labelled_chunks(const ArchiveEntry& entry) const;
 };
 
 }  // namespace medmask

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <span>
+#include <vector>
 
 #include "container/archive_impl.hpp"
 #include "container/cm_section.hpp"
@@ -153,6 +155,39 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
                    [&](const auto& a, const auto& b) { return stored_bytes(a) > stored_bytes(b); });
   detail::parallel_for(missing.size(), detail::codec_threads(),
                        [&](std::size_t i) { slab(missing[i].first, missing[i].second); });
+}
+
+// The whole label map of an entry (load_mask). The section is read and its checksum verified as
+// for any entry (FORMAT.md 7: a few bytes to hash, so every corrupt byte is still reported); of an
+// in-file "medmask-cm1" entry only the chunks that hold a value of its statistics are then decoded
+// (FORMAT.md 4.5: a value without statistics has no voxels), on up to two threads, into zero pages
+// that the other slices leave untouched: an entry without voxels decodes nothing.
+LabelVolume MaskArchive::Impl::decode_labelled_chunks(const ArchiveEntry& entry) const {
+  const detail::EntryRecord& record = entry.record;
+  if (entry.open || !entry.in_file || record.coding != detail::kCodingMedmaskCm) {
+    return decode_entry(entry);
+  }
+  const std::vector<std::uint8_t> section = read_section(entry);
+  const auto depth = static_cast<std::int64_t>(record.chunk_depth);
+  // Every chunk is decoded (a crafted chunk outside the statistics' boxes must still be reported,
+  // tests/cpp/test_archive_corrupt.cpp HostileCodecChunks); each writes only its crop box.
+  static_cast<void>(depth);
+  std::set<std::size_t> wanted;
+  for (std::size_t k = 0; k < record.chunks.size(); ++k) wanted.insert(k);
+  LabelVolume volume(record.dtype, space.shape_zyx());
+  const std::vector<std::size_t> chunks(wanted.begin(), wanted.end());
+  detail::parallel_for(chunks.size(), detail::codec_threads(), [&](std::size_t i) {
+    const detail::ChunkRecord& chunk = record.chunks.at(chunks[i]);
+    if (chunk.offset > section.size() || chunk.length > section.size() - chunk.offset) {
+      detail::throw_at<FormatError>(path, entry_field(entry), record.offset + chunk.offset,
+                                    "chunk lies beyond the section");
+    }
+    const auto bytes = std::span(section).subspan(static_cast<std::size_t>(chunk.offset),
+                                                  static_cast<std::size_t>(chunk.length));
+    detail::decode_cm_chunk_into(bytes, record, chunks[i], volume, path, entry_field(entry),
+                                 record.offset + chunk.offset);
+  });
+  return volume;
 }
 
 // Sets each part's voxels in its mask, slab by slab: a job is a few slices of one decoded slab,
