@@ -51,13 +51,14 @@ class SegmentationMask(_CoreMask):
 
     def __init__(self, mask_array, mapping, space=None) -> None:
         names = mapping if isinstance(mapping, LabelMapping) else LabelMapping(dict(mapping))
-        if space is not None:
-            shape = tuple(np.shape(mask_array))
-            if shape not in (_shape_of(space), _shape_of(space)[::-1]):
-                raise ShapeMismatchError(
-                    f"mask_array.shape {shape} does not match space.shape {_shape_of(space)}"
-                )
-        super().__init__(mask_array, {n: v for n, v in names.items() if v != 0}, space)
+        try:
+            # The placement rule (and its AxisOrderWarning) is the C++ one, ArrayAxisOrder::
+            # kMedmask01; only the error's type is 0.1.x's here.
+            super().__init__(mask_array, {n: v for n, v in names.items() if v != 0}, space)
+        except ValueError as error:
+            if space is not None and "array shape" in str(error):
+                raise ShapeMismatchError(str(error)) from None
+            raise
         self._space_given = space
         self._zero_names = {n: v for n, v in names.items() if v == 0}
 
