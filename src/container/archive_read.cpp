@@ -158,10 +158,9 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
 }
 
 // The whole label map of an entry (load_mask). The section is read and its checksum verified as
-// for any entry (FORMAT.md 7: a few bytes to hash, so every corrupt byte is still reported); of an
-// in-file "medmask-cm1" entry only the chunks that hold a value of its statistics are then decoded
-// (FORMAT.md 4.5: a value without statistics has no voxels), on up to two threads, into zero pages
-// that the other slices leave untouched: an entry without voxels decodes nothing.
+// for any entry (FORMAT.md 7); an in-file "medmask-cm1" entry then has each chunk decoded, on up
+// to two threads, into zero pages where only the chunk's crop box is written (an empty chunk
+// writes nothing).
 LabelVolume MaskArchive::Impl::decode_labelled_chunks(const ArchiveEntry& entry) const {
   const detail::EntryRecord& record = entry.record;
   if (entry.open || !entry.in_file || record.coding != detail::kCodingMedmaskCm) {

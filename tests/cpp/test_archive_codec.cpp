@@ -145,10 +145,10 @@ TEST(ArchiveCodec, ChunkBoundaries) {
   }
 }
 
-// load_mask decodes only the chunks that the index's statistics say hold a value (the others
-// stay zero): structures in chunk 2 only, across chunks 1-3, and none, each read back exactly; the
-// section checksum is still verified, so a flipped byte in a chunk without voxels is reported too.
-TEST(ArchiveCodec, LoadMaskDecodesOnlyTheChunksHoldingLabels) {
+// load_mask decodes chunks into zero pages writing only crop boxes: structures in chunk 2 only,
+// across chunks 1-3, and none, each read back exactly; a flipped byte in a chunk without voxels is
+// reported too.
+TEST(ArchiveCodec, LoadMaskIntoZeroPagesIsExactAndChecked) {
   TempDir dir;
   const Space space = oblique_space({7, 6, 8});  // arrays (8, 6, 7): chunks of 2 slices, 4 chunks
   const Shape3 shape = space.shape_zyx();
