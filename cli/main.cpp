@@ -8,6 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "file_kind.hpp"
 #include "medmask/error.hpp"
 #include "medmask/version.hpp"
 
@@ -57,6 +58,12 @@ int main(int argc, char** argv) {
   } catch (const medmask::cli::ReportedFailure&) {
     return 1;
   } catch (const medmask::Error& e) {
+    // A file of another format given where an archive is expected: say what it is.
+    if (e.code() == medmask::ErrorCode::kFormat && e.offset() == 0 && !e.path().empty()) {
+      if (const std::string kind = medmask::cli::describe_foreign_file(e.path()); !kind.empty()) {
+        return report(e.path() + ": not a MedMask archive but " + kind);
+      }
+    }
     return report(e.what());
   } catch (const std::exception& e) {
     return report(e.what());

@@ -209,6 +209,11 @@ class MaskArchive {
 
   // Writes pending changes (see the class comment). No-op when nothing changed or in kRead mode.
   void commit();
+  // The same, with the index compressed at a fast zstd level (a few hundred bytes more on large
+  // indexes): for callers that commit after every change (medmask 0.1.x's write-through). The
+  // next commit(), compact() or the destructor writes the index at WriteOptions::zstd_level again,
+  // even when nothing else changed; until then the file is complete and valid.
+  void commit_provisional();
   // Commits, then rewrites the whole file atomically without unreferenced bytes.
   void compact();
   // Checks every stored byte: each data section's and each chunk's checksum (also chunks outside

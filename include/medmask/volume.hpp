@@ -57,6 +57,11 @@ class LabelVolume {
   LabelVolume converted(DType dtype) const;
   std::uint32_t max_value() const noexcept;
   bool equals(const LabelVolume& other) const noexcept;  // same shape and values (any dtypes)
+  // A new volume with the axes reversed: element [k][j][i] of the result is element [i][j][k] of
+  // this one (shape reversed). Given the memory of a Fortran-order array seen as C order, this is
+  // the array in C order. The work follows the non-zero voxels (zero bytes are skipped eight at a
+  // time; the result's untouched pages stay zero pages), so a mostly empty mask costs a scan.
+  LabelVolume reversed_axes() const;
 
  private:
   DType dtype_ = DType::kUInt8;

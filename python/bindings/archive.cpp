@@ -152,6 +152,49 @@ std::int64_t voxel_index(nb::handle value, const char* axis) {
   return out;
 }
 
+// medmask 0.1.x entries are namespaces: several entries (models, annotators) may name a structure
+// alike. A structure name already used in the archive is stored as "<entry>/<name>" (which reads
+// like any name, CLI included); load_mask gives the entry back with the names it was added with.
+SegmentationMask with_entry_qualified_names(const MaskArchive& a, const std::string& entry,
+                                            const SegmentationMask& mask) {
+  bool clash = false;
+  for (const Label& label : mask.labels()) clash = clash || a.contains(label.name);
+  if (!clash) return mask;
+  LabelTable table;
+  for (Label label : mask.labels()) {
+    if (a.contains(label.name)) label.name = entry + "/" + label.name;
+    table.add(std::move(label));
+  }
+  return SegmentationMask(mask.volume(), std::move(table), mask.space());  // voxels shared
+}
+
+SegmentationMask without_entry_qualifier(SegmentationMask mask, const std::string& entry) {
+  const std::string prefix = entry + "/";
+  bool qualified = false;
+  for (const Label& label : mask.labels()) qualified = qualified || label.name.starts_with(prefix);
+  if (!qualified) return mask;
+  LabelTable table;
+  for (Label label : mask.labels()) {
+    if (label.name.starts_with(prefix)) label.name.erase(0, prefix.size());
+    table.add(std::move(label));
+  }
+  return SegmentationMask(mask.volume(), std::move(table), mask.space());
+}
+
+// The statistics of the named values of an entry (its structures as stored, entry-qualified
+// names included), from the index: no voxels read.
+std::shared_ptr<const std::map<std::uint32_t, LabelStats>> entry_stats(const MaskArchive& a,
+                                                                       const std::string& entry,
+                                                                       const LabelTable& stored) {
+  auto stats = std::make_shared<std::map<std::uint32_t, LabelStats>>();
+  for (const Label& label : stored) {
+    for (const StructurePart& part : a.structure(label.name).parts) {
+      if (part.entry == entry) (*stats)[part.value] = part.stats;
+    }
+  }
+  return stats;
+}
+
 void close(ArchiveHandle& h) {
   nb::gil_scoped_release release;
   std::unique_lock guard(h.lock);
@@ -274,9 +317,9 @@ void bind_archive(nb::module_& m) {
               std::unique_lock guard(self.lock);
               warning = adopt_space_if_fresh(self, mask.mask.space());
               MaskArchive& a = self.get();
-              a.add_mask(name, mask.mask);
+              a.add_mask(name, with_entry_qualified_names(a, name, mask.mask));
               self.fresh = false;
-              if (!self.in_with) a.commit();
+              if (!self.in_with) a.commit_provisional();  // the index recompressed on close
             }
             if (!warning.empty()) warn_axis_order(warning);
           },
@@ -295,9 +338,14 @@ void bind_archive(nb::module_& m) {
       .def(
           "load_mask",
           [](const ArchiveHandle& self, const std::string& name) {
-            return MaskHandle{
-                read_locked(self, [&](const MaskArchive& a) { return a.load_mask(name); }), false,
-                false};
+            return read_locked(self, [&](const MaskArchive& a) {
+              // The index's per-value boxes come along, so that get_binary_mask_by_names reads
+              // only a structure's box without scanning the map first.
+              SegmentationMask stored = a.load_mask(name);
+              auto stats = entry_stats(a, name, stored.labels());
+              return MaskHandle{without_entry_qualifier(std::move(stored), name), false, false,
+                                true, std::move(stats)};
+            });
           },
           nb::arg("name"),
           "The entry name as a SegmentationMask. Raises KeyError for an unknown entry, "
@@ -326,13 +374,14 @@ void bind_archive(nb::module_& m) {
                 read_locked(self, [](const MaskArchive& a) {
                   std::vector<std::pair<std::string, SegmentationMask>> out;
                   for (const std::string& name : a.entry_names()) {
-                    out.emplace_back(name, a.load_mask(name));
+                    out.emplace_back(name, without_entry_qualifier(a.load_mask(name), name));
                   }
                   return out;
                 });
             nb::dict out;
             for (auto& [name, mask] : masks) {
-              out[nb::str(name.c_str())] = nb::cast(MaskHandle{std::move(mask), false, false});
+              out[nb::str(name.c_str())] =
+                  nb::cast(MaskHandle{std::move(mask), false, false, true, nullptr});
             }
             return out;
           },
@@ -350,7 +399,11 @@ void bind_archive(nb::module_& m) {
                   for (const StructureInfo& s : a.structures()) {
                     if (s.is_group()) continue;
                     for (auto& [entry, table] : out) {
-                      if (entry == s.entry && table.find(s.name) == nullptr) table.add(s.label);
+                      if (entry != s.entry) continue;
+                      Label label = s.label;  // as added: without the entry qualifier
+                      if (label.name.starts_with(entry + "/"))
+                        label.name.erase(0, entry.size() + 1);
+                      if (table.find(label.name) == nullptr) table.add(std::move(label));
                     }
                   }
                   return out;

@@ -45,6 +45,49 @@ int bit_depth(DType dtype) {
   return 0;
 }
 
+// "add_label 'b' (value 2) painted over 6 voxels of 'a' (value 1); ...".
+std::string painted_over_message(const std::string& name, std::uint32_t value,
+                                 const std::vector<LabelOverlap>& painted_over) {
+  std::string parts;
+  for (const LabelOverlap& o : painted_over) {
+    if (!parts.empty()) parts += ", ";
+    parts += std::to_string(o.voxels) + " voxels of " +
+             (o.name.empty() ? "unnamed value " + std::to_string(o.value)
+                             : "'" + o.name + "' (value " + std::to_string(o.value) + ")");
+  }
+  return "add_label '" + name + "' (value " + std::to_string(value) + ") painted over " + parts +
+         "; the later label wins there, as in medmask 0.1.x (keep overlapping structures apart "
+         "with MaskArchive.add)";
+}
+
+// The inclusive box holding every voxel of values (min > max when none is present).
+std::pair<std::array<std::int64_t, 3>, std::array<std::int64_t, 3>> box_of(
+    const std::map<std::uint32_t, LabelStats>& stats, const std::vector<std::uint32_t>& values) {
+  std::array<std::int64_t, 3> lo{0, 0, 0};
+  std::array<std::int64_t, 3> hi{-1, -1, -1};
+  bool any = false;
+  for (const std::uint32_t value : values) {
+    const auto it = stats.find(value);
+    if (it == stats.end() || it->second.voxels == 0) continue;
+    for (std::size_t axis = 0; axis < 3; ++axis) {
+      lo[axis] =
+          any ? std::min(lo[axis], it->second.bbox_min_zyx[axis]) : it->second.bbox_min_zyx[axis];
+      hi[axis] =
+          any ? std::max(hi[axis], it->second.bbox_max_zyx[axis]) : it->second.bbox_max_zyx[axis];
+    }
+    any = true;
+  }
+  return {lo, hi};
+}
+
+// A 3-D numpy array laid out in Fortran order only (its transpose is C-contiguous).
+bool is_fortran_only(nb::handle array) {
+  if (!nb::hasattr(array, "flags") || !nb::hasattr(array, "ndim")) return false;
+  if (nb::cast<int>(array.attr("ndim")) != 3) return false;
+  nb::object flags = array.attr("flags");
+  return nb::cast<bool>(flags.attr("f_contiguous")) && !nb::cast<bool>(flags.attr("c_contiguous"));
+}
+
 Mat3 identity() { return Mat3{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}; }
 
 // The Space of a new mask from the caller's argument (None: 1 mm voxels at the origin).
@@ -86,7 +129,7 @@ MaskHandle load_mask(const std::string& path) {
       mask = archive.load_mask(entries.front());
     }
   }
-  return MaskHandle{std::move(mask), false, false};
+  return MaskHandle{std::move(mask), false, false, true, nullptr};
 }
 
 }  // namespace
@@ -122,8 +165,8 @@ void bind_mask(nb::module_& m) {
             LabelVolume volume = volume_from_array(array, "mask_array", &read_only);
             LabelTable table = table_from_mapping(mapping, "mapping");
             const Space space = space_for(space_arg, volume.shape_zyx());
-            new (self)
-                MaskHandle{SegmentationMask(std::move(volume), std::move(table), space), read_only};
+            new (self) MaskHandle{SegmentationMask(std::move(volume), std::move(table), space),
+                                  read_only, false, false, nullptr};
           },
           nb::arg("mask_array"), nb::arg("mapping"), nb::arg("space") = nb::none(),
           nb::sig("def __init__(self, mask_array: numpy.typing.ArrayLike, "
@@ -150,7 +193,8 @@ void bind_mask(nb::module_& m) {
             } else {
               throw ArgumentError("lazy_init: either space or shape must be given");
             }
-            return MaskHandle{SegmentationMask::lazy_init(bits, space), false, open};
+            return MaskHandle{SegmentationMask::lazy_init(bits, space), false, open, false,
+                              nullptr};
           },
           nb::arg("bit_depth"), nb::arg("space") = nb::none(), nb::kw_only(),
           nb::arg("shape") = nb::none(),
@@ -163,38 +207,51 @@ void bind_mask(nb::module_& m) {
       .def(
           "add_label",
           [](MaskHandle& self, nb::handle mask, nb::handle label, const std::string& name) {
-            const LabelVolume binary = volume_from_array(mask, "mask");
+            // A Fortran-order array (nibabel's) is read through its transpose, a C-order view of
+            // the same memory, as an (x, y, z) binary: no transposing copy.
+            const BinaryAxes axes = is_fortran_only(mask) ? BinaryAxes::kXyz : BinaryAxes::kZyx;
+            const LabelVolume binary =
+                volume_from_array(axes == BinaryAxes::kXyz ? mask.attr("T") : mask, "mask");
             const std::uint32_t value = label_value_from(label, "label");
+            Shape3 array_zyx = binary.shape_zyx();
+            if (axes == BinaryAxes::kXyz) std::swap(array_zyx[0], array_zyx[2]);
             if (self.orientation_open) {
               const Space& space = self.mask.space();
-              const Space oriented =
-                  space_for_array_warned(space, binary.shape_zyx(), ArrayAxisOrder::kMedmask01,
-                                         "add_label '" + name + "'");
+              const Space oriented = space_for_array_warned(
+                  space, array_zyx, ArrayAxisOrder::kMedmask01, "add_label '" + name + "'");
               if (!(oriented == space)) {
                 self.mask =
                     SegmentationMask::lazy_init(bit_depth(self.mask.volume().dtype()), oriented);
               }
             }
+            // medmask 0.1.x semantics: the later label wins where labels meet, with a warning.
+            constexpr OverlapPolicy kPolicy = OverlapPolicy::kOverwrite;
+            std::vector<LabelOverlap> painted_over;
             {
               nb::gil_scoped_release release;
               if (self.borrowed_read_only) {
                 const SegmentationMask& old = self.mask;
                 SegmentationMask copy(old.volume().clone(), old.labels(), old.space());
-                copy.add_label(binary, value, name);
+                painted_over = copy.add_label(binary, value, name, kPolicy, axes);
                 self.mask = std::move(copy);
                 self.borrowed_read_only = false;
               } else {
-                self.mask.add_label(binary, value, name);
+                painted_over = self.mask.add_label(binary, value, name, kPolicy, axes);
               }
             }
             self.orientation_open = false;
+            self.stats.reset();  // the boxes changed
+            if (!painted_over.empty())
+              warn_medmask(painted_over_message(name, value, painted_over));
           },
           nb::arg("mask"), nb::arg("label"), nb::arg("name"),
           nb::sig("def add_label(self, mask: numpy.typing.ArrayLike, label: int, name: str) "
                   "-> None"),
-          "Paints mask (non-zero = inside, same shape) with value label under name. Raises "
-          "ValueError on a shape mismatch, a repeated name or value, a value beyond the dtype, "
-          "or overlap with an existing structure; on error the mask is unchanged.")
+          "Paints mask (non-zero = inside, same shape) with value label under name. Where earlier "
+          "labels already cover a voxel the new label wins (as in medmask 0.1.x) and a "
+          "medmask.MedMaskWarning names both structures and the voxel count. Raises ValueError "
+          "on a shape mismatch, a repeated name or value or a value beyond the dtype; on error "
+          "the mask is unchanged.")
       .def(
           "save",
           [](const MaskHandle& self, const std::filesystem::path& path, const std::string& level) {
@@ -212,10 +269,25 @@ void bind_mask(nb::module_& m) {
           "several entries: open it with MaskArchive).")
       .def(
           "get_binary_mask_by_names",
-          [](const MaskHandle& self, nb::handle names) {
+          [](MaskHandle& self, nb::handle names) {
             const std::vector<std::string> list = names_from(names, "names");
             LabelVolume out;
-            {
+            if (self.voxels_private) {
+              std::vector<std::uint32_t> values;
+              for (const std::string& name : list)
+                values.push_back(self.mask.labels().at(name).value);
+              auto stats = self.stats;
+              {
+                nb::gil_scoped_release release;
+                if (!stats) {
+                  stats = std::make_shared<const std::map<std::uint32_t, LabelStats>>(
+                      self.mask.label_stats());
+                }
+                const auto [lo, hi] = box_of(*stats, values);
+                out = self.mask.binary_mask_by_values(values, lo, hi);
+              }
+              self.stats = std::move(stats);
+            } else {
               nb::gil_scoped_release release;
               out = self.mask.binary_mask_by_names(list);
             }
@@ -243,6 +315,19 @@ void bind_mask(nb::module_& m) {
               "-> numpy.typing.NDArray[numpy.bool_]"),
           "Union of the given label values as a new bool array (z, y, x); values need not be "
           "named.")
+      .def(
+          "get_mask_by_names",
+          [](nb::handle self, nb::handle names) {
+            return self.attr("get_binary_mask_by_names")(names);
+          },
+          nb::arg("names"),
+          nb::sig("def get_mask_by_names(self, names: str | collections.abc.Iterable[str]) "
+                  "-> numpy.typing.NDArray[numpy.bool_]"),
+          "The same as get_binary_mask_by_names (the spelling of medmask's first notebook).")
+      .def(
+          "get_all_masks", [](nb::handle self) { return self.attr("data"); },
+          nb::sig("def get_all_masks(self) -> numpy.typing.NDArray[typing.Any]"),
+          "The whole label map, the same as .data (the spelling of medmask's first notebook).")
       .def(
           "label_stats",
           [](const MaskHandle& self) {

@@ -11,6 +11,14 @@ namespace nb = nanobind;
 
 namespace medmask::python {
 
+namespace {
+PyObject* medmask_warning = nullptr;
+}  // namespace
+
+void warn_medmask(const std::string& message) {
+  if (PyErr_WarnEx(medmask_warning, message.c_str(), 1) < 0) throw nb::python_error();
+}
+
 void bind_errors(nb::module_& m) {
   // New exception classes for errors in file data; caller mistakes use the builtin types.
   // Leaked on purpose: the types must outlive every translation, and a static destructor would
@@ -60,13 +68,29 @@ void bind_errors(nb::module_& m) {
       // Messages quote names from files, which may be any bytes: never let decoding them raise
       // UnicodeDecodeError in place of the medmask error.
       const std::string_view text = e.what();
-      PyObject* message = PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()),
-                                               "backslashreplace");
-      if (message == nullptr) return;  // MemoryError is set
-      PyErr_SetObject(type, message);
-      Py_DECREF(message);
+      nb::object message = nb::steal(PyUnicode_DecodeUTF8(
+          text.data(), static_cast<Py_ssize_t>(text.size()), "backslashreplace"));
+      if (!message.is_valid()) return;  // MemoryError is set
+      // The exception keeps what the C++ error knows: .code (pinned), .path, .offset (None
+      // when the error has no byte offset).
+      nb::object error = nb::steal(PyObject_CallOneArg(type, message.ptr()));
+      if (!error.is_valid()) return;  // the call set its own Python error
+      error.attr("code") = static_cast<int>(e.code());
+      error.attr("path") = nb::steal(PyUnicode_DecodeUTF8(
+          e.path().data(), static_cast<Py_ssize_t>(e.path().size()), "backslashreplace"));
+      error.attr("offset") = e.offset() ? nb::cast(*e.offset()) : nb::none();
+      PyErr_SetObject(type, error.ptr());
     }
   });
+
+  // A UserWarning, so `warnings` filters treat it like any library's warning. Leaked like the
+  // exception types above.
+  medmask_warning = PyErr_NewExceptionWithDoc(
+      "medmask.MedMaskWarning",
+      "Something was done that the caller may not expect, for example add_label painting over "
+      "voxels of an earlier label (medmask 0.1.x behaviour).",
+      PyExc_UserWarning, nullptr);
+  m.attr("MedMaskWarning") = nb::handle(medmask_warning);
 }
 
 }  // namespace medmask::python

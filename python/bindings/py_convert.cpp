@@ -67,6 +67,17 @@ bool is_c_contiguous(const AnyArray& a) {
   return true;
 }
 
+bool is_f_contiguous(const AnyArray& a) {
+  std::int64_t expected = 1;
+  for (std::size_t axis = 0; axis < a.ndim(); ++axis) {
+    const auto extent = static_cast<std::int64_t>(a.shape(axis));
+    if (extent == 0) return true;
+    if (extent != 1 && a.stride(axis) != expected) return false;
+    expected *= extent;
+  }
+  return true;
+}
+
 // Calls fn(T{}) with the C++ type of an integer or bool dtype; false if there is none.
 template <class Fn>
 bool dispatch_integer(nb::dlpack::dtype dt, Fn&& fn) {
@@ -147,9 +158,68 @@ std::string element_error(const char* what, const std::string& problem) {
   return std::string(what) + ": " + problem;
 }
 
+// Copies a strided array of a native dtype (element type T: uint8 for bool) into out, in tiles
+// of the first and last axes so that both the reads and the writes stay in cache whatever the
+// layout (nibabel's Fortran-order arrays read along their slowest axis otherwise). Returns the OR
+// of all elements, for the bool check. Requires: out has a's shape and the same element size.
+template <class T>
+T copy_strided(const AnyArray& a, LabelVolume& out) {
+  constexpr std::int64_t kTile = 32;
+  const T* in = static_cast<const T*>(a.data());
+  T* dst = static_cast<T*>(out.data());
+  const auto n0 = static_cast<std::int64_t>(a.shape(0));
+  const auto n1 = static_cast<std::int64_t>(a.shape(1));
+  const auto n2 = static_cast<std::int64_t>(a.shape(2));
+  const std::int64_t s0 = a.stride(0), s1 = a.stride(1), s2 = a.stride(2);
+  T any = 0;
+  for (std::int64_t y = 0; y < n1; ++y) {
+    for (std::int64_t z0 = 0; z0 < n0; z0 += kTile) {
+      for (std::int64_t x0 = 0; x0 < n2; x0 += kTile) {
+        const std::int64_t z1 = std::min(n0, z0 + kTile), x1 = std::min(n2, x0 + kTile);
+        for (std::int64_t z = z0; z < z1; ++z) {
+          const T* row = in + z * s0 + y * s1;
+          T* out_row = dst + (z * n1 + y) * n2;
+          for (std::int64_t x = x0; x < x1; ++x) {
+            const T v = row[x * s2];
+            out_row[x] = v;
+            any = static_cast<T>(any | v);
+          }
+        }
+      }
+    }
+  }
+  return any;
+}
+
 // Copies any integer or bool array into an owned volume after checking its values.
 LabelVolume copy_volume(const AnyArray& a, const char* what, Shape3 shape) {
   const nb::dlpack::dtype dt = a.dtype();
+  if (const std::optional<DType> native = native_dtype(dt); native && a.size() != 0) {
+    // A supported dtype in another layout: every value fits, so only the layout changes.
+    LabelVolume out(*native, shape);
+    bool bad_bool = false;
+    {
+      nb::gil_scoped_release release;
+      switch (*native) {
+        case DType::kBool:
+          bad_bool = (copy_strided<std::uint8_t>(a, out) & 0xFE) != 0;
+          break;
+        case DType::kUInt8:
+          copy_strided<std::uint8_t>(a, out);
+          break;
+        case DType::kUInt16:
+          copy_strided<std::uint16_t>(a, out);
+          break;
+        case DType::kUInt32:
+          copy_strided<std::uint32_t>(a, out);
+          break;
+      }
+    }
+    if (bad_bool) {
+      throw ArgumentError(element_error(what, "bool array holds bytes other than 0/1"));
+    }
+    return out;
+  }
   LabelVolume out;
   bool bad_bool = false;
   const bool handled = dispatch_integer(dt, [&](auto tag) {
@@ -215,6 +285,21 @@ LabelVolume volume_from_array(nb::handle obj, const char* what, bool* read_only)
   const Shape3 shape{static_cast<std::int64_t>(a.shape(0)), static_cast<std::int64_t>(a.shape(1)),
                      static_cast<std::int64_t>(a.shape(2))};
   const std::optional<DType> native = native_dtype(a.dtype());
+  if (native && a.size() != 0 && !is_c_contiguous(a) && is_f_contiguous(a)) {
+    // A Fortran-order array (nibabel's): its memory is the C-order array of the reversed shape,
+    // reversed back without a tiled copy of the whole grid (the work follows the non-zero voxels).
+    const LabelVolume xyz(*native, Shape3{shape[2], shape[1], shape[0]},
+                          const_cast<void*>(a.data()), nullptr);
+    LabelVolume out;
+    bool bad = false;
+    {
+      nb::gil_scoped_release release;
+      if (*native == DType::kBool) bad = xyz.max_value() > 1;
+      if (!bad) out = xyz.reversed_axes();
+    }
+    if (bad) throw ArgumentError(element_error(what, "bool array holds bytes other than 0/1"));
+    return out;
+  }
   if (!native || !is_c_contiguous(a) || a.size() == 0) return copy_volume(a, what, shape);
 
   if (*native == DType::kBool) {

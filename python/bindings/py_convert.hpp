@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,6 +76,10 @@ struct MaskHandle {
   SegmentationMask mask;
   bool borrowed_read_only = false;
   bool orientation_open = false;
+  // Voxels no one else can change (read from a file): per-label bounding boxes may then be
+  // cached, so that each get_binary_mask_by_names reads only its structure's box.
+  bool voxels_private = false;
+  std::shared_ptr<const std::map<std::uint32_t, LabelStats>> stats;
 };
 
 // A medmask.Space, or a Space-like object of medmask 0.1.x (spacetransformer.Space: attributes
@@ -101,6 +106,10 @@ WriteOptions write_options_from(const std::string& level);
 
 // A str or os.PathLike as a UTF-8 path string.
 std::string path_string(const std::filesystem::path& path);
+
+// Issues a medmask.MedMaskWarning (module.cpp); throws nb::python_error when a warnings filter
+// turns it into an error.
+void warn_medmask(const std::string& message);
 
 // The Python name of a dtype ("bool", "uint8", ...).
 nb::object numpy_dtype(DType dtype);

@@ -53,6 +53,23 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
+// The first index in [0, n) of row holding a nonzero value, or n. Chunks are mostly background:
+// zero bytes are skipped 32 at a time.
+template <class T>
+std::size_t first_nonzero(const T* row, std::size_t n) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(row);
+  const std::size_t byte_end = n * sizeof(T);
+  std::size_t byte = 0;
+  for (; byte + 32 <= byte_end; byte += 32) {
+    std::uint64_t w[4];
+    std::memcpy(w, bytes + byte, 32);
+    if ((w[0] | w[1] | w[2] | w[3]) != 0) break;
+  }
+  std::size_t i = byte / sizeof(T);
+  while (i < n && row[i] == T{0}) ++i;
+  return i;
+}
+
 // Bounding box of the nonzero voxels; false when there are none.
 template <class T>
 bool find_box(const T* v, Dims d, Box* box) {
@@ -60,8 +77,7 @@ bool find_box(const T* v, Dims d, Box* box) {
   for (std::size_t z = 0; z < d.nz; ++z) {
     for (std::size_t y = 0; y < d.ny; ++y) {
       const T* row = v + (z * d.ny + y) * d.nx;
-      std::size_t first = 0;
-      while (first < d.nx && row[first] == T{0}) ++first;
+      const std::size_t first = first_nonzero(row, d.nx);
       if (first == d.nx) continue;
       std::size_t last = d.nx - 1;
       while (row[last] == T{0}) --last;
@@ -211,7 +227,8 @@ Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level
 }
 
 template <class T>
-Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out) {
+Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
+                    bool out_is_zero) {
   if (data == nullptr && size != 0) return Status::kBadArgument;
   Reader r(data, size);
   std::uint8_t version = 0, mode = 0, lv = 0, width = 0;
@@ -229,7 +246,7 @@ Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* ou
   const std::size_t count = dims.nx * dims.ny * dims.nz;  // the caller holds `out` of this size
   if (mode == kEmpty) {
     if (r.pos() != size) return Status::kCorrupt;
-    std::fill(out, out + count, T{0});
+    if (!out_is_zero) std::fill(out, out + count, T{0});
     return Status::kOk;
   }
   if (mode == kStored) {
@@ -260,7 +277,7 @@ Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* ou
   if (const Status s = r.varint(&payload_size); s != Status::kOk) return s;
   if (payload_size > size - r.pos()) return Status::kTruncated;
   if (payload_size < size - r.pos()) return Status::kCorrupt;
-  zero_outside(out, dims, box);
+  if (!out_is_zero) zero_outside(out, dims, box);
   const std::uint8_t* payload = data + r.pos();
   switch (static_cast<Level>(lv)) {
     case Level::kFast:
@@ -276,8 +293,11 @@ Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* ou
 template std::vector<std::uint8_t> encode_chunk<std::uint8_t>(const std::uint8_t*, Dims, Level);
 template std::vector<std::uint8_t> encode_chunk<std::uint16_t>(const std::uint16_t*, Dims, Level);
 template std::vector<std::uint8_t> encode_chunk<std::uint32_t>(const std::uint32_t*, Dims, Level);
-template Status decode_chunk<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*);
-template Status decode_chunk<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*);
-template Status decode_chunk<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*);
+template Status decode_chunk<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*,
+                                           bool);
+template Status decode_chunk<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*,
+                                            bool);
+template Status decode_chunk<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*,
+                                            bool);
 
 }  // namespace medmask::codec

@@ -33,8 +33,11 @@ const char* status_name(Status status);
 template <class T>
 std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level);
 
+// out_is_zero: `out` already holds zeros (fresh zero pages), so the voxels outside the chunk's
+// crop box are not written: untouched pages stay unmapped.
 template <class T>
-Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out);
+Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
+                    bool out_is_zero = false);
 
 // Reads only a chunk's header: its level (for reporting) without decoding.
 Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level);

@@ -559,8 +559,13 @@ IndexAndHeader make_index(const detail::IndexRecord& index, std::uint32_t featur
 
 }  // namespace
 
-void MaskArchive::Impl::commit() {
-  if (mode == OpenMode::kRead || !dirty) return;
+void MaskArchive::Impl::commit(bool provisional) {
+  if (mode == OpenMode::kRead || (!dirty && !index_provisional)) return;
+  if (provisional && !dirty) return;  // the provisional index already describes every change
+  // A provisional commit compresses the index at a fast level; a full commit (this one or a
+  // later one, the destructor's included) writes it at the configured level again.
+  commit_index_level =
+      provisional ? std::min(kProvisionalIndexLevel, options.zstd_level) : options.zstd_level;
   recognise_unions();
   if (mode == OpenMode::kAppend && header && !force_rewrite) {
     commit_in_place();
@@ -615,7 +620,7 @@ void MaskArchive::Impl::commit_rewrite() {
   detail::IndexRecord index = index_record();
   index.entries = records;
   const IndexAndHeader tail =
-      make_index(index, required_features(structures), writer.size(), options.zstd_level);
+      make_index(index, required_features(structures), writer.size(), commit_index_level);
   writer.append(tail.index.data(), tail.index.size());
   writer.write_at(0, tail.header.data(), tail.header.size());
   if (mode == OpenMode::kAppend && !replaces_opened) {
@@ -652,7 +657,7 @@ void MaskArchive::Impl::commit_in_place() {
   detail::IndexRecord index = index_record();
   index.entries = records;
   const IndexAndHeader tail =
-      make_index(index, required_features(structures), end, options.zstd_level);
+      make_index(index, required_features(structures), end, commit_index_level);
   out.write_at(end, tail.index.data(), tail.index.size());
   out.sync();
   out.write_at(0, tail.header.data(), tail.header.size());
@@ -673,6 +678,7 @@ void MaskArchive::Impl::adopt_written(std::vector<EntryRecord> records) {
   }
   for (OpenVolume& open : open_volumes) open.dirty = false;
   dirty = false;
+  index_provisional = commit_index_level != options.zstd_level;
   force_rewrite = false;
   cache.clear();
 }
@@ -716,6 +722,7 @@ MaskArchive::MaskArchive(std::string path, ReadOptions options, ReadLimits limit
 void MaskArchive::discard() noexcept {
   if (!impl_) return;
   impl_->dirty = false;
+  impl_->index_provisional = false;
   impl_->mode = OpenMode::kRead;
 }
 
@@ -780,7 +787,7 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
 SegmentationMask MaskArchive::load_mask(const std::string& entry_name) const {
   const Impl& s = *impl_;
   const ArchiveEntry& entry = s.find_entry(entry_name);
-  LabelVolume volume = s.decode_entry(entry);
+  LabelVolume volume = s.decode_labelled_chunks(entry);
   if (entry.open) volume = volume.clone();  // never hand out the writer's own buffer
   return SegmentationMask(std::move(volume), entry.record.labels, s.space);
 }
@@ -939,6 +946,7 @@ bool MaskArchive::contains(const std::string& name) const noexcept {
 }
 
 void MaskArchive::commit() { impl_->commit(); }
+void MaskArchive::commit_provisional() { impl_->commit(true); }
 
 void MaskArchive::compact() {
   Impl& s = *impl_;

@@ -57,6 +57,9 @@ struct PartMask {
   std::uint8_t* mask = nullptr;
 };
 
+// zstd level of the index of MaskArchive::commit_provisional.
+inline constexpr int kProvisionalIndexLevel = 3;
+
 struct MaskArchive::Impl {
   std::string path;
   OpenMode mode = OpenMode::kRead;
@@ -78,6 +81,10 @@ struct MaskArchive::Impl {
   // The value asked for each structure added in this session (0: any); layers packed again at
   // commit honour it rather than the value the first packing happened to give.
   std::map<std::string, std::uint32_t> requested_values;
+  // The file's index was written by commit_provisional (at kProvisionalIndexLevel): a full commit
+  // rewrites it at options.zstd_level even when nothing else changed.
+  bool index_provisional = false;
+  int commit_index_level = 19;  // zstd level of the index being committed
 
   // Derived from the above by rebuild().
   std::vector<StructureInfo> structures;  // structures in order, then groups
@@ -108,7 +115,7 @@ struct MaskArchive::Impl {
   void remove_structure(const std::string& name, bool replacing);
   void refresh_group_stats();
   const detail::GroupRecord* group_listing(const std::string& member) const;
-  void commit();
+  void commit(bool provisional = false);
   std::unique_ptr<detail::InPlaceFile> lock_unchanged() const;
   void commit_rewrite();
   void commit_in_place();
@@ -136,6 +143,7 @@ struct MaskArchive::Impl {
   void decode_slabs(const std::vector<std::pair<std::size_t, std::size_t>>& keys) const;
   void fill_masks(const std::vector<PartMask>& wanted, ZRange range) const;
   LabelVolume union_of(const std::vector<PartRef>& parts, ZRange range) const;
+  LabelVolume decode_labelled_chunks(const ArchiveEntry& entry) const;
 };
 
 }  // namespace medmask

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <span>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "codec/tiling.hpp"
 #include "container/archive_impl.hpp"
@@ -180,6 +182,33 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
                    [&](const auto& a, const auto& b) { return stored_bytes(a) > stored_bytes(b); });
   detail::parallel_for(missing.size(), threads,
                        [&](std::size_t i) { slab(missing[i].first, missing[i].second); });
+}
+
+// The whole label map of an entry (load_mask). The section is read and its checksum verified as
+// for any entry (FORMAT.md 7); an in-file "medmask-cm1" entry then has each chunk decoded, on the
+// archive's threads, into zero pages where only the chunk's crop box is written (an empty chunk
+// writes nothing).
+LabelVolume MaskArchive::Impl::decode_labelled_chunks(const ArchiveEntry& entry) const {
+  const detail::EntryRecord& record = entry.record;
+  if (entry.open || !entry.in_file || record.coding != detail::kCodingMedmaskCm) {
+    return decode_entry(entry);
+  }
+  const std::vector<std::uint8_t> section = read_section(entry);
+  // Every chunk is decoded (a crafted chunk outside the statistics' boxes must still be reported,
+  // tests/cpp/test_archive_corrupt.cpp HostileCodecChunks); each writes only its crop box.
+  LabelVolume volume(record.dtype, space.shape_zyx());
+  detail::parallel_for(record.chunks.size(), threads, [&](std::size_t i) {
+    const detail::ChunkRecord& chunk = record.chunks[i];
+    if (chunk.offset > section.size() || chunk.length > section.size() - chunk.offset) {
+      detail::throw_at<FormatError>(path, entry_field(entry), record.offset + chunk.offset,
+                                    "chunk lies beyond the section");
+    }
+    const auto bytes = std::span(section).subspan(static_cast<std::size_t>(chunk.offset),
+                                                  static_cast<std::size_t>(chunk.length));
+    detail::decode_cm_chunk_into(bytes, record, i, volume, path, entry_field(entry),
+                                 record.offset + chunk.offset);
+  });
+  return volume;
 }
 
 // Sets each part's voxels in its mask, slab by slab: a job is a few slices of one decoded unit,

@@ -188,4 +188,42 @@ LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryReco
   return volume;
 }
 
+void decode_cm_chunk_into(std::span<const std::uint8_t> bytes, const EntryRecord& record,
+                          std::size_t k, LabelVolume& volume, const std::string& path,
+                          const std::string& field, std::uint64_t offset) {
+  const std::string name = chunk_field(field, record, k);
+  const std::uint64_t computed = xxh3_64(bytes.data(), bytes.size());
+  if (computed != record.chunks[k].xxh3) {
+    throw_at<FormatError>(path, name, offset,
+                          "checksum mismatch; stored " + hex64(record.chunks[k].xxh3) +
+                              ", computed " + hex64(computed));
+  }
+  const Shape3& shape_zyx = volume.shape_zyx();
+  const auto depth = static_cast<std::int64_t>(record.chunk_depth);
+  const std::int64_t z0 = static_cast<std::int64_t>(k) * depth;
+  if (z0 >= shape_zyx[0]) throw_at<FormatError>(path, name, offset, "chunk beyond the grid");
+  const Shape3 chunk_shape{std::min(depth, shape_zyx[0] - z0), shape_zyx[1], shape_zyx[2]};
+  const auto first = static_cast<std::size_t>(z0 * shape_zyx[1] * shape_zyx[2]);
+  const auto count = static_cast<std::size_t>(chunk_shape[0] * chunk_shape[1] * chunk_shape[2]);
+  detail::visit_dtype(record.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const codec::Status status = codec::decode_chunk(
+        bytes.data(), bytes.size(), dims_of(chunk_shape), volume.data_as<T>() + first, true);
+    if (status != codec::Status::kOk) {
+      throw_at<FormatError>(path, name, offset,
+                            std::string("codec error: ") + codec::status_name(status));
+    }
+  });
+  if (volume.dtype() == DType::kBool) {
+    const auto* voxels = volume.data_as<std::uint8_t>() + first;
+    const auto* bad = std::find_if(voxels, voxels + count, [](std::uint8_t b) { return b > 1; });
+    if (bad != voxels + count) {
+      throw_at<FormatError>(path, name, offset,
+                            "bool voxel " +
+                                std::to_string(first + static_cast<std::size_t>(bad - voxels)) +
+                                " is out of range; expected 0 or 1, found " + std::to_string(*bad));
+    }
+  }
+}
+
 }  // namespace medmask::detail

@@ -47,4 +47,12 @@ LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryReco
                             std::size_t k, const Shape3& shape_zyx, const std::string& path,
                             const std::string& field, std::uint64_t offset);
 
+// Decodes chunk k of an entry into its slices of volume (the whole grid, of the entry's dtype,
+// zero where nothing is decoded yet: only the chunk's crop box is written), leaving the other
+// slices untouched. Verifies the chunk checksum first (FORMAT.md 6) and, for a
+// bool entry, that every decoded voxel is 0 or 1. Throws FormatError naming the chunk.
+void decode_cm_chunk_into(std::span<const std::uint8_t> bytes, const EntryRecord& record,
+                          std::size_t k, LabelVolume& volume, const std::string& path,
+                          const std::string& field, std::uint64_t offset);
+
 }  // namespace medmask::detail

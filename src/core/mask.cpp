@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -37,6 +38,11 @@ std::map<std::uint32_t, LabelStats> stats_of(const T* values, const Shape3& shap
       const T* row = values + (z * ny + y) * nx;
       std::int64_t x = 0;
       while (x < nx) {
+        if (row[x] == 0) {  // background, mostly: skipped eight bytes at a time
+          x = static_cast<std::int64_t>(
+              detail::skip_zeros(row, static_cast<std::size_t>(x), static_cast<std::size_t>(nx)));
+          continue;
+        }
         const T value = row[x];
         std::int64_t end = x + 1;
         while (end < nx && row[end] == value) ++end;
@@ -113,9 +119,21 @@ SegmentationMask SegmentationMask::lazy_init(int bit_depth, const Space& space) 
   return SegmentationMask(LabelVolume(dtype, space.shape_zyx()), LabelTable{}, space);
 }
 
-void SegmentationMask::add_label(const LabelVolume& binary, std::uint32_t value,
-                                 const std::string& name) {
-  require_same_shape(binary, space_, name);
+std::vector<LabelOverlap> SegmentationMask::add_label(const LabelVolume& binary,
+                                                      std::uint32_t value, const std::string& name,
+                                                      OverlapPolicy policy, BinaryAxes axes) {
+  if (axes == BinaryAxes::kXyz) {
+    const Shape3& s = space_.shape_zyx();
+    if (binary.shape_zyx() != Shape3{s[2], s[1], s[0]}) {
+      const auto& b = binary.shape_zyx();
+      throw ArgumentError("mask '" + name + "' (x, y, z) has shape (" + std::to_string(b[0]) +
+                          ", " + std::to_string(b[1]) + ", " + std::to_string(b[2]) +
+                          "); expected (" + std::to_string(s[2]) + ", " + std::to_string(s[1]) +
+                          ", " + std::to_string(s[0]) + ")");
+    }
+  } else {
+    require_same_shape(binary, space_, name);
+  }
   if (value > dtype_max_value(volume_.dtype())) {
     throw ArgumentError("label '" + name + "': value " + std::to_string(value) +
                         " does not fit dtype " + std::string(dtype_name(volume_.dtype())));
@@ -123,27 +141,67 @@ void SegmentationMask::add_label(const LabelVolume& binary, std::uint32_t value,
   LabelTable labels = labels_;
   labels.add(Label{name, value, {}, {}, {}});  // validates name and value before any voxel changes
 
-  // Check overlap first so that a failure leaves the mask unchanged. Masks are mostly
+  // Count overlap first so that a refusal leaves the mask unchanged. Masks are mostly
   // background: work on the runs of inside voxels only.
   const detail::Runs runs = detail::inside_runs(binary);
-  std::unordered_map<std::uint32_t, std::uint64_t> overlap;
-  for (const detail::Run& run : runs) {
-    for (std::size_t i = run.begin; i < run.end; ++i) {
-      if (const std::uint32_t existing = volume_.get(i); existing != 0) ++overlap[existing];
+  // The voxel index in the label map of every inside voxel, run by run. Runs of an (x, y, z)
+  // binary go along z: a stride of one slice in the map.
+  const Shape3& shape = volume_.shape_zyx();
+  const auto plane = static_cast<std::size_t>(shape[1] * shape[2]);
+  const auto for_each_inside = [&](auto&& fn) {
+    if (axes == BinaryAxes::kZyx) {
+      for (const detail::Run& run : runs) {
+        for (std::size_t i = run.begin; i < run.end; ++i) fn(i);
+      }
+      return;
     }
-  }
-  if (!overlap.empty()) {
-    const auto [other_value, count] = *std::max_element(
-        overlap.begin(), overlap.end(), [](auto& a, auto& b) { return a.second < b.second; });
+    const auto nz = static_cast<std::size_t>(shape[0]);
+    const auto ny = static_cast<std::size_t>(shape[1]);
+    const auto nx = static_cast<std::size_t>(shape[2]);
+    for (const detail::Run& run : runs) {
+      const std::size_t row = run.begin / nz;  // x * ny + y of the binary
+      std::size_t i = (run.begin % nz) * plane + (row % ny) * nx + row / ny;
+      for (std::size_t n = run.begin; n < run.end; ++n, i += plane) fn(i);
+    }
+  };
+  std::map<std::uint32_t, std::uint64_t> overlap;
+  detail::visit_dtype(volume_.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* voxels = volume_.data_as<T>();
+    for_each_inside([&](std::size_t i) {
+      if (const auto existing = static_cast<std::uint32_t>(voxels[i]); existing != 0) {
+        ++overlap[existing];
+      }
+    });
+  });
+  std::vector<LabelOverlap> painted_over;
+  for (const auto& [other_value, count] : overlap) {
     const Label* other = labels_.find_value(other_value);
-    const std::string other_name =
-        other ? "'" + other->name + "'" : "unnamed value " + std::to_string(other_value);
-    throw ArgumentError("structure '" + name + "' overlaps " + other_name + " in " +
-                        std::to_string(count) + " voxels; structures of one label map must be " +
-                        "exclusive (store overlapping structures as separate masks or layers)");
+    painted_over.push_back(LabelOverlap{other_value, other ? other->name : "", count});
   }
-  detail::fill_runs(volume_, runs, value);
+  if (!painted_over.empty() && policy == OverlapPolicy::kRefuse) {
+    const LabelOverlap& worst = *std::max_element(
+        painted_over.begin(), painted_over.end(),
+        [](const LabelOverlap& a, const LabelOverlap& b) { return a.voxels < b.voxels; });
+    const std::string other_name = worst.name.empty()
+                                       ? "unnamed value " + std::to_string(worst.value)
+                                       : "'" + worst.name + "'";
+    throw ArgumentError("structure '" + name + "' overlaps " + other_name + " in " +
+                        std::to_string(worst.voxels) + " voxels; structures of one label map " +
+                        "must be exclusive (store overlapping structures as separate masks or " +
+                        "layers)");
+  }
+  if (axes == BinaryAxes::kZyx) {
+    detail::fill_runs(volume_, runs, value);
+  } else {
+    detail::visit_dtype(volume_.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* voxels = volume_.data_as<T>();
+      for_each_inside([&](std::size_t i) { voxels[i] = static_cast<T>(value); });
+    });
+  }
   labels_ = std::move(labels);
+  return painted_over;
 }
 
 LabelVolume SegmentationMask::binary_mask_by_names(std::span<const std::string> names) const {
@@ -169,6 +227,48 @@ LabelVolume SegmentationMask::binary_mask_by_values(std::span<const std::uint32_
       for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(in[i] == value);
     } else {
       for (std::size_t i = 0; i < n; ++i) out[i] = wanted.count(in[i]) != 0;
+    }
+  });
+  return result;
+}
+
+LabelVolume SegmentationMask::binary_mask_by_values(
+    std::span<const std::uint32_t> values, const std::array<std::int64_t, 3>& min_zyx,
+    const std::array<std::int64_t, 3>& max_zyx) const {
+  const Shape3& shape = volume_.shape_zyx();
+  LabelVolume result(DType::kBool, shape);
+  const std::unordered_set<std::uint32_t> wanted(values.begin(), values.end());
+  for (std::size_t axis = 0; axis < 3; ++axis) {
+    if (min_zyx[axis] > max_zyx[axis]) return result;  // empty box
+    if (min_zyx[axis] < 0 || max_zyx[axis] >= static_cast<std::int64_t>(shape[axis])) {
+      throw ArgumentError("binary_mask_by_values: box outside the grid");
+    }
+  }
+  if (wanted.empty()) return result;
+  auto* out = result.data_as<std::uint8_t>();
+  const auto ny = static_cast<std::size_t>(shape[1]);
+  const auto nx = static_cast<std::size_t>(shape[2]);
+  const auto x0 = static_cast<std::size_t>(min_zyx[2]);
+  const auto width = static_cast<std::size_t>(max_zyx[2] - min_zyx[2] + 1);
+  detail::visit_dtype(volume_.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* in = volume_.data_as<T>();
+    for (auto z = static_cast<std::size_t>(min_zyx[0]); z <= static_cast<std::size_t>(max_zyx[0]);
+         ++z) {
+      for (auto y = static_cast<std::size_t>(min_zyx[1]); y <= static_cast<std::size_t>(max_zyx[1]);
+           ++y) {
+        const std::size_t row = (z * ny + y) * nx + x0;
+        if (wanted.size() == 1) {  // the common case, a loop the compiler vectorises
+          const std::uint32_t only = *wanted.begin();
+          for (std::size_t i = row; i < row + width; ++i) {
+            out[i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(in[i]) == only);
+          }
+        } else {
+          for (std::size_t i = row; i < row + width; ++i) {
+            out[i] = static_cast<std::uint8_t>(wanted.count(in[i]) != 0);
+          }
+        }
+      }
     }
   });
   return result;

@@ -8,6 +8,7 @@
 
 #include "detail/dtype_dispatch.hpp"
 #include "detail/volume_memory.hpp"
+#include "detail/voxel_runs.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -165,6 +166,34 @@ bool LabelVolume::equals(const LabelVolume& other) const noexcept {
     if (get(i) != other.get(i)) return false;
   }
   return true;
+}
+
+LabelVolume LabelVolume::reversed_axes() const {
+  const std::int64_t n0 = shape_zyx_[0], n1 = shape_zyx_[1], n2 = shape_zyx_[2];
+  LabelVolume result(dtype_, Shape3{n2, n1, n0});
+  const auto row_length = static_cast<std::size_t>(n2);
+  const auto out_plane = static_cast<std::size_t>(n1 * n0);
+  const auto out_row = static_cast<std::size_t>(n0);
+  detail::visit_dtype(dtype_, [&](auto tag) {
+    using T = decltype(tag);
+    const T* in = data_as<T>();
+    T* out = result.data_as<T>();
+    for (std::int64_t i = 0; i < n0; ++i) {
+      for (std::int64_t j = 0; j < n1; ++j) {
+        const std::size_t row = static_cast<std::size_t>(i * n1 + j) * row_length;
+        // Element [i][j][k] goes to [k][j][i]: out index k * n1 * n0 + j * n0 + i.
+        const std::size_t base =
+            static_cast<std::size_t>(j) * out_row + static_cast<std::size_t>(i);
+        std::size_t k = 0;
+        while (true) {
+          k = detail::skip_zeros(in + row, k, row_length);
+          if (k == row_length) break;
+          for (; k < row_length && in[row + k] != 0; ++k) out[k * out_plane + base] = in[row + k];
+        }
+      }
+    }
+  });
+  return result;
 }
 
 }  // namespace medmask

@@ -21,12 +21,18 @@ struct Run {
 using Runs = std::vector<Run>;
 
 // First index in [x, end) whose value is non-zero, or end. Masks are mostly background, so zero
-// bytes are skipped eight at a time.
+// bytes are skipped 32, then eight at a time.
 template <class T>
 std::size_t skip_zeros(const T* values, std::size_t x, std::size_t end) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(values);
   std::size_t byte = x * sizeof(T);
   const std::size_t byte_end = end * sizeof(T);
+  while (byte + 32 <= byte_end) {
+    std::uint64_t words[4];
+    std::memcpy(words, bytes + byte, 32);
+    if ((words[0] | words[1] | words[2] | words[3]) != 0) break;
+    byte += 32;
+  }
   while (byte + 8 <= byte_end) {
     std::uint64_t word;
     std::memcpy(&word, bytes + byte, 8);

@@ -131,11 +131,24 @@ def test_lazy_init_add_label_and_queries():
     assert stats[20] == {"voxels": 1, "bbox_min_zyx": (2, 0, 0), "bbox_max_zyx": (2, 0, 0)}
     with pytest.raises(KeyError):
         mask.get_binary_mask_by_names("missing")
-    with pytest.raises(ValueError):  # overlap with "a"
-        mask.add_label(a, 30, "c")
     with pytest.raises(ValueError):  # duplicate name
         mask.add_label(np.zeros_like(a), 31, "a")
     assert mask.mapping == {"a": 10, "b": 20}
+
+
+def test_add_label_over_earlier_labels_wins_there_and_warns():
+    """medmask 0.1.x semantics: the later label wins; a MedMaskWarning names both and the count."""
+    mask = medmask.SegmentationMask.lazy_init(8, SPACE)
+    a = np.zeros(SPACE.shape_zyx, bool)
+    a[0, 1:3, 1:4] = True  # 6 voxels
+    b = np.zeros(SPACE.shape_zyx, bool)
+    b[0, 2, :] = True  # shares (0, 2, 1..3) with a: 3 voxels
+    mask.add_label(a, 1, "a")
+    with pytest.warns(medmask.MedMaskWarning, match=r"'b' \(value 2\) painted over 3 voxels of 'a'"):
+        mask.add_label(b, 2, "b")
+    assert issubclass(medmask.MedMaskWarning, UserWarning)
+    np.testing.assert_array_equal(mask.data, np.where(b, 2, np.where(a, 1, 0)))
+    assert mask.mapping == {"a": 1, "b": 2}
 
 
 def test_add_label_paints_a_borrowed_writable_array():
