@@ -149,7 +149,13 @@ class MaskArchive {
   // Removes a structure or group. Throws ArgumentError if a group lists it as a member.
   void remove(const std::string& name);
 
-  // Structures in the order they were added, then groups in the order they were defined.
+  // Puts the structures (not groups) named first, in that order; the others follow in their
+  // order. Throws NotFoundError for an unknown name, ArgumentError for a group, a name given
+  // twice, or a read-only archive.
+  void reorder_structures(std::span<const std::string> first);
+
+  // Structures in the order they were added (or reorder_structures), then groups in the order
+  // they were defined.
   std::vector<StructureInfo> structures() const;
   const StructureInfo& structure(const std::string& name) const;  // Throws NotFoundError
   bool contains(const std::string& name) const noexcept;
@@ -174,6 +180,10 @@ class MaskArchive {
   void commit();
   // Commits, then rewrites the whole file atomically without unreferenced bytes.
   void compact();
+  // Like compact(), and codes every entry again with this archive's WriteOptions (those given
+  // when opening it in kAppend), so that an archive changes level or coding; structures, groups,
+  // labels and entries are kept. Throws ArgumentError when read-only, FormatError (corrupt data).
+  void recode();
   // Bytes of the file that no section references (left by replace, remove or re-coded layers).
   std::uint64_t unreferenced_bytes() const;
   // Drops the changes not yet committed, so that neither commit() nor the destructor writes them:
