@@ -10,6 +10,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "inputs.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
 #include "medmask/import.hpp"
@@ -76,6 +77,7 @@ void run_convert(const ConvertOptions& options) {
   if (!fs::exists(options.input)) {
     throw IoError(options.input + ": no such file", options.input);
   }
+  require_output_folder(options.output);
   if (!is_medmask_v1_file(options.input)) return recode_archive(options);
   const ImportedCase imported = import_medmask_v1(options.input);
   // Written next to the target and renamed over it, so that output may equal input.

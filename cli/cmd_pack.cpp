@@ -239,6 +239,7 @@ void pack_imported(const PackOptions& options, const ImportedCase& imported,
 
 void run_pack(const PackOptions& options) {
   const Clock::time_point start = Clock::now();
+  require_output_folder(options.output);
   if (options.inputs.size() == 1 &&
       (!fs::is_directory(options.inputs.front()) || is_dicom_file(options.inputs.front()))) {
     if (!fs::exists(options.inputs.front())) {

@@ -243,3 +243,19 @@ def test_convert_refuses_other_files(tmp_path: Path) -> None:
     nib.save(nib.Nifti1Image(np.zeros((2, 2, 2), np.uint8), np.eye(4)), str(other))
     assert_error(run("convert", other, "-o", tmp_path / "x.mska"), str(other), "0.1.x")
     assert not (tmp_path / "x.mska").exists()
+
+
+# --- weaker errors: an output in a missing folder is named, not its temporary file ------------
+
+
+@pytest.mark.parametrize("command", ["pack", "convert", "export"])
+def test_output_in_a_missing_folder_names_the_output(command: str, small_archive: Path,
+                                                      tmp_path: Path) -> None:
+    out = tmp_path / "missing" / ("case.npz" if command == "export" else "case.mska")
+    args = {
+        "pack": ("pack", SAMPLE / "liver.nii.gz", "-o", out),
+        "convert": ("convert", small_archive, "-o", out),
+        "export": ("export", small_archive, "--to", "npz", "-o", out),
+    }[command]
+    line = assert_error(run(*args), str(out), "does not exist")
+    assert ".tmp" not in line
