@@ -1,12 +1,17 @@
 // cli/cmd_convert.cpp: `medmask convert`: a file of the original medmask 0.1.x to the current
-// format, every entry kept bit for bit (as an entry of the same name, dtype and values).
+// format, every entry kept bit for bit (as an entry of the same name, dtype and values); a
+// current archive coded again at another --level, everything else kept.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "commands.hpp"
+#include "inputs.hpp"
+#include "medmask/archive.hpp"
 #include "medmask/error.hpp"
 #include "medmask/import.hpp"
 #include "medmask/medmask_v1.hpp"
@@ -19,29 +24,71 @@ namespace fs = std::filesystem;
 struct ConvertOptions {
   std::string input;
   std::string output;
+  std::string level = "default";
   bool quiet = false;
 };
+
+WriteOptions write_options(const std::string& level) {
+  WriteOptions out;
+  out.level = level == "fast"  ? CompressionLevel::kFast
+              : level == "max" ? CompressionLevel::kMax
+                               : CompressionLevel::kDefault;
+  return out;
+}
+
+// Removes the scratch file unless it was renamed over the output.
+void remove_scratch(const std::string& scratch) {
+  std::error_code ignored;
+  fs::remove(scratch, ignored);
+}
+
+// A current archive: copied next to the target, every entry coded again at the level, renamed
+// over the target (so that output may equal input).
+void recode_archive(const ConvertOptions& options) {
+  const std::uint64_t bytes_in = fs::file_size(options.input);
+  static constexpr char kMagic[8] = {'\x89', 'M', 'S', 'K', '\r', '\n', '\x1a', '\n'};
+  char head[8] = {};
+  std::ifstream(options.input, std::ios::binary).read(head, sizeof head);
+  if (!std::equal(head, head + 8, kMagic)) {
+    throw ArgumentError(options.input +
+                            ": neither a MedMask archive nor a file of the original medmask 0.1.x "
+                            "(magic MSK1 or MSKA)",
+                        options.input);
+  }
+  const std::string scratch = options.output + ".tmp-convert";
+  try {
+    fs::copy_file(options.input, scratch, fs::copy_options::overwrite_existing);
+    MaskArchive archive(scratch, OpenMode::kAppend, std::nullopt, write_options(options.level),
+                        read_limits());
+    archive.recode();
+  } catch (...) {
+    remove_scratch(scratch);
+    throw;
+  }
+  fs::rename(scratch, options.output);
+  if (options.quiet) return;
+  const MaskArchive written(options.output, OpenMode::kRead);
+  std::cout << "recoded " << options.input << " (" << with_commas(bytes_in) << " bytes) to "
+            << options.output << " at level " << options.level << " ("
+            << written.structures().size() << " structures, "
+            << with_commas(fs::file_size(options.output)) << " bytes)\n";
+}
 
 void run_convert(const ConvertOptions& options) {
   if (!fs::exists(options.input)) {
     throw IoError(options.input + ": no such file", options.input);
   }
-  if (!is_medmask_v1_file(options.input)) {
-    throw ArgumentError(options.input +
-                            ": not a file of the original medmask 0.1.x (magic MSK1 or MSKA); "
-                            "current archives need no conversion",
-                        options.input);
-  }
+  require_output_folder(options.output);
+  if (!is_medmask_v1_file(options.input)) return recode_archive(options);
   const ImportedCase imported = import_medmask_v1(options.input, read_limits());
   // Written next to the target and renamed over it, so that output may equal input.
   const std::string scratch = options.output + ".tmp-convert";
   try {
-    MaskArchive archive(scratch, OpenMode::kWrite, imported.space);
+    MaskArchive archive(scratch, OpenMode::kWrite, imported.space, write_options(options.level));
     add_imported(archive, imported);
     archive.commit();
   } catch (...) {
-    std::error_code ignored;
-    fs::remove(scratch, ignored);
+    remove_scratch(scratch);
     throw;
   }
   fs::rename(scratch, options.output);
@@ -59,9 +106,17 @@ void run_convert(const ConvertOptions& options) {
 void register_convert(CLI::App& app) {
   auto options = std::make_shared<ConvertOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "convert", "Convert a .msk/.mska of the original medmask 0.1.x to the current format");
-  cmd->add_option("input", options->input, "file of medmask 0.1.x (.msk or .mska)")->required();
-  cmd->add_option("-o,--output", options->output, "archive to write (.mska)")->required();
+      "convert",
+      "Convert a .msk/.mska of the original medmask 0.1.x to the current format, or code a "
+      "current archive again at another --level (everything else kept)");
+  cmd->add_option("input", options->input,
+                  "file of medmask 0.1.x (.msk or .mska), or a current archive")
+      ->required();
+  cmd->add_option("-o,--output", options->output, "archive to write (.mska); may be the input")
+      ->required();
+  cmd->add_option("--level", options->level,
+                  "codec effort: fast, default or max (smallest file); default: default")
+      ->check(CLI::IsMember({"fast", "default", "max"}));
   cmd->add_flag("-q,--quiet", options->quiet, "print nothing on success");
   cmd->callback([options] { run_convert(*options); });
 }

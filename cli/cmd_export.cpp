@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "inputs.hpp"
 #include "medmask/dicom_seg.hpp"
 #include "medmask/error.hpp"
 #include "medmask/export.hpp"
@@ -57,6 +58,7 @@ void run_export_dicom_seg(const MaskArchive& archive, const ExportCommandOptions
 
 void run_export(const ExportCommandOptions& options) {
   const bool dicom = options.format == "dicom-seg";
+  if (options.format != "nifti-dir") require_output_folder(options.output);
   if (!dicom && (!options.reference.empty() || options.seg_type != "auto" || options.rle ||
                  options.jpeg_ls || options.keep_empty_frames || !options.algorithm.empty())) {
     throw ArgumentError(

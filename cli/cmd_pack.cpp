@@ -3,8 +3,11 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +53,63 @@ Label label_from_extensions(const NiftiImage& image, const std::string& path,
   Label label = table->labels().front();
   label.value = 0;  // the archive picks the value
   return label;
+}
+
+// What `export --to nifti-dir` writes into PATH/labels.json besides the files: the case's order,
+// each structure's value and the groups (a group's file holds the union of its members).
+struct FolderCase {
+  std::map<std::string, std::size_t> position;  // file name -> place in the archive's order
+  std::map<std::string, std::uint32_t> value;   // structure's file name -> its value
+  std::map<std::string, std::vector<std::string>> members;  // group's file name -> members
+};
+
+// The labels.json of a single folder input, when it is MedMask's ({"structures": [...]});
+// nullopt otherwise. Throws ArgumentError when it cannot be parsed.
+std::optional<FolderCase> read_folder_case(const std::vector<std::string>& inputs) {
+  if (inputs.size() != 1 || !fs::is_directory(inputs.front())) return std::nullopt;
+  const fs::path path = fs::path(inputs.front()) / "labels.json";
+  if (!fs::is_regular_file(path)) return std::nullopt;
+  std::ifstream in(path);
+  const nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
+  if (json.is_discarded()) {
+    throw ArgumentError(path.string() + ": not valid JSON", path.string());
+  }
+  if (!json.is_object() || !json.contains("structures") || !json["structures"].is_array()) {
+    return std::nullopt;
+  }
+  FolderCase folder;
+  try {
+    for (const nlohmann::json& item : json["structures"]) {
+      const std::string file = item.at("file").get<std::string>();
+      folder.position.emplace(file, folder.position.size());
+      if (item.contains("members")) {
+        folder.members[file] = item["members"].get<std::vector<std::string>>();
+      } else if (item.contains("value")) {
+        folder.value[file] = item["value"].get<std::uint32_t>();
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw ArgumentError(
+        path.string() + ": not the labels.json of export --to nifti-dir: " + e.what(),
+        path.string());
+  }
+  return folder;
+}
+
+// A group of labels.json, read from its file: added once every structure is.
+struct FolderGroup {
+  std::string file;
+  std::string name;
+  std::vector<std::string> members;
+  Label label;
+  LabelVolume voxels;
+};
+
+bool same_voxels(const LabelVolume& a, const LabelVolume& b) {
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if ((a.get(i) != 0) != (b.get(i) != 0)) return false;
+  }
+  return true;
 }
 
 // Inputs whose grid is not the first file's but within --tolerance: they are stored on the
@@ -179,6 +239,7 @@ void pack_imported(const PackOptions& options, const ImportedCase& imported,
 
 void run_pack(const PackOptions& options) {
   const Clock::time_point start = Clock::now();
+  require_output_folder(options.output);
   if (options.inputs.size() == 1 &&
       (!fs::is_directory(options.inputs.front()) || is_dicom_file(options.inputs.front()))) {
     if (!fs::exists(options.inputs.front())) {
@@ -187,6 +248,9 @@ void run_pack(const PackOptions& options) {
     std::optional<ImportedCase> imported =
         import_single_source(options.inputs.front(), options.source);
     if (imported) return pack_imported(options, *imported, start);
+  } else if (std::optional<ImportedCase> layers =
+                 import_label_map_files(options.inputs, options.source)) {
+    return pack_imported(options, *layers, start);
   } else if (options.source.any_label_option() || options.source.any_geometry_option()) {
     throw ArgumentError(
         "--labels, --allow-unnamed, --space-from, --origin, --spacing and --direction apply to "
@@ -201,7 +265,17 @@ void run_pack(const PackOptions& options) {
   }
   NiftiReadOptions nifti_options;
   nifti_options.affine_source = affine_source(options.nifti_affine);
-  const std::vector<InputFile> files = find_inputs(options.inputs);
+  std::vector<InputFile> files = find_inputs(options.inputs);
+  const std::optional<FolderCase> folder_case = read_folder_case(options.inputs);
+  if (folder_case) {  // the archive's order; files labels.json does not list come last
+    const auto place = [&](const InputFile& file) {
+      const auto it = folder_case->position.find(file.path.filename().string());
+      return it == folder_case->position.end() ? folder_case->position.size() : it->second;
+    };
+    std::stable_sort(files.begin(), files.end(),
+                     [&](const InputFile& a, const InputFile& b) { return place(a) < place(b); });
+  }
+  std::vector<FolderGroup> groups;
   std::uint64_t bytes_in = 0;
   for (const InputFile& file : files) bytes_in += file.bytes;
 
@@ -236,10 +310,34 @@ void run_pack(const PackOptions& options) {
                            options.tolerance_mm.value_or(default_tolerance_mm(*first_space)),
                            shifted);
         }
-        archive->add_structure(file.name, image.volume,
-                               label_from_extensions(image, file.path.string(), file.name));
+        Label label = label_from_extensions(image, file.path.string(), file.name);
+        const std::string file_name = file.path.filename().string();
+        if (folder_case && folder_case->members.count(file_name) != 0) {
+          groups.push_back({file.path.string(), file.name, folder_case->members.at(file_name),
+                            std::move(label), std::move(image.volume)});
+          return;
+        }
+        const bool listed = folder_case && folder_case->position.count(file_name) != 0;
+        if (listed && folder_case->value.count(file_name) != 0) {
+          label.value = folder_case->value.at(file_name);
+        }
+        // A structure labels.json lists stays a structure, even when it equals a union.
+        archive->add_structure(file.name, image.volume, label, !listed);
       },
       nifti_options);
+  for (const FolderGroup& group : groups) {
+    try {
+      archive->add_group(group.name, group.members, group.label);
+    } catch (const ArgumentError& e) {
+      throw ArgumentError(group.file + ": labels.json makes it a group: " + e.what(), group.file);
+    }
+    if (!same_voxels(archive->read_structure(group.name), group.voxels)) {
+      throw ArgumentError(group.file +
+                              ": its voxels differ from the union of the members labels.json "
+                              "gives it; remove its \"members\" there to pack it as a structure",
+                          group.file);
+    }
+  }
 
   const Clock::time_point write_start = Clock::now();
   archive->commit();

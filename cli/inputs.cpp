@@ -73,6 +73,15 @@ std::string structure_name(const fs::path& path) {
   return name;
 }
 
+void require_output_folder(const std::string& output) {
+  const fs::path folder = fs::path(output).parent_path();
+  std::error_code ec;
+  if (!folder.empty() && !fs::is_directory(folder, ec)) {
+    throw IoError(output + ": cannot write it: folder " + folder.string() + " does not exist",
+                  output);
+  }
+}
+
 std::vector<InputFile> find_inputs(const std::vector<std::string>& arguments) {
   std::vector<InputFile> files;
   for (const std::string& argument : arguments) {

@@ -23,6 +23,10 @@ struct InputFile {
 // NIfTI files, no inputs at all, or two files giving the same structure name.
 std::vector<InputFile> find_inputs(const std::vector<std::string>& arguments);
 
+// Throws IoError naming output when the folder it is to be written in does not exist (before any
+// work, and rather than naming a temporary file).
+void require_output_folder(const std::string& output);
+
 // The file name without a .nii.gz or .nii ending (case-insensitive).
 std::string structure_name(const std::filesystem::path& path);
 

@@ -150,4 +150,44 @@ std::optional<ImportedCase> import_single_source(const std::string& path,
   return import_label_nifti(std::move(image), path, label_options(options));
 }
 
+std::optional<ImportedCase> import_label_map_files(const std::vector<std::string>& paths,
+                                                   const SourceOptions& options) {
+  if (paths.size() < 2 || options.any_label_option() || options.any_geometry_option()) {
+    return std::nullopt;
+  }
+  for (const std::string& path : paths) {
+    if (std::filesystem::is_directory(path) || is_non_nifti_source(path) ||
+        structure_name(path) == std::filesystem::path(path).filename().string()) {
+      return std::nullopt;
+    }
+  }
+  NiftiReadOptions nifti_options;
+  nifti_options.affine_source = options.nifti_affine;
+  std::optional<ImportedCase> merged;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const std::string& path = paths[i];
+    NiftiImage image = read_nifti(path, nifti_options);
+    if (!label_table_from_extensions(image.extensions, path)) return std::nullopt;
+    ImportedCase one = import_label_nifti(std::move(image), path);
+    if (one.order.empty()) return std::nullopt;  // not written by a multi-label export
+    if (!merged) {
+      merged = std::move(one);
+      merged->entries.front().name = "layer0";
+      continue;
+    }
+    if (!one.space.is_close(merged->space)) {
+      throw ArgumentError(path + ": space differs from " + paths.front() +
+                              "'s: the layers of one case share one grid",
+                          path);
+    }
+    for (ImportedEntry& entry : one.entries) {
+      entry.name = "layer" + std::to_string(i);
+      entry.mask = SegmentationMask(entry.mask.volume(), entry.mask.labels(), merged->space);
+      merged->entries.push_back(std::move(entry));
+    }
+    for (std::string& warning : one.warnings) merged->warnings.push_back(std::move(warning));
+  }
+  return merged;
+}
+
 }  // namespace medmask::cli

@@ -31,6 +31,12 @@ struct SourceOptions {
 std::optional<ImportedCase> import_single_source(const std::string& path,
                                                  const SourceOptions& options);
 
+// The case held by the files of a multi-label export split into layers (export --to
+// nifti-multilabel --split-layers: every file carries MedMask's label JSON with the structures'
+// order), one entry per file; nullopt when paths are not all such files.
+std::optional<ImportedCase> import_label_map_files(const std::vector<std::string>& paths,
+                                                   const SourceOptions& options);
+
 // The kind of source, for messages: "multi-label NIfTI", "Slicer segmentation", ...
 std::string source_kind_name(const std::string& path);
 

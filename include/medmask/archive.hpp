@@ -185,7 +185,13 @@ class MaskArchive {
   // as a member (a recognised group keeps its voxels instead).
   void remove(const std::string& name);
 
-  // Structures in the order they were added, then groups in the order they were defined.
+  // Puts the structures (not groups) named first, in that order; the others follow in their
+  // order. Throws NotFoundError for an unknown name, ArgumentError for a group, a name given
+  // twice, or a read-only archive.
+  void reorder_structures(std::span<const std::string> first);
+
+  // Structures in the order they were added (or reorder_structures), then groups in the order
+  // they were defined.
   std::vector<StructureInfo> structures() const;
   const StructureInfo& structure(const std::string& name) const;  // Throws NotFoundError
   bool contains(const std::string& name) const noexcept;
@@ -221,6 +227,10 @@ class MaskArchive {
   // statistics (voxel counts, boxes) match the voxels. Memory: one entry's label map at a time.
   // Throws FormatError (naming the entry, chunk or value), UnsupportedError, IoError.
   void verify_data() const;
+  // Like compact(), and codes every entry again with this archive's WriteOptions (those given
+  // when opening it in kAppend), so that an archive changes level or coding; structures, groups,
+  // labels and entries are kept. Throws ArgumentError when read-only, FormatError (corrupt data).
+  void recode();
   // Bytes of the file that no section references (left by replace, remove or re-coded layers).
   std::uint64_t unreferenced_bytes() const;
   // Drops the changes not yet committed, so that neither commit() nor the destructor writes them:

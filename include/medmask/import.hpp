@@ -38,6 +38,9 @@ struct ImportedCase {
   std::vector<ImportedEntry> entries;
   std::vector<ImportedStructure> structures;
   std::vector<ImportedGroup> groups;  // MedMask's own .npz only
+  // The structures' order when the file gives one that adding the entries does not (MedMask's
+  // own exports write the archive's order); empty: the order they were added in.
+  std::vector<std::string> order;
   std::vector<std::string> warnings;  // for the user: chosen affine, unnamed or absent labels...
 };
 
@@ -86,7 +89,8 @@ ImportedCase import_numpy(const std::string& path, const NumpyGeometry& geometry
 ImportedCase import_medmask_v1(const std::string& path, const ReadLimits& limits = {});
 
 // Adds every entry (add_mask), structure (add_structure, unions not recognised: each keeps its
-// voxels) and group (add_group) of the case. Throws as those do.
+// voxels) and group (add_group) of the case, then puts the structures in the case's order.
+// Throws as those do.
 void add_imported(MaskArchive& archive, const ImportedCase& imported);
 
 }  // namespace medmask

@@ -965,6 +965,39 @@ void MaskArchive::compact() {
   }
 }
 
+void MaskArchive::reorder_structures(std::span<const std::string> first) {
+  Impl& s = *impl_;
+  s.require_writable();
+  std::vector<std::string> order;
+  for (const std::string& name : first) {
+    if (structure(name).is_group()) {  // NotFoundError for an unknown name
+      throw ArgumentError("'" + name + "' is a group: only structures are reordered");
+    }
+    if (std::find(order.begin(), order.end(), name) != order.end()) {
+      throw ArgumentError("'" + name + "' is named twice in the new order");
+    }
+    order.push_back(name);
+  }
+  for (const std::string& name : s.structure_order) {
+    if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+  }
+  if (order == s.structure_order) return;
+  s.structure_order = std::move(order);
+  s.rebuild();
+  s.dirty = true;
+}
+
+void MaskArchive::recode() {
+  Impl& s = *impl_;
+  s.require_writable();
+  for (std::size_t i = 0; i < s.entries.size(); ++i) {
+    s.open_volumes[s.open_entry(i)].dirty = true;
+  }
+  s.dirty = true;
+  s.force_rewrite = true;
+  s.commit();
+}
+
 std::uint64_t MaskArchive::unreferenced_bytes() const {
   const Impl& s = *impl_;
   if (!s.header) return 0;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <exception>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "geometry/space_json.hpp"
@@ -47,18 +48,34 @@ std::string nifti_ending(const std::string& path) {
   return path.substr(without_nifti_ending(path).size());
 }
 
+// What every file of a multi-label export adds to MedMask's label JSON (extension and sidecar),
+// so that pack gives the case back: the structures' order across the files and the groups.
+struct CaseExtras {
+  nlohmann::json order = nlohmann::json::array();
+  nlohmann::json groups = nlohmann::json::array();
+};
+
 void write_label_map(const Space& space, const ExportLayer& layer, const std::string& path,
-                     const ExportOptions& options, ExportResult& result) {
+                     const ExportOptions& options, const CaseExtras& extras, ExportResult& result) {
   const DType dtype = dtype_for_max_value(layer.labels.max_value());
   const LabelVolume volume =
       layer.volume.dtype() == dtype ? layer.volume : layer.volume.converted(dtype);
-  write_nifti(path, volume, space, write_options(options, layer.labels));
+  NiftiWriteOptions nifti = write_options(options, layer.labels);
+  for (NiftiExtension& extension : nifti.extensions) {
+    if (extension.code != kNiftiEcodeComment) continue;
+    nlohmann::json json = nlohmann::json::parse(extension.data);
+    json["order"] = extras.order;
+    json["groups"] = extras.groups;
+    extension.data = json.dump();
+  }
+  write_nifti(path, volume, space, nifti);
   result.files.push_back(path);
   nlohmann::json labels = nlohmann::json::array();
   for (const Label& label : layer.labels) labels.push_back(label_json(label));
   const std::string sidecar = without_nifti_ending(path) + ".json";
   write_text_file(sidecar,
                   nlohmann::json{{"labels", labels},
+                                 {"groups", extras.groups},
                                  {"space", space_to_json(space, detail::DirectionSpelling::kRows)}}
                       .dump(2));
   result.files.push_back(sidecar);
@@ -114,7 +131,11 @@ void export_nifti_dir(const MaskArchive& archive, const std::string& folder,
     const StructureInfo& info = archive.structure(names[i]);
     nlohmann::json item = label_json(single_label(info, names[i]).labels().front(), false);
     item["file"] = names[i] + ".nii.gz";
-    if (info.is_group()) item["members"] = info.members;
+    if (info.is_group()) {
+      item["members"] = info.members;
+    } else {
+      item["value"] = info.value;  // the archive's, which pack gives back
+    }
     structures.push_back(std::move(item));
   }
   const std::string sidecar = (fs::path(folder) / "labels.json").string();
@@ -133,22 +154,30 @@ void export_nifti_multilabel(const MaskArchive& archive, const std::string& path
   }
   const Selection selection = select_structures(archive, options.names);
   std::vector<std::string> names = selection.structures;
-  if (options.names.empty()) {
-    if (!selection.groups.empty()) {
-      result.warnings.push_back(std::to_string(selection.groups.size()) +
-                                " group(s) not written (a label map cannot hold a union of its "
-                                "own labels; select a group by name to write its voxels), "
-                                "first '" +
-                                selection.groups.front() + "'");
+  // A group is written as a definition when its members are written too (a label map cannot
+  // hold a union of its own labels), else as voxels.
+  CaseExtras extras;
+  std::set<std::string> written(names.begin(), names.end());
+  for (const std::string& group : selection.groups) {
+    const StructureInfo& info = archive.structure(group);
+    if (std::all_of(info.members.begin(), info.members.end(),
+                    [&](const std::string& member) { return written.count(member) != 0; })) {
+      Label label = info.label;
+      label.name = group;
+      nlohmann::json item = label_json(label, false);
+      item["members"] = info.members;
+      extras.groups.push_back(std::move(item));
+      written.insert(group);
+    } else {
+      names.push_back(group);
     }
-  } else {
-    names.insert(names.end(), selection.groups.begin(), selection.groups.end());
   }
+  for (const std::string& name : names) extras.order.push_back(name);
   const std::vector<ExportLayer> layers =
       pack_for_export(archive, names, Packing::kFirstFit, result.warnings);
   if (layers.empty()) throw ArgumentError(archive.path() + ": no structures to export");
   if (layers.size() == 1) {
-    write_label_map(archive.space(), layers[0], path, options, result);
+    write_label_map(archive.space(), layers[0], path, options, extras, result);
     return;
   }
   if (!options.split_layers) {
@@ -161,7 +190,7 @@ void export_nifti_multilabel(const MaskArchive& archive, const std::string& path
   for (std::size_t i = 0; i < layers.size(); ++i) {
     write_label_map(archive.space(), layers[i],
                     without_nifti_ending(path) + "_layer" + std::to_string(i) + nifti_ending(path),
-                    options, result);
+                    options, extras, result);
   }
 }
 

@@ -1,10 +1,12 @@
 // Exports to 3D Slicer .seg.nrrd and to NumPy .npz (export.hpp).
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "geometry/space_json.hpp"
 #include "io/export_layers.hpp"
 #include "io/export_targets.hpp"
+#include "io/nrrd_text.hpp"
 #include "medmask/error.hpp"
 #include "medmask/numpy_io.hpp"
 #include "medmask/seg_nrrd.hpp"
@@ -39,11 +41,25 @@ void export_seg_nrrd(const MaskArchive& archive, const std::string& path,
       pack_for_export(archive, names, Packing::kFirstFit, result.warnings);
   if (layers.empty()) throw ArgumentError(archive.path() + ": no structures to export");
   SegNrrd segmentation{archive.space(), {}, {}};
+  std::map<std::string, SegNrrdSegment> segment_of;
   for (std::size_t l = 0; l < layers.size(); ++l) {
     for (const Label& label : layers[l].labels) {
-      segmentation.segments.push_back({label, static_cast<std::uint32_t>(l), label.name, ""});
+      segment_of[label.name] = {label, static_cast<std::uint32_t>(l), label.name, ""};
     }
     segmentation.layers.push_back(std::move(layers[l].volume));
+  }
+  // Segments in the archive's order; a group keeps its voxels (Slicer shows them) and names its
+  // members in a tag when they are written too, so that pack makes it a group again.
+  const std::set<std::string> written(names.begin(), names.end());
+  for (const std::string& name : names) {
+    SegNrrdSegment& segment = segment_of.at(name);
+    const StructureInfo& info = archive.structure(name);
+    if (info.is_group() &&
+        std::all_of(info.members.begin(), info.members.end(),
+                    [&](const std::string& member) { return written.count(member) != 0; })) {
+      segment.tags = seg_nrrd_members_tag(info.members);
+    }
+    segmentation.segments.push_back(std::move(segment));
   }
   write_seg_nrrd(path, segmentation, options.gzip_level);
   result.files.push_back(path);
@@ -77,7 +93,7 @@ void export_npz(const MaskArchive& archive, const std::string& path, const Expor
       pack_for_export(archive, names, Packing::kLayerPerEntry, result.warnings);
   std::vector<std::pair<std::string, LabelVolume>> arrays;
   std::set<std::string> used;
-  nlohmann::json labels = nlohmann::json::array();
+  std::map<std::string, nlohmann::json> label_of;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     std::string member = layers[i].name;
     if (!is_plain_member_name(member) || used.count(member) != 0) {
@@ -87,10 +103,12 @@ void export_npz(const MaskArchive& archive, const std::string& path, const Expor
     for (const Label& label : layers[i].labels) {
       nlohmann::json item = label_json(label);
       item["array"] = member;
-      labels.push_back(std::move(item));
+      label_of[label.name] = std::move(item);
     }
     arrays.emplace_back(member, std::move(layers[i].volume));
   }
+  nlohmann::json labels = nlohmann::json::array();  // in the archive's order, which pack keeps
+  for (const std::string& name : names) labels.push_back(std::move(label_of.at(name)));
   const nlohmann::json json{
       {"medmask_npz", 1},
       {"axes", "zyx"},

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "geometry/space_json.hpp"
 #include "io/label_map_naming.hpp"
@@ -65,6 +66,9 @@ Space resolve_space(const NumpyGeometry& geometry, const Shape3& shape_zyx,
   }
 }
 
+void read_groups(const nlohmann::json& json, const std::string& where, const std::string& path,
+                 ImportedCase& result);
+
 // MedMask's own .npz (export_archive, kNpz): {"medmask_npz": 1, "space": {...}, "labels":
 // [{"name", "value", "array", "color", ...}]}.
 ImportedCase import_medmask_npz(const std::string& path, const NpzContents& contents,
@@ -106,6 +110,7 @@ ImportedCase import_medmask_npz(const std::string& path, const NpzContents& cont
     result.entries.push_back({member, SegmentationMask(volume, table, result.space)});
   }
   for (const auto& label : *labels) {
+    result.order.push_back(label.value("name", ""));  // the archive's order (export_npz)
     const std::string array = label.value("array", "");
     const bool found = std::any_of(contents.arrays.begin(), contents.arrays.end(),
                                    [&](const auto& a) { return a.first == array; });
@@ -115,6 +120,13 @@ ImportedCase import_medmask_npz(const std::string& path, const NpzContents& cont
                         path);
     }
   }
+  read_groups(json, where, path, result);
+  return result;
+}
+
+// MedMask's groups in a JSON object ({"groups": [{"name", "members", "color", ...}]}).
+void read_groups(const nlohmann::json& json, const std::string& where, const std::string& path,
+                 ImportedCase& result) {
   const auto groups = json.find("groups");
   if (groups != json.end()) {
     if (!groups->is_array()) throw FormatError(where + ": 'groups' must be a list", path);
@@ -137,7 +149,26 @@ ImportedCase import_medmask_npz(const std::string& path, const NpzContents& cont
           {group["name"].get<std::string>(), std::move(members), one.labels().front()});
     }
   }
-  return result;
+}
+
+// The order and groups MedMask's multi-label export adds to its label JSON (ecode 6).
+void read_case_extras(const std::vector<NiftiExtension>& extensions, const std::string& path,
+                      ImportedCase& result) {
+  for (const NiftiExtension& extension : extensions) {
+    if (extension.code != kNiftiEcodeComment) continue;
+    std::string_view text = extension.data;
+    while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
+    const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+    if (json.is_discarded() || !json.is_object() || !json.contains("medmask_labels")) continue;
+    const std::string where = path + ": MedMask label extension (ecode 6)";
+    read_groups(json, where, path, result);
+    if (const auto order = json.find("order"); order != json.end() && order->is_array()) {
+      for (const auto& name : *order) {
+        if (name.is_string()) result.order.push_back(name.get<std::string>());
+      }
+    }
+    return;
+  }
 }
 
 ImportedCase import_npz(const std::string& path, const NumpyGeometry& geometry,
@@ -187,6 +218,7 @@ ImportedCase import_label_nifti(NiftiImage image, const std::string& path,
     result.warnings.push_back(path + ": " + warning);
   std::optional<LabelTable> table = options.labels;
   if (!table) table = label_table_from_extensions(image.extensions, path);
+  if (!options.labels) read_case_extras(image.extensions, path, result);
   result.entries.push_back(
       {kFirstEntry, detail::named_label_map(std::move(image.volume), table, options.allow_unnamed,
                                             result.space, path, result.warnings)});

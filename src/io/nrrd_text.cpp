@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "medmask/error.hpp"
 
@@ -189,6 +191,31 @@ std::string format_vector(const Vec3& v) {
   char buffer[128];
   std::snprintf(buffer, sizeof buffer, "(%.17g,%.17g,%.17g)", v[0], v[1], v[2]);
   return buffer;
+}
+
+namespace {
+constexpr std::string_view kMembersTag = "MedMask.GroupMembers:";
+}  // namespace
+
+std::string seg_nrrd_members_tag(const std::vector<std::string>& members) {
+  return std::string(kMembersTag) + nlohmann::json(members).dump() + "|";
+}
+
+std::optional<std::vector<std::string>> seg_nrrd_group_members(const std::string& tags) {
+  const std::size_t start = tags.find(kMembersTag);
+  if (start == std::string::npos) return std::nullopt;
+  const std::size_t begin = start + kMembersTag.size();
+  std::size_t end = tags.find("]|", begin);
+  end = end == std::string::npos ? tags.size() : end + 1;
+  const nlohmann::json json =
+      nlohmann::json::parse(tags.substr(begin, end - begin), nullptr, false);
+  if (!json.is_array() || json.empty()) return std::nullopt;
+  std::vector<std::string> members;
+  for (const nlohmann::json& member : json) {
+    if (!member.is_string()) return std::nullopt;
+    members.push_back(member.get<std::string>());
+  }
+  return members;
 }
 
 }  // namespace medmask::detail

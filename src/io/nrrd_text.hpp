@@ -37,4 +37,10 @@ std::string escape_value(const std::string& text);
 // "(a,b,c)" with round-trip precision.
 std::string format_vector(const Vec3& v);
 
+// The SegmentN_Tags MedMask writes for a group of a .seg.nrrd: its members as JSON
+// ("MedMask.GroupMembers:[\"a\",\"b\"]|"), and its parsing (nullopt: no such tag or not
+// parseable).
+std::string seg_nrrd_members_tag(const std::vector<std::string>& members);
+std::optional<std::vector<std::string>> seg_nrrd_group_members(const std::string& tags);
+
 }  // namespace medmask::detail

@@ -151,6 +151,42 @@ TEST(Import, SegNrrdLayersBecomeEntriesWithTheirValues) {
   EXPECT_NE(c.warnings[0].find("layer 1"), std::string::npos) << c.warnings[0];
 }
 
+TEST(Import, AddImportedPutsStructuresInTheCaseOrderAndRecodeKeepsThem) {
+  TempDir dir;
+  const Space space = testing::oblique_space(kShapeXyz);
+  ImportedCase c;
+  c.space = space;
+  c.entries.push_back(
+      {"layer0", SegmentationMask(label_map(), table({{"a", 2}, {"b", 5}}), space)});
+  c.entries.push_back({"layer1", SegmentationMask(label_map(), table({{"c", 2}}), space)});
+  c.groups.push_back({"ac", {"a", "c"}, {}});
+  c.order = {"c", "a", "unknown"};  // names the archive lacks are skipped
+  const std::string path = dir.file("o.mska");
+  {
+    MaskArchive archive(path, OpenMode::kWrite, space);
+    add_imported(archive, c);
+    archive.commit();
+  }
+  const auto names = [](const MaskArchive& archive) {
+    std::vector<std::string> out;
+    for (const StructureInfo& info : archive.structures()) out.push_back(info.name);
+    return out;
+  };
+  EXPECT_EQ(names(MaskArchive(path, OpenMode::kRead)),
+            (std::vector<std::string>{"c", "a", "b", "ac"}));
+  {
+    WriteOptions options;
+    options.level = CompressionLevel::kMax;
+    MaskArchive archive(path, OpenMode::kAppend, std::nullopt, options);
+    archive.recode();
+  }
+  const MaskArchive recoded(path, OpenMode::kRead);
+  EXPECT_EQ(names(recoded), (std::vector<std::string>{"c", "a", "b", "ac"}));
+  for (const EntryInfo& entry : recoded.entries()) EXPECT_EQ(entry.level, "max") << entry.name;
+  EXPECT_TRUE(recoded.load_mask("layer1").volume().equals(label_map()));
+  EXPECT_EQ(recoded.structure("b").value, 5u);
+}
+
 TEST(Import, MedmaskV1EntriesAreKeptBitForBit) {
   const ImportedCase c =
       import_medmask_v1(std::string(MEDMASK_SOURCE_DIR) + "/tests/data/compat/organs_uint16.msk");
