@@ -1,7 +1,6 @@
 // Reads every file the original Python medmask 0.1.x wrote (tests/data/compat) and checks it
 // against expected.json, which was produced by medmask 0.1.3 and numpy, not by this code.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -9,6 +8,7 @@
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
 #include "medmask/medmask_v1.hpp"
+#include "temp_dir.hpp"
 
 using namespace medmask;
 
@@ -86,9 +86,8 @@ TEST(MedmaskV1, Archives) {
 TEST(MedmaskV1, TruncatedAndCorruptFilesFailCleanly) {
   std::ifstream in(kCompat + "spleen_bool.msk", std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // One file per process: builds of this test in other build trees may run at the same time.
-  const std::string path =
-      ::testing::TempDir() + "v1_corrupt." + std::to_string(::getpid()) + ".msk";
+  const medmask::testing::TempDir dir;
+  const std::string path = dir.file("v1_corrupt.msk");
   auto write = [&](const std::string& content) {
     std::ofstream(path, std::ios::binary)
         .write(content.data(), static_cast<std::streamsize>(content.size()));

@@ -2,7 +2,6 @@
 // (tests/data/geometry/expected.json, tests/data/s0000_expected.json, both made by scripts
 // committed beside them) and docs/IMPORT_EXPORT.md "Geometry policy for NIfTI input".
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -17,12 +16,14 @@
 #include "io/gzip.hpp"
 #include "medmask/error.hpp"
 #include "medmask/nifti.hpp"
+#include "temp_dir.hpp"
 
 namespace medmask {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::TempDir;
 
 const std::string kSource = MEDMASK_SOURCE_DIR;
 const std::string kGeometry = kSource + "/tests/data/geometry/";
@@ -39,25 +40,6 @@ std::vector<std::uint8_t> load_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
-
-// A scratch directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("medmask_test_nifti_" + std::to_string(::getpid()) + "_" + std::to_string(next_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int next_ = 0;
-  fs::path path_;
-};
 
 void expect_lps_corners(const NiftiImage& image, const json& entry, const std::string& name,
                         double tolerance = 1e-4) {

@@ -1,10 +1,10 @@
 // .npy/.npz reading against files numpy wrote (tests/data/numpy/make_numpy_cases.py); expected
 // voxels come from the generator's formula, value(z, y, x) = (7 z + 3 y + x) % 11.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include "medmask/error.hpp"
 #include "medmask/numpy_io.hpp"
+#include "temp_dir.hpp"
 
 using namespace medmask;
 
@@ -64,8 +64,8 @@ TEST(Npz, ReadsArraysAndTexts) {
 
 TEST(Npz, WriteReadRoundTrip) {
   const NpzContents original = read_npz(kDir + "case.npz");
-  const std::string path =
-      ::testing::TempDir() + "round_trip." + std::to_string(::getpid()) + ".npz";
+  const medmask::testing::TempDir dir;
+  const std::string path = dir.file("round_trip.npz");
   write_npz(path, original.arrays, original.texts);
   const NpzContents back = read_npz(path);
   ASSERT_EQ(back.arrays.size(), 2u);

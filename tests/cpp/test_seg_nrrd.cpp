@@ -1,7 +1,6 @@
 // .seg.nrrd reading against files and expectations written by slicerio and pynrrd
 // (tests/data/seg_nrrd/make_seg_nrrd_cases.py), and write -> read round trips.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -9,6 +8,7 @@
 #include "medmask/error.hpp"
 #include "medmask/mask.hpp"
 #include "medmask/seg_nrrd.hpp"
+#include "temp_dir.hpp"
 
 using namespace medmask;
 
@@ -63,8 +63,8 @@ TEST(SegNrrd, ReadsPlainRasLabelNrrd) {
 
 TEST(SegNrrd, WriteReadRoundTripKeepsEverything) {
   const SegNrrd original = read_seg_nrrd(kDir + "two_layers_oblique.seg.nrrd");
-  const std::string path =
-      ::testing::TempDir() + "round_trip." + std::to_string(::getpid()) + ".seg.nrrd";
+  const medmask::testing::TempDir dir;
+  const std::string path = dir.file("round_trip.seg.nrrd");
   write_seg_nrrd(path, original);
   const SegNrrd back = read_seg_nrrd(path);
   EXPECT_TRUE(back.space.is_close(original.space, 1e-9));
@@ -81,7 +81,8 @@ TEST(SegNrrd, WriteReadRoundTripKeepsEverything) {
 }
 
 TEST(SegNrrd, BadFilesFailWithTheRightKind) {
-  const std::string path = ::testing::TempDir() + "bad." + std::to_string(::getpid()) + ".nrrd";
+  const medmask::testing::TempDir dir;
+  const std::string path = dir.file("bad.nrrd");
   auto write = [&](const std::string& text) { std::ofstream(path, std::ios::binary) << text; };
   write("P5\n");
   EXPECT_THROW(read_seg_nrrd(path), FormatError);
