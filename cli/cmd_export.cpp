@@ -45,7 +45,9 @@ void print_result(const std::vector<std::string>& files, const std::vector<std::
 
 void run_export_dicom_seg(const MaskArchive& archive, const ExportCommandOptions& options) {
   DicomSegExportOptions seg_options;
-  seg_options.names = options.names;
+  for (const std::string& name : options.names) {
+    seg_options.names.push_back(archive.resolve_name(name));
+  }
   seg_options.type = parse_dicom_seg_type(options.seg_type);
   seg_options.reference = options.reference;
   seg_options.rle = options.rle;
@@ -72,7 +74,9 @@ void run_export(const ExportCommandOptions& options) {
     return;
   }
   ExportOptions export_options;
-  export_options.names = options.names;
+  for (const std::string& name : options.names) {
+    export_options.names.push_back(archive.resolve_name(name));
+  }
   export_options.split_layers = options.split_layers;
   export_options.nifti_xform_code = static_cast<std::int16_t>(options.xform_code);
   const ExportFormat format = parse_export_format(options.format);

@@ -25,7 +25,10 @@ struct ExtractOptions {
   bool quiet = false;
 };
 
-void check_names(const MaskArchive& archive, const std::vector<std::string>& names) {
+// The stored names of the names typed (an ambiguous plain name is refused, naming the qualified
+// ones).
+std::vector<std::string> checked_names(const MaskArchive& archive,
+                                       const std::vector<std::string>& names) {
   std::string unknown;
   for (const std::string& name : names) {
     if (!archive.contains(name)) unknown += (unknown.empty() ? "'" : ", '") + name + "'";
@@ -36,6 +39,9 @@ void check_names(const MaskArchive& archive, const std::vector<std::string>& nam
                             " structures; `medmask info` lists them)",
                         archive.path());
   }
+  std::vector<std::string> stored;
+  for (const std::string& name : names) stored.push_back(archive.resolve_name(name));
+  return stored;
 }
 
 void check_nifti_path(const std::string& path) {
@@ -52,19 +58,19 @@ void write_one(const MaskArchive& archive, const LabelVolume& mask, const std::s
 
 void run_extract(const ExtractOptions& options) {
   const MaskArchive archive(options.archive, OpenMode::kRead, std::nullopt, {}, read_limits());
-  check_names(archive, options.names);
+  const std::vector<std::string> names = checked_names(archive, options.names);
   const fs::path output(options.output);
 
   if (options.union_of_names) {
     check_nifti_path(options.output);
-    write_one(archive, archive.read_structures(options.names), options.output, options.quiet);
+    write_one(archive, archive.read_structures(names), options.output, options.quiet);
     return;
   }
   // A trailing '/' or an existing folder asks for a folder, even for one name.
   const bool folder_asked = fs::is_directory(output) || options.output.ends_with('/');
   if (options.names.size() == 1 && !folder_asked) {
     check_nifti_path(options.output);
-    write_one(archive, archive.read_structure(options.names[0]), options.output, options.quiet);
+    write_one(archive, archive.read_structure(names[0]), options.output, options.quiet);
     return;
   }
   if (!folder_asked && structure_name(output) != output.filename().string()) {
@@ -74,7 +80,7 @@ void run_extract(const ExtractOptions& options) {
                             "--union for their union in one file",
                         options.output);
   }
-  for (const std::string& name : options.names) check_structure_file_name(name);
+  for (const std::string& name : names) check_structure_file_name(name);
   std::error_code ec;
   fs::create_directories(output, ec);
   if (ec || !fs::is_directory(output)) {
@@ -82,7 +88,7 @@ void run_extract(const ExtractOptions& options) {
                       (ec ? ec.message() : std::string("a file of that name exists")),
                   options.output);
   }
-  for (const std::string& name : options.names) {
+  for (const std::string& name : names) {
     write_one(archive, archive.read_structure(name), (output / (name + ".nii.gz")).string(),
               options.quiet);
   }

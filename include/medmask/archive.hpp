@@ -155,9 +155,10 @@ class MaskArchive {
   OpenMode mode() const noexcept;
   const Space& space() const noexcept;
 
-  // Entries.
-  // Throws ArgumentError if the entry name exists, the space differs from the archive's, a
-  // structure name already exists in another entry, or the archive is read-only.
+  // Entries. Entries are namespaces (as in medmask 0.1.x: one per model, annotator or task): a
+  // structure name the archive already holds is stored as "<entry>/<name>", and load_mask gives
+  // the entry back with the names it was added with. Throws ArgumentError if the entry name
+  // exists, the space differs from the archive's, or the archive is read-only.
   void add_mask(const std::string& entry_name, const SegmentationMask& mask);
   // Throws NotFoundError for an unknown entry, FormatError for corrupt data.
   SegmentationMask load_mask(const std::string& entry_name) const;
@@ -195,6 +196,11 @@ class MaskArchive {
   std::vector<StructureInfo> structures() const;
   const StructureInfo& structure(const std::string& name) const;  // Throws NotFoundError
   bool contains(const std::string& name) const noexcept;
+  // Entries are namespaces (FORMAT.md 4.4): every lookup above takes a stored name or
+  // "<entry>/<name>". resolve_name applies the rule for names users type (CLI, Python): the
+  // stored name, or NotFoundError for an unknown name and for a plain name that structures of
+  // several entries carry (the error lists their qualified names).
+  std::string resolve_name(const std::string& name) const;
   // The structures (not groups) a group stands for, its nested groups expanded; {name} for a
   // structure.
   std::vector<std::string> expand(const std::string& name) const;

@@ -152,43 +152,24 @@ std::int64_t voxel_index(nb::handle value, const char* axis) {
   return out;
 }
 
-// medmask 0.1.x entries are namespaces: several entries (models, annotators) may name a structure
-// alike. A structure name already used in the archive is stored as "<entry>/<name>" (which reads
-// like any name, CLI included); load_mask gives the entry back with the names it was added with.
-SegmentationMask with_entry_qualified_names(const MaskArchive& a, const std::string& entry,
-                                            const SegmentationMask& mask) {
-  bool clash = false;
-  for (const Label& label : mask.labels()) clash = clash || a.contains(label.name);
-  if (!clash) return mask;
-  LabelTable table;
-  for (Label label : mask.labels()) {
-    if (a.contains(label.name)) label.name = entry + "/" + label.name;
-    table.add(std::move(label));
-  }
-  return SegmentationMask(mask.volume(), std::move(table), mask.space());  // voxels shared
+// Names as the user typed them -> stored names (MaskArchive::resolve_name: a plain name that
+// several entries carry is a KeyError listing the qualified names).
+std::vector<std::string> resolved(const MaskArchive& a, const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  out.reserve(names.size());
+  for (const std::string& name : names) out.push_back(a.resolve_name(name));
+  return out;
 }
 
-SegmentationMask without_entry_qualifier(SegmentationMask mask, const std::string& entry) {
-  const std::string prefix = entry + "/";
-  bool qualified = false;
-  for (const Label& label : mask.labels()) qualified = qualified || label.name.starts_with(prefix);
-  if (!qualified) return mask;
-  LabelTable table;
-  for (Label label : mask.labels()) {
-    if (label.name.starts_with(prefix)) label.name.erase(0, prefix.size());
-    table.add(std::move(label));
-  }
-  return SegmentationMask(mask.volume(), std::move(table), mask.space());
-}
-
-// The statistics of the named values of an entry (its structures as stored, entry-qualified
-// names included), from the index: no voxels read.
+// The statistics of the named values of an entry (labels as load_mask gives them), from the
+// index: no voxels read.
 std::shared_ptr<const std::map<std::uint32_t, LabelStats>> entry_stats(const MaskArchive& a,
                                                                        const std::string& entry,
                                                                        const LabelTable& stored) {
   auto stats = std::make_shared<std::map<std::uint32_t, LabelStats>>();
   for (const Label& label : stored) {
-    for (const StructurePart& part : a.structure(label.name).parts) {
+    // The qualified name: the plain one may be carried by other entries too.
+    for (const StructurePart& part : a.structure(entry + "/" + label.name).parts) {
       if (part.entry == entry) (*stats)[part.value] = part.stats;
     }
   }
@@ -317,7 +298,7 @@ void bind_archive(nb::module_& m) {
               std::unique_lock guard(self.lock);
               warning = adopt_space_if_fresh(self, mask.mask.space());
               MaskArchive& a = self.get();
-              a.add_mask(name, with_entry_qualified_names(a, name, mask.mask));
+              a.add_mask(name, mask.mask);
               self.fresh = false;
               if (!self.in_with) a.commit_provisional();  // the index recompressed on close
             }
@@ -343,8 +324,7 @@ void bind_archive(nb::module_& m) {
               // only a structure's box without scanning the map first.
               SegmentationMask stored = a.load_mask(name);
               auto stats = entry_stats(a, name, stored.labels());
-              return MaskHandle{without_entry_qualifier(std::move(stored), name), false, false,
-                                true, std::move(stats)};
+              return MaskHandle{std::move(stored), false, false, true, std::move(stats)};
             });
           },
           nb::arg("name"),
@@ -374,7 +354,7 @@ void bind_archive(nb::module_& m) {
                 read_locked(self, [](const MaskArchive& a) {
                   std::vector<std::pair<std::string, SegmentationMask>> out;
                   for (const std::string& name : a.entry_names()) {
-                    out.emplace_back(name, without_entry_qualifier(a.load_mask(name), name));
+                    out.emplace_back(name, a.load_mask(name));
                   }
                   return out;
                 });
@@ -476,7 +456,8 @@ void bind_archive(nb::module_& m) {
           "replace",
           [](ArchiveHandle& self, const std::string& name, nb::handle binary) {
             const LabelVolume volume = volume_from_array(binary, "binary");
-            write_locked(self, [&](MaskArchive& a) { a.replace_structure(name, volume); });
+            write_locked(
+                self, [&](MaskArchive& a) { a.replace_structure(a.resolve_name(name), volume); });
           },
           nb::arg("name"), nb::arg("binary"),
           nb::sig("def replace(self, name: str, binary: numpy.typing.ArrayLike) -> None"),
@@ -487,7 +468,7 @@ void bind_archive(nb::module_& m) {
       .def(
           "remove",
           [](ArchiveHandle& self, const std::string& name) {
-            write_locked(self, [&](MaskArchive& a) { a.remove(name); });
+            write_locked(self, [&](MaskArchive& a) { a.remove(a.resolve_name(name)); });
           },
           nb::arg("name"),
           "Removes a structure or group. Raises KeyError for an unknown name and ValueError if a "
@@ -504,7 +485,8 @@ void bind_archive(nb::module_& m) {
       .def(
           "structure",
           [](const ArchiveHandle& self, const std::string& name) {
-            return read_locked(self, [&](const MaskArchive& a) { return a.structure(name); });
+            return read_locked(
+                self, [&](const MaskArchive& a) { return a.structure(a.resolve_name(name)); });
           },
           nb::arg("name"), "One structure's index record. Raises KeyError for an unknown name.")
       .def(
@@ -516,16 +498,19 @@ void bind_archive(nb::module_& m) {
       .def(
           "expand",
           [](const ArchiveHandle& self, const std::string& name) {
-            return read_locked(self, [&](const MaskArchive& a) { return a.expand(name); });
+            return read_locked(
+                self, [&](const MaskArchive& a) { return a.expand(a.resolve_name(name)); });
           },
           nb::arg("name"),
           "The structures a group stands for, nested groups expanded ([name] for a structure).")
       .def(
           "__getitem__",
           [](const ArchiveHandle& self, const std::string& name) {
-            return array_from_volume(
-                read_locked(self, [&](const MaskArchive& a) { return a.read_structure(name); }),
-                Access::kWritableIfUnshared);
+            return array_from_volume(read_locked(self,
+                                                 [&](const MaskArchive& a) {
+                                                   return a.read_structure(a.resolve_name(name));
+                                                 }),
+                                     Access::kWritableIfUnshared);
           },
           nb::arg("name"),
           nb::sig("def __getitem__(self, name: str) -> numpy.typing.NDArray[numpy.bool_]"),
@@ -536,9 +521,11 @@ void bind_archive(nb::module_& m) {
           [](const ArchiveHandle& self, nb::handle names, nb::handle z_range) {
             const std::vector<std::string> list = names_from(names, "names");
             if (z_range.is_none()) {
-              return array_from_volume(
-                  read_locked(self, [&](const MaskArchive& a) { return a.read_structures(list); }),
-                  Access::kWritableIfUnshared);
+              return array_from_volume(read_locked(self,
+                                                   [&](const MaskArchive& a) {
+                                                     return a.read_structures(resolved(a, list));
+                                                   }),
+                                       Access::kWritableIfUnshared);
             }
             ZRange range;
             const bool pair = PySequence_Check(z_range.ptr()) && nb::len(z_range) == 2;
@@ -546,10 +533,12 @@ void bind_archive(nb::module_& m) {
                 !nb::try_cast(nb::object(z_range[1]), range.end)) {
               throw ArgumentError("z_range: expected (begin, end)");
             }
-            return array_from_volume(
-                read_locked(self,
-                            [&](const MaskArchive& a) { return a.read_structures(list, range); }),
-                Access::kWritableIfUnshared);
+            return array_from_volume(read_locked(self,
+                                                 [&](const MaskArchive& a) {
+                                                   return a.read_structures(resolved(a, list),
+                                                                            range);
+                                                 }),
+                                     Access::kWritableIfUnshared);
           },
           nb::arg("names"), nb::arg("z_range") = nb::none(),
           nb::sig("def get(self, names: str | collections.abc.Iterable[str], "
@@ -563,8 +552,11 @@ void bind_archive(nb::module_& m) {
             std::vector<std::string> list;
             if (!names.is_none()) list = names_from(names, "names");
             std::vector<LabelVolume> volumes = read_locked(self, [&](const MaskArchive& a) {
-              if (names.is_none()) list = all_names(a);
-              return a.read_each(list);
+              if (names.is_none()) {
+                list = all_names(a);
+                return a.read_each(list);
+              }
+              return a.read_each(resolved(a, list));
             });
             nb::dict out;
             for (std::size_t i = 0; i < list.size(); ++i) {
@@ -593,8 +585,8 @@ void bind_archive(nb::module_& m) {
       .def(
           "overlapping",
           [](const ArchiveHandle& self, const std::string& name) {
-            const std::vector<Overlap> overlaps =
-                read_locked(self, [&](const MaskArchive& a) { return a.overlapping(name); });
+            const std::vector<Overlap> overlaps = read_locked(
+                self, [&](const MaskArchive& a) { return a.overlapping(a.resolve_name(name)); });
             nb::dict out;
             for (const Overlap& o : overlaps) out[nb::str(o.name.c_str())] = o.voxels;
             return out;

@@ -331,6 +331,17 @@ const StructureInfo& MaskArchive::Impl::find_structure(const std::string& name) 
   return structures[it->second];
 }
 
+const std::string& MaskArchive::Impl::stored_name(const std::string& name) const {
+  const std::size_t slash = name.find('/');
+  if (slash == std::string::npos || structure_by_name.count(name) != 0) return name;
+  const auto plain = structure_by_name.find(name.substr(slash + 1));
+  if (plain != structure_by_name.end() &&
+      structures[plain->second].entry == std::string_view(name).substr(0, slash)) {
+    return structures[plain->second].name;
+  }
+  return name;
+}
+
 std::string MaskArchive::Impl::entry_field(const ArchiveEntry& entry) const {
   return "data section of entry '" + entry.record.name + "'";
 }
@@ -767,19 +778,25 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
                             s.space.to_string(),
                         s.path);
   }
-  for (const Label& label : mask.labels()) s.require_new_name(label.name);
+  // Entries are namespaces: a name already taken is stored qualified by this entry.
+  LabelTable labels;
+  for (Label label : mask.labels()) {
+    if (s.structure_by_name.count(label.name) != 0) label.name = entry_name + "/" + label.name;
+    s.require_new_name(label.name);
+    labels.add(std::move(label));
+  }
 
   ArchiveEntry entry;
   EntryRecord& record = entry.record;
   record.name = entry_name;
   record.kind = EntryKind::kMask;
-  record.labels = mask.labels();
+  record.labels = std::move(labels);
   record.stats = compute_label_stats(mask.volume());
   entry.encoded = s.encode_entry(mask.volume(), record);
   record.length = entry.encoded.size();
   record.xxh3 = detail::xxh3_64(entry.encoded.data(), entry.encoded.size());
   s.entries.push_back(std::move(entry));
-  for (const Label& label : mask.labels()) s.structure_order.push_back(label.name);
+  for (const Label& label : s.entries.back().record.labels) s.structure_order.push_back(label.name);
   s.rebuild();
   s.dirty = true;
 }
@@ -789,7 +806,14 @@ SegmentationMask MaskArchive::load_mask(const std::string& entry_name) const {
   const ArchiveEntry& entry = s.find_entry(entry_name);
   LabelVolume volume = s.decode_labelled_chunks(entry);
   if (entry.open) volume = volume.clone();  // never hand out the writer's own buffer
-  return SegmentationMask(std::move(volume), entry.record.labels, s.space);
+  // The names as added: without the entry qualifier of names other entries took first.
+  const std::string prefix = entry_name + "/";
+  LabelTable labels;
+  for (Label label : entry.record.labels) {
+    if (label.name.starts_with(prefix)) label.name.erase(0, prefix.size());
+    labels.add(std::move(label));
+  }
+  return SegmentationMask(std::move(volume), std::move(labels), s.space);
 }
 
 std::vector<std::string> MaskArchive::entry_names() const {
@@ -850,7 +874,9 @@ void MaskArchive::add_group(const std::string& name, std::span<const std::string
   group.label = label;
   group.label.name = name;
   group.label.value = 0;
-  for (const std::string& member : members) {
+  std::vector<std::string> stored;  // members by their stored names
+  for (const std::string& given : members) {
+    const std::string& member = s.stored_name(given);
     if (s.structure_by_name.count(member) == 0) {
       throw ArgumentError(s.path + ": group '" + name + "' names '" + member +
                               "', which is neither a structure nor a group of this archive",
@@ -859,13 +885,14 @@ void MaskArchive::add_group(const std::string& name, std::span<const std::string
     if (std::find(group.members.begin(), group.members.end(), member) == group.members.end()) {
       group.members.push_back(member);
     }
+    stored.push_back(member);
   }
-  if (group_depth(s.groups, members, s.limits.max_group_depth) > s.limits.max_group_depth) {
+  if (group_depth(s.groups, stored, s.limits.max_group_depth) > s.limits.max_group_depth) {
     throw LimitError(s.path + ": group '" + name + "' would nest groups deeper than the limit of " +
                          std::to_string(s.limits.max_group_depth) + " levels",
                      s.path);
   }
-  const LabelVolume all = read_structures(members);
+  const LabelVolume all = read_structures(stored);
   group.stats = detail::stats_of_runs(detail::inside_runs(all), s.space.shape_zyx());
   s.groups.push_back(std::move(group));
   s.rebuild();
@@ -874,7 +901,7 @@ void MaskArchive::add_group(const std::string& name, std::span<const std::string
 
 void MaskArchive::remove(const std::string& name) {
   impl_->require_writable();
-  impl_->remove_structure(name, false);
+  impl_->remove_structure(impl_->stored_name(name), false);
 }
 
 // replacing: the name comes back at once, so groups listing it stay valid.
@@ -908,9 +935,10 @@ void MaskArchive::Impl::remove_structure(const std::string& name, bool replacing
   dirty = true;
 }
 
-void MaskArchive::replace_structure(const std::string& name, const LabelVolume& binary) {
+void MaskArchive::replace_structure(const std::string& given_name, const LabelVolume& binary) {
   Impl& s = *impl_;
   s.require_writable();
+  const std::string name = s.stored_name(given_name);
   const StructureInfo info = s.find_structure(name);
   const auto group = std::find_if(s.groups.begin(), s.groups.end(),
                                   [&](const auto& g) { return g.label.name == name; });
@@ -938,11 +966,31 @@ void MaskArchive::replace_structure(const std::string& name, const LabelVolume& 
 std::vector<StructureInfo> MaskArchive::structures() const { return impl_->structures; }
 
 const StructureInfo& MaskArchive::structure(const std::string& name) const {
-  return impl_->find_structure(name);
+  return impl_->find_structure(impl_->stored_name(name));
 }
 
 bool MaskArchive::contains(const std::string& name) const noexcept {
-  return impl_->structure_by_name.count(name) != 0;
+  return impl_->structure_by_name.count(impl_->stored_name(name)) != 0;
+}
+
+std::string MaskArchive::resolve_name(const std::string& name) const {
+  const Impl& s = *impl_;
+  const StructureInfo& info = s.find_structure(s.stored_name(name));  // NotFoundError if unknown
+  if (info.is_group() || name.find('/') != std::string::npos) return info.name;
+  // Other entries whose structure of this name was stored qualified ("<entry>/<name>").
+  std::string listed = "'" + info.entry + "/" + name + "'";
+  std::size_t count = 1;
+  for (const ArchiveEntry& entry : s.entries) {
+    const std::string qualified = entry.record.name + "/" + name;
+    if (s.structure_by_name.count(qualified) != 0) {
+      listed += ", '" + qualified + "'";
+      ++count;
+    }
+  }
+  if (count == 1) return info.name;
+  throw NotFoundError(s.path + ": '" + name + "' is ambiguous: " + std::to_string(count) +
+                          " entries hold a structure of that name; use one of " + listed,
+                      s.path);
 }
 
 void MaskArchive::commit() { impl_->commit(); }

@@ -102,6 +102,10 @@ struct MaskArchive::Impl {
   void require_grid_shape(const std::string& name, const LabelVolume& binary) const;
   const ArchiveEntry& find_entry(const std::string& name) const;
   const StructureInfo& find_structure(const std::string& name) const;
+  // The stored name a name refers to (entries as namespaces, FORMAT.md 4.4): itself, or for
+  // "<entry>/<name>" the structure stored as <name> in that entry. Unknown names come back
+  // unchanged (find_structure reports them).
+  const std::string& stored_name(const std::string& name) const;
   std::string entry_field(const ArchiveEntry& entry) const;
   std::vector<std::uint8_t> read_section(const ArchiveEntry& entry) const;
   LabelVolume decode_entry(const ArchiveEntry& entry) const;

@@ -290,7 +290,7 @@ std::vector<std::pair<std::size_t, std::size_t>> MaskArchive::Impl::chunk_keys(
 }
 
 std::vector<std::string> MaskArchive::expand(const std::string& name) const {
-  return impl_->expand(name);
+  return impl_->expand(impl_->stored_name(name));
 }
 
 LabelVolume MaskArchive::read_structure(const std::string& name) const {
@@ -316,7 +316,9 @@ LabelVolume MaskArchive::read_structures(std::span<const std::string> names, ZRa
                             std::to_string(nz) + " slices",
                         s.path);
   }
-  const std::vector<PartRef> parts = s.parts_of({names.begin(), names.end()});
+  std::vector<std::string> stored;
+  for (const std::string& name : names) stored.push_back(s.stored_name(name));
+  const std::vector<PartRef> parts = s.parts_of(stored);
   s.decode_slabs(s.chunk_keys(parts, range));
   return s.union_of(parts, range);
 }
@@ -327,7 +329,7 @@ std::vector<LabelVolume> MaskArchive::read_each(std::span<const std::string> nam
   std::vector<std::vector<PartRef>> parts;
   std::vector<PartRef> every;
   for (const std::string& name : names) {
-    parts.push_back(s.parts_of({name}));
+    parts.push_back(s.parts_of({s.stored_name(name)}));
     every.insert(every.end(), parts.back().begin(), parts.back().end());
   }
   s.decode_slabs(s.chunk_keys(every, all));
@@ -395,7 +397,7 @@ std::vector<std::string> MaskArchive::labels_at(std::int64_t z, std::int64_t y,
 
 std::vector<Overlap> MaskArchive::overlapping(const std::string& name) const {
   const Impl& s = *impl_;
-  const StructureInfo& target = s.find_structure(name);
+  const StructureInfo& target = s.find_structure(s.stored_name(name));
   std::vector<Overlap> out;
   if (target.stats.voxels == 0) return out;
   const LabelVolume mask = read_structure(name);

@@ -425,7 +425,6 @@ TEST(MaskArchive, CallerMistakesAreArgumentErrors) {
     const SegmentationMask mask(box(space.shape_zyx(), {0, 0, 0}, {0, 0, 0}), labels, space);
     archive.add_mask("m", mask);
     EXPECT_THROW(archive.add_mask("m", SegmentationMask::lazy_init(8, space)), ArgumentError);
-    EXPECT_THROW(archive.add_mask("m2", mask), ArgumentError);  // structure "a" again
     EXPECT_THROW(archive.add_structure("a", mask.volume()), ArgumentError);
     EXPECT_THROW(archive.add_structure("", mask.volume()), ArgumentError);
     const Space other = oblique_space({3, 3, 4});
@@ -440,6 +439,51 @@ TEST(MaskArchive, CallerMistakesAreArgumentErrors) {
                ArgumentError);
   EXPECT_THROW(reader.add_mask("n", SegmentationMask::lazy_init(1, space)), ArgumentError);
   reader.commit();  // no-op in kRead
+}
+
+// Entries are namespaces: two entries may name a structure alike; the qualified names read
+// everywhere, the plain name is ambiguous for users (resolve_name) and load_mask gives back the
+// names as added.
+TEST(MaskArchive, EntriesAreNamespacesForRepeatedNames) {
+  TempDir dir;
+  const Space space = oblique_space({4, 3, 2});
+  const std::string path = dir.file("ns.mska");
+  LabelTable one;
+  one.add("liver", 1);
+  LabelTable two;
+  two.add("liver", 1);
+  two.add("spleen", 2);
+  const LabelVolume a = box(space.shape_zyx(), {0, 0, 0}, {0, 2, 3});  // bool: liver 1
+  const LabelVolume b_liver = box(space.shape_zyx(), {1, 0, 0}, {1, 2, 3});
+  LabelVolume b(DType::kUInt8, space.shape_zyx());
+  for (std::size_t i = 0; i < b.size(); ++i) b.set(i, b_liver.get(i));
+  b.set(0, 2);  // one voxel of spleen
+  {
+    MaskArchive archive(path, OpenMode::kWrite, space);
+    archive.add_mask("a", SegmentationMask(a, one, space));
+    archive.add_mask("b", SegmentationMask(b, two, space));
+  }
+  const MaskArchive archive(path, OpenMode::kRead);
+  EXPECT_EQ(archive.structure("a/liver").name, "liver");
+  EXPECT_EQ(archive.structure("b/liver").name, "b/liver");
+  EXPECT_TRUE(archive.contains("a/liver"));
+  EXPECT_FALSE(archive.contains("c/liver"));
+  EXPECT_TRUE(archive.read_structure("a/liver").equals(a));
+  EXPECT_TRUE(archive.read_structure("b/liver").equals(b_liver));
+  EXPECT_EQ(archive.resolve_name("spleen"), "spleen");  // one entry only
+  EXPECT_EQ(archive.resolve_name("a/liver"), "liver");
+  try {
+    archive.resolve_name("liver");
+    ADD_FAILURE() << "an ambiguous name resolved";
+  } catch (const NotFoundError& error) {
+    EXPECT_NE(std::string(error.what()).find("'liver' is ambiguous"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("'a/liver', 'b/liver'"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_THROW(archive.resolve_name("kidney"), NotFoundError);
+  const SegmentationMask back = archive.load_mask("b");
+  EXPECT_EQ(back.labels().find("liver")->value, 1u);
+  EXPECT_TRUE(back.volume().equals(b));
 }
 
 TEST(MaskArchive, OpeningOtherFilesFailsClearly) {

@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 from cli_support import CLI, REPO, SAMPLE, assert_error, require_cli, run
 
+import medmask
+
 
 require_cli()
 
@@ -504,3 +506,19 @@ def test_pack_level_is_recorded_and_reads_back(tmp_path, sample_files, level):
     assert details
     assert all(e["coding"] == "medmask-cm1-tiles" and e["level"] == level for e in details)
     assert run("verify", out, "--against", *files).returncode == 0
+
+
+def test_entry_qualified_names_work_and_ambiguous_ones_are_named(tmp_path):
+    """Entries are namespaces: "b/liver" extracts; a plain "liver" held by two entries is refused."""
+    space = medmask.Space((5, 4, 3), (1.0, -2.0, 3.5), (0.8, 0.9, 2.0))
+    liver = np.zeros(space.shape_zyx, np.uint8)
+    liver[0] = 1
+    path = tmp_path / "ns.mska"
+    with medmask.MaskArchive(path, mode="w", space=space) as archive:
+        archive.add_segmask(medmask.SegmentationMask(liver, {"liver": 1}, space), "a")
+        archive.add_segmask(medmask.SegmentationMask(liver * 2, {"liver": 2}, space), "b")
+    out = tmp_path / "b_liver.nii.gz"
+    done = run("extract", path, "b/liver", "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert np.asarray(nib.load(out).dataobj).sum() == liver.sum()
+    assert_error(run("extract", path, "liver", "-o", out), "ambiguous", "'a/liver', 'b/liver'")

@@ -111,8 +111,13 @@ def test_entries_are_namespaces_for_repeated_names(tmp_path):
     np.testing.assert_array_equal(again.data, both)
     assert read.load_segmask("liver").mapping == {"liver": 1}
     assert read.read_all_mapping() == {"liver": {"liver": 1}, "both": {"liver": 1, "spleen": 2}}
-    np.testing.assert_array_equal(read["both/liver"], both == 1)  # the qualified name
-    np.testing.assert_array_equal(read["liver"], liver == 1)
+    np.testing.assert_array_equal(read["both/liver"], both == 1)  # the qualified names
+    np.testing.assert_array_equal(read["liver/liver"], liver == 1)
+    np.testing.assert_array_equal(read["spleen"], both == 2)  # unique: the plain name answers
+    with pytest.raises(KeyError, match=r"'liver' is ambiguous.*'liver/liver', 'both/liver'"):
+        read["liver"]
+    assert "liver" in read and "liver/liver" in read and "other/liver" not in read
+    assert read.structure("liver/liver").name == "liver"
 
 
 def test_get_mask_by_names_of_a_loaded_mask_matches_numpy(tmp_path):
