@@ -60,6 +60,15 @@ DType dtype_for_max_value(std::uint32_t max_value) noexcept {
   return DType::kUInt32;
 }
 
+std::string shape_text(std::span<const std::int64_t> shape) {
+  std::string text = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) text += ", ";
+    text += std::to_string(shape[i]);
+  }
+  return text + (shape.size() == 1 ? ",)" : ")");
+}
+
 namespace {
 
 std::size_t checked_voxel_count(const Shape3& shape_zyx) {
