@@ -7,8 +7,8 @@
 #include "codec/tiling.hpp"
 #include "container/error_message.hpp"
 #include "container/zstd_section.hpp"
+#include "core/dtype_dispatch.hpp"
 #include "detail/checksum.hpp"
-#include "detail/dtype_dispatch.hpp"
 #include "detail/volume_memory.hpp"
 #include "medmask/error.hpp"
 

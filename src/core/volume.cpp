@@ -6,9 +6,9 @@
 #include <limits>
 #include <new>
 
-#include "detail/dtype_dispatch.hpp"
+#include "core/dtype_dispatch.hpp"
+#include "core/voxel_runs.hpp"
 #include "detail/volume_memory.hpp"
-#include "detail/voxel_runs.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
