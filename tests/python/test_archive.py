@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from conftest import SAMPLE, nib_zyx
 
 # Includes an exact overlap (rib_right_12 lies inside sacrum: 13 voxels) and an empty mask.
