@@ -25,7 +25,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := archive index codec_decode codec_roundtrip nifti seg_nrrd npy npz medmask_v1 label_files
 
 .PHONY: all deps venv build build-asan python demo test test-cpp test-asan test-python \
-        test-consumer format format-check clean
+        test-consumer format format-check lint-python clean
 .PHONY: build-fuzz fuzz corrupt-full kill-full test-tsan
 
 all: build
@@ -78,6 +78,11 @@ format: deps
 format-check: deps
 	$(CLANG_FORMAT) --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
 
+# ruff over the Python sources (rules in pyproject.toml).
+PYTHON_SOURCES := python tests/python tests/layers tests/docs bench
+lint-python: $(VENV)/.installed
+	$(VENV)/bin/ruff check $(PYTHON_SOURCES)
+
 # libFuzzer targets (clang, ASan + UBSan), each run FUZZ_SECONDS seconds: `make fuzz FUZZ_SECONDS=600`.
 build-fuzz:
 	@bash scripts/install_deps.sh --fuzz
@@ -105,7 +110,7 @@ test-tsan: deps
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$(abspath tests/tsan_suppressions.txt)" ctest --test-dir $(BUILD_TSAN) --output-on-failure -j $(JOBS) \
 	  -R '$(TSAN_TESTS)'
 
-test: format-check test-cpp test-asan test-python
+test: format-check lint-python test-cpp test-asan test-python
 test: test-tsan
 
 clean:

@@ -129,8 +129,9 @@ def worker(method: str, workdir: pathlib.Path, data: pathlib.Path, repeat: int,
             return sum((data / f"{n}.nii.gz").stat().st_size for n in names)
 
     elif method.startswith("v013"):
-        from medmask import MaskArchive, SegmentationMask
         from spacetransformer import Space
+
+        from medmask import MaskArchive, SegmentationMask
 
         individual = method.endswith("individual")
         file = path.with_suffix(".mska")

@@ -54,8 +54,9 @@ def best_of(repeat: int, fn):
 
 def medmask_worker(workdir: pathlib.Path, data: pathlib.Path, repeat: int, level: str,
                    threads: list[int], archive: str | None) -> dict:
-    import medmask
     import numpy as np
+
+    import medmask
 
     names, arrays, _, first = load_inputs(data)
     file = pathlib.Path(archive) if archive else workdir / f"medmask-{level}.mska"
@@ -85,9 +86,9 @@ def medmask_worker(workdir: pathlib.Path, data: pathlib.Path, repeat: int, level
 
 
 def v013_worker(workdir: pathlib.Path, data: pathlib.Path, repeat: int) -> dict:
-    import numpy as np
-    from medmask import MaskArchive, SegmentationMask
     from spacetransformer import Space
+
+    from medmask import MaskArchive, SegmentationMask
 
     names, arrays, label_map, first = load_inputs(data)
     values = {name: value for value, name in enumerate(names, start=1)}

@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "inputs.hpp"
+#include "level_option.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
 #include "medmask/import.hpp"
@@ -27,14 +28,6 @@ struct ConvertOptions {
   std::string level = "default";
   bool quiet = false;
 };
-
-WriteOptions write_options(const std::string& level) {
-  WriteOptions out;
-  out.level = level == "fast"  ? CompressionLevel::kFast
-              : level == "max" ? CompressionLevel::kMax
-                               : CompressionLevel::kDefault;
-  return out;
-}
 
 // Removes the scratch file unless it was renamed over the output.
 void remove_scratch(const std::string& scratch) {
@@ -58,8 +51,8 @@ void recode_archive(const ConvertOptions& options) {
   const std::string scratch = options.output + ".tmp-convert";
   try {
     fs::copy_file(options.input, scratch, fs::copy_options::overwrite_existing);
-    MaskArchive archive(scratch, OpenMode::kAppend, std::nullopt, write_options(options.level),
-                        read_limits());
+    MaskArchive archive(scratch, OpenMode::kAppend, std::nullopt,
+                        write_options_for_level(options.level), read_limits());
     archive.recode();
   } catch (...) {
     remove_scratch(scratch);
@@ -84,7 +77,8 @@ void run_convert(const ConvertOptions& options) {
   // Written next to the target and renamed over it, so that output may equal input.
   const std::string scratch = options.output + ".tmp-convert";
   try {
-    MaskArchive archive(scratch, OpenMode::kWrite, imported.space, write_options(options.level));
+    MaskArchive archive(scratch, OpenMode::kWrite, imported.space,
+                        write_options_for_level(options.level));
     add_imported(archive, imported);
     archive.commit();
   } catch (...) {
@@ -114,9 +108,7 @@ void register_convert(CLI::App& app) {
       ->required();
   cmd->add_option("-o,--output", options->output, "archive to write (.mska); may be the input")
       ->required();
-  cmd->add_option("--level", options->level,
-                  "codec effort: fast, default or max (smallest file); default: default")
-      ->check(CLI::IsMember({"fast", "default", "max"}));
+  add_level_option(*cmd, options->level);
   cmd->add_flag("-q,--quiet", options->quiet, "print nothing on success");
   cmd->callback([options] { run_convert(*options); });
 }

@@ -79,12 +79,12 @@ std::string members_text(const std::vector<std::string>& members) {
 nlohmann::ordered_json entries_json(const MaskArchive& archive) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const EntryInfo& e : archive.entries()) {
-    list.push_back(
-        {{"name", e.name},
-         {"dtype", std::string(dtype_name(e.dtype))},
-         {"coding", e.coding},
-         {"level", e.level.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(e.level)},
-         {"stored_bytes", e.stored_bytes}});
+    list.push_back({{"name", e.name},
+                    {"dtype", std::string(dtype_name(e.dtype))},
+                    {"coding", e.coding_name},
+                    {"level", e.level ? nlohmann::ordered_json(compression_level_name(*e.level))
+                                      : nlohmann::ordered_json()},
+                    {"stored_bytes", e.stored_bytes}});
   }
   return list;
 }
@@ -137,7 +137,9 @@ void print_text(const MaskArchive& archive, const std::vector<StructureInfo>& st
   std::size_t entry_name_width = 4;
   for (const EntryInfo& e : entries) entry_name_width = std::max(entry_name_width, e.name.size());
   for (const EntryInfo& e : entries) {
-    const std::string coding = e.level.empty() ? e.coding : e.coding + " (" + e.level + ")";
+    const std::string coding =
+        e.level ? e.coding_name + " (" + std::string(compression_level_name(*e.level)) + ")"
+                : e.coding_name;
     std::cout << "  " << left(e.name, entry_name_width) << "  "
               << left(std::string(dtype_name(e.dtype)), 6) << "  " << left(coding, 21)
               << right(with_commas(e.stored_bytes), 12) << " bytes\n";

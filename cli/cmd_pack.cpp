@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "inputs.hpp"
+#include "level_option.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/dicom_seg.hpp"
 #include "medmask/error.hpp"
@@ -120,14 +121,6 @@ struct Shifted {
   std::string worst_file;
 };
 
-WriteOptions write_options(const std::string& level) {
-  WriteOptions out;
-  out.level = level == "fast"  ? CompressionLevel::kFast
-              : level == "max" ? CompressionLevel::kMax
-                               : CompressionLevel::kDefault;
-  return out;
-}
-
 void check_same_space(const InputFile& first, const Space& first_space, const InputFile& file,
                       const Space& space, double tolerance_mm, Shifted& shifted) {
   if (space.is_close(first_space, kDefaultToleranceMm)) return;
@@ -215,7 +208,7 @@ void pack_imported(const PackOptions& options, const ImportedCase& imported,
   ScratchFile scratch(fs::path(options.output + ".tmp-pack"));
   {
     MaskArchive archive(scratch.path().string(), OpenMode::kWrite, imported.space,
-                        write_options(options.level));
+                        write_options_for_level(options.level));
     add_imported(archive, imported);
     archive.commit();
   }
@@ -304,7 +297,7 @@ void run_pack(const PackOptions& options) {
         if (!first_space) {
           first_space = image.space;
           archive.emplace(scratch.path().string(), OpenMode::kWrite, image.space,
-                          write_options(options.level));
+                          write_options_for_level(options.level));
         } else {
           check_same_space(files.front(), *first_space, file, image.space,
                            options.tolerance_mm.value_or(default_tolerance_mm(*first_space)),
@@ -376,9 +369,7 @@ void register_pack(CLI::App& app) {
                   "NIfTI masks or folders of them (sorted by name), or one file of another kind")
       ->required();
   cmd->add_option("-o,--output", options->output, "archive to write (.mska)")->required();
-  cmd->add_option("--level", options->level,
-                  "codec effort: fast, default or max (smallest file); default: default")
-      ->check(CLI::IsMember({"fast", "default", "max"}));
+  add_level_option(*cmd, options->level);
   cmd->add_option("--tolerance", options->tolerance_mm,
                   "largest distance (mm) between where two inputs put a corner voxel; default: a "
                   "tenth of the smallest voxel spacing")

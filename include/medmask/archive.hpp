@@ -29,6 +29,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "medmask/limits.hpp"
@@ -81,9 +82,20 @@ enum class Coding {
   kMedmaskTiles,
 };
 
+// The name the index stores for a coding ("zstd", "medmask-cm1", "medmask-cm1-tiles"), and the
+// coding of a name: std::nullopt for a name this reader does not know.
+std::string_view coding_name(Coding coding) noexcept;
+std::optional<Coding> coding_from_name(std::string_view name) noexcept;
+
 // Effort of the MedMask codec: kFast encodes and decodes quickest, kMax gives the smallest files.
 // Readers never need to know the level.
 enum class CompressionLevel { kFast, kDefault, kMax };
+
+// The one spelling of the levels, "fast", "default" and "max": the index's "level" field
+// (docs/FORMAT.md 4.3.1), the CLI's --level and Python's level=. compression_level_from_name
+// returns std::nullopt for any other text.
+std::string_view compression_level_name(CompressionLevel level) noexcept;
+std::optional<CompressionLevel> compression_level_from_name(std::string_view name) noexcept;
 
 // Slices per z-chunk when WriteOptions::chunk_depth is 0. kFast cuts finer: a scan's structures
 // crowd into a few slices, and shorter chunks share that work out among the decoding threads
@@ -123,12 +135,13 @@ struct ReadOptions {
 struct EntryInfo {
   std::string name;
   DType dtype = DType::kUInt8;
-  // coding: "zstd", "medmask-cm1", "medmask-cm1-tiles" or one this reader does not know; level:
-  // "fast", "default" or "max" for the medmask codings, else empty; stored_bytes: size of the data
-  // section. A layer changed since the last commit is coded only at commit: until then coding and
-  // level are empty and stored_bytes is 0.
-  std::string coding;
-  std::string level;
+  // How the data section is coded; std::nullopt for a coding this reader does not know
+  // (coding_name says which). level: for the medmask codings, std::nullopt otherwise.
+  // stored_bytes: size of the data section. A layer changed since the last commit is coded only
+  // at commit: until then coding, level and coding_name are empty and stored_bytes is 0.
+  std::optional<Coding> coding;
+  std::optional<CompressionLevel> level;
+  std::string coding_name;  // as the index stores it (coding_name(*coding) for a known coding)
   std::uint64_t stored_bytes = 0;
 };
 

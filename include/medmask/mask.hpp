@@ -82,7 +82,6 @@ class SegmentationMask {
 
   const LabelVolume& volume() const noexcept { return volume_; }
   const LabelTable& labels() const noexcept { return labels_; }
-  LabelTable& mutable_labels() noexcept { return labels_; }
   const Space& space() const noexcept { return space_; }
 
   std::map<std::uint32_t, LabelStats> label_stats() const { return compute_label_stats(volume_); }

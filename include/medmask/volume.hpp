@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "medmask/space.hpp"
@@ -22,6 +24,10 @@ std::string_view dtype_name(DType dtype) noexcept;  // numpy names: "bool", "uin
 std::uint32_t dtype_max_value(DType dtype) noexcept;
 // Smallest unsigned dtype holding max_value (uint8 for 0..255, ...); never kBool.
 DType dtype_for_max_value(std::uint32_t max_value) noexcept;
+
+// An array shape as numpy prints it, in the order given: "(3, 4, 5)", "(7,)" for one axis, "()"
+// for none. The one spelling of shapes in messages of the library, the CLI and Python.
+std::string shape_text(std::span<const std::int64_t> shape);
 
 class LabelVolume {
  public:

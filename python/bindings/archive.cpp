@@ -627,8 +627,9 @@ void bind_archive(nb::module_& m) {
               nb::dict d;
               d["name"] = e.name;
               d["dtype"] = numpy_dtype(e.dtype);
-              d["coding"] = e.coding;
-              d["level"] = e.level;
+              // Strings, as before the enums: "" for a level-less coding or an uncoded layer.
+              d["coding"] = e.coding_name;
+              d["level"] = e.level ? std::string(compression_level_name(*e.level)) : std::string();
               d["stored_bytes"] = e.stored_bytes;
               out.append(d);
             }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace medmask::python {
 
@@ -24,12 +25,9 @@ nb::object numpy_call(const char* function, nb::handle obj, const char* dtype) {
 }
 
 std::string shape_text(const AnyArray& a) {
-  std::string text = "(";
-  for (std::size_t i = 0; i < a.ndim(); ++i) {
-    if (i > 0) text += ", ";
-    text += std::to_string(a.shape(i));
-  }
-  return text + (a.ndim() == 1 ? ",)" : ")");
+  std::vector<std::int64_t> shape(a.ndim());
+  for (std::size_t i = 0; i < a.ndim(); ++i) shape[i] = static_cast<std::int64_t>(a.shape(i));
+  return medmask::shape_text(shape);
 }
 
 std::string dtype_text(nb::dlpack::dtype dt) {
@@ -501,14 +499,12 @@ Space space_for_array_warned(const Space& space, const Shape3& array_zyx, ArrayA
 }
 
 WriteOptions write_options_from(const std::string& level) {
-  WriteOptions options;
-  if (level == "fast") {
-    options.level = CompressionLevel::kFast;
-  } else if (level == "max") {
-    options.level = CompressionLevel::kMax;
-  } else if (level != "default") {
+  const std::optional<CompressionLevel> known = compression_level_from_name(level);
+  if (!known) {
     throw ArgumentError("level must be 'fast', 'default' or 'max'; found '" + level + "'");
   }
+  WriteOptions options;
+  options.level = *known;
   return options;
 }
 

@@ -30,11 +30,6 @@ using detail::EntryRecord;
 
 namespace {
 
-std::string shape_text(const Shape3& s) {
-  return "(" + std::to_string(s[0]) + ", " + std::to_string(s[1]) + ", " + std::to_string(s[2]) +
-         ")";
-}
-
 bool file_exists(const std::string& path) {
   struct stat info {};
   return ::stat(path.c_str(), &info) == 0;
@@ -828,8 +823,14 @@ std::vector<EntryInfo> MaskArchive::entries() const {
     const EntryRecord& record = entry.record;
     const bool written = (entry.in_file || !entry.encoded.empty()) &&
                          !(entry.open && impl_->open_volumes[*entry.open].dirty);
-    infos.push_back(EntryInfo{record.name, record.dtype, written ? record.coding : std::string(),
-                              written ? record.level : std::string(), written ? record.length : 0});
+    EntryInfo info{record.name, record.dtype, std::nullopt, std::nullopt, std::string(), 0};
+    if (written) {
+      info.coding = coding_from_name(record.coding);
+      info.level = compression_level_from_name(record.level);
+      info.coding_name = record.coding;
+      info.stored_bytes = record.length;
+    }
+    infos.push_back(std::move(info));
   }
   return infos;
 }

@@ -16,7 +16,7 @@
 #include "container/in_place_file.hpp"
 #include "container/index_json.hpp"
 #include "container/read_limits.hpp"
-#include "detail/voxel_runs.hpp"
+#include "core/voxel_runs.hpp"
 #include "medmask/archive.hpp"
 
 namespace medmask {

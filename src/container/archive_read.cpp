@@ -15,7 +15,7 @@
 #include "container/error_message.hpp"
 #include "container/format_constants.hpp"
 #include "container/slab_scatter.hpp"
-#include "detail/dtype_dispatch.hpp"
+#include "core/dtype_dispatch.hpp"
 #include "detail/parallel_for.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"

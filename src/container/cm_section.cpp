@@ -7,8 +7,8 @@
 #include "codec/tiling.hpp"
 #include "container/error_message.hpp"
 #include "container/zstd_section.hpp"
+#include "core/dtype_dispatch.hpp"
 #include "detail/checksum.hpp"
-#include "detail/dtype_dispatch.hpp"
 #include "detail/volume_memory.hpp"
 #include "medmask/error.hpp"
 
@@ -28,18 +28,6 @@ codec::Level codec_level(CompressionLevel level) {
   return codec::Level::kDefault;
 }
 
-std::string level_text(CompressionLevel level) {
-  switch (level) {
-    case CompressionLevel::kFast:
-      return "fast";
-    case CompressionLevel::kMax:
-      return "max";
-    case CompressionLevel::kDefault:
-      break;
-  }
-  return "default";
-}
-
 codec::Dims dims_of(const Shape3& shape_zyx) {
   return {static_cast<std::size_t>(shape_zyx[2]), static_cast<std::size_t>(shape_zyx[1]),
           static_cast<std::size_t>(shape_zyx[0])};
@@ -51,7 +39,7 @@ CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth
                             std::uint32_t tile_y, std::uint32_t tile_x, CompressionLevel level,
                             unsigned threads) {
   CmSection section;
-  section.level = level_text(level);
+  section.level = std::string(compression_level_name(level));
   std::vector<std::vector<std::uint8_t>> chunks;
   const codec::Dims dims = dims_of(volume.shape_zyx());
   detail::visit_dtype(volume.dtype(), [&](auto tag) {

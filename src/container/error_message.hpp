@@ -1,5 +1,5 @@
-// container/error_message.hpp: the one message shape of file errors (STYLE.md):
-// "<file>: <field> at byte <offset>: <problem>".
+// container/error_message.hpp: the one message shape of file errors,
+// "<file>: <field> at byte <offset>: <problem>" (docs/FORMAT.md 4 has an example).
 #pragma once
 
 #include <cstdint>

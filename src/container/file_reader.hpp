@@ -20,7 +20,6 @@ class FileReader {
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
 
-  bool is_open() const noexcept { return fd_ >= 0; }
   const std::string& path() const noexcept { return path_; }
   std::uint64_t size() const noexcept { return size_; }  // at open time
 

@@ -8,8 +8,8 @@
 
 #include "container/error_message.hpp"
 #include "container/format_constants.hpp"
+#include "core/label_json.hpp"
 #include "detail/checksum.hpp"
-#include "detail/label_json.hpp"
 #include "detail/strict_json.hpp"
 #include "geometry/space_json.hpp"
 #include "medmask/error.hpp"

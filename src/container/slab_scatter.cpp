@@ -4,8 +4,8 @@
 #include <cstring>
 #include <vector>
 
-#include "detail/dtype_dispatch.hpp"
-#include "detail/voxel_runs.hpp"
+#include "core/dtype_dispatch.hpp"
+#include "core/voxel_runs.hpp"
 
 namespace medmask::detail {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "detail/dtype_dispatch.hpp"
+#include "core/dtype_dispatch.hpp"
 
 namespace medmask::detail {
 

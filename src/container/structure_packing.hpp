@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "detail/voxel_runs.hpp"
+#include "core/voxel_runs.hpp"
 #include "medmask/mask.hpp"
 #include "medmask/volume.hpp"
 

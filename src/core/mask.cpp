@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "detail/dtype_dispatch.hpp"
-#include "detail/voxel_runs.hpp"
+#include "core/dtype_dispatch.hpp"
+#include "core/voxel_runs.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {

@@ -6,9 +6,9 @@
 #include <limits>
 #include <new>
 
-#include "detail/dtype_dispatch.hpp"
+#include "core/dtype_dispatch.hpp"
+#include "core/voxel_runs.hpp"
 #include "detail/volume_memory.hpp"
-#include "detail/voxel_runs.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -58,6 +58,15 @@ DType dtype_for_max_value(std::uint32_t max_value) noexcept {
   if (max_value <= 0xFF) return DType::kUInt8;
   if (max_value <= 0xFFFF) return DType::kUInt16;
   return DType::kUInt32;
+}
+
+std::string shape_text(std::span<const std::int64_t> shape) {
+  std::string text = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) text += ", ";
+    text += std::to_string(shape[i]);
+  }
+  return text + (shape.size() == 1 ? ",)" : ")");
 }
 
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <tuple>
 
-#include "detail/dtype_dispatch.hpp"
+#include "core/dtype_dispatch.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::detail {

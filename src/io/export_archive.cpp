@@ -3,8 +3,8 @@
 #include <cctype>
 #include <span>
 
+#include "core/label_json.hpp"
 #include "detail/file_io.hpp"
-#include "detail/label_json.hpp"
 #include "io/export_targets.hpp"
 #include "medmask/error.hpp"
 

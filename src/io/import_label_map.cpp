@@ -27,11 +27,6 @@ bool ends_with_nocase(const std::string& text, const std::string& suffix) {
                     });
 }
 
-std::string shape_text(const Shape3& shape_zyx) {
-  return "(" + std::to_string(shape_zyx[0]) + ", " + std::to_string(shape_zyx[1]) + ", " +
-         std::to_string(shape_zyx[2]) + ")";
-}
-
 void require_shape(const LabelVolume& volume, const Space& space, const std::string& where) {
   if (volume.shape_zyx() != space.shape_zyx()) {
     throw ArgumentError(where + ": array shape (z, y, x) " + shape_text(volume.shape_zyx()) +

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-#include "detail/label_json.hpp"
+#include "core/label_json.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {

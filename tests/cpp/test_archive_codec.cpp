@@ -106,8 +106,9 @@ TEST(ArchiveCodec, RoundTripsEveryDtypeAndLevel) {
       EXPECT_TRUE(read.equals(volumes[i])) << name;
     }
     for (const EntryInfo& info : archive.entries()) {
-      EXPECT_EQ(info.coding, "medmask-cm1");
-      EXPECT_EQ(info.level, level_name);
+      EXPECT_EQ(info.coding, Coding::kMedmaskCm);
+      EXPECT_EQ(info.coding_name, "medmask-cm1");
+      EXPECT_EQ(info.level, level);
       EXPECT_GT(info.stored_bytes, 0u);
     }
     const Json index = read_index(path);
@@ -292,11 +293,29 @@ TEST(ArchiveCodec, AppendMixesCodingsAndCopiesSectionsVerbatim) {
   EXPECT_TRUE(archive.load_mask("third").volume().equals(a));
   const std::vector<EntryInfo> infos = archive.entries();
   ASSERT_EQ(infos.size(), 5u);
-  EXPECT_EQ(infos[0].coding, "zstd");
-  EXPECT_EQ(infos[0].level, "");
-  EXPECT_EQ(infos[2].coding, "medmask-cm1");
-  EXPECT_EQ(infos[2].level, "max");
-  EXPECT_EQ(infos[4].coding, "zstd");
+  EXPECT_EQ(infos[0].coding, Coding::kZstd);
+  EXPECT_EQ(infos[0].level, std::nullopt);
+  EXPECT_EQ(infos[2].coding, Coding::kMedmaskCm);
+  EXPECT_EQ(infos[2].level, CompressionLevel::kMax);
+  EXPECT_EQ(infos[4].coding, Coding::kZstd);
+}
+
+// One spelling of codings and levels: the index's, and the CLI and Python use the same functions.
+TEST(ArchiveCodec, CodingAndLevelNamesRoundTrip) {
+  for (const Coding coding : {Coding::kZstd, Coding::kMedmaskCm, Coding::kMedmaskTiles}) {
+    EXPECT_EQ(coding_from_name(coding_name(coding)), coding) << coding_name(coding);
+  }
+  EXPECT_EQ(coding_name(Coding::kMedmaskTiles), "medmask-cm1-tiles");
+  EXPECT_EQ(coding_from_name("medmask-cm2"), std::nullopt);
+  for (const CompressionLevel level :
+       {CompressionLevel::kFast, CompressionLevel::kDefault, CompressionLevel::kMax}) {
+    EXPECT_EQ(compression_level_from_name(compression_level_name(level)), level);
+  }
+  EXPECT_EQ(compression_level_name(CompressionLevel::kFast), "fast");
+  EXPECT_EQ(compression_level_name(CompressionLevel::kDefault), "default");
+  EXPECT_EQ(compression_level_name(CompressionLevel::kMax), "max");
+  EXPECT_EQ(compression_level_from_name("ultra"), std::nullopt);
+  EXPECT_EQ(compression_level_from_name("Max"), std::nullopt);
 }
 
 TEST(ArchiveCodec, ChunkDepthZeroTakesTheLevelsDefault) {

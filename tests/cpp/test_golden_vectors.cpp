@@ -95,7 +95,8 @@ TEST_P(GoldenVectors, DecodesToTheGeneratorsContent) {
     const json& want = expected["entries"][i];
     EXPECT_EQ(entries[i].name, want.at("name").get<std::string>());
     EXPECT_EQ(std::string(dtype_name(entries[i].dtype)), want.at("dtype").get<std::string>());
-    EXPECT_EQ(entries[i].coding, file.at("coding").get<std::string>());
+    EXPECT_EQ(entries[i].coding_name, file.at("coding").get<std::string>());
+    EXPECT_EQ(entries[i].coding, coding_from_name(entries[i].coding_name));
   }
 
   std::vector<std::string> order;

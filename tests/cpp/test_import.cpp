@@ -182,7 +182,8 @@ TEST(Import, AddImportedPutsStructuresInTheCaseOrderAndRecodeKeepsThem) {
   }
   const MaskArchive recoded(path, OpenMode::kRead);
   EXPECT_EQ(names(recoded), (std::vector<std::string>{"c", "a", "b", "ac"}));
-  for (const EntryInfo& entry : recoded.entries()) EXPECT_EQ(entry.level, "max") << entry.name;
+  for (const EntryInfo& entry : recoded.entries())
+    EXPECT_EQ(entry.level, CompressionLevel::kMax) << entry.name;
   EXPECT_TRUE(recoded.load_mask("layer1").volume().equals(label_map()));
   EXPECT_EQ(recoded.structure("b").value, 5u);
 }

@@ -80,6 +80,13 @@ TEST(DTypes, SmallestTypeForValues) {
   EXPECT_EQ(dtype_name(DType::kUInt16), "uint16");
 }
 
+// Messages of the library, the CLI and Python spell shapes one way, as numpy prints them.
+TEST(ShapeText, SpellsShapesAsNumpy) {
+  EXPECT_EQ(shape_text(Shape3{3, 4, 5}), "(3, 4, 5)");
+  EXPECT_EQ(shape_text(std::vector<std::int64_t>{7}), "(7,)");
+  EXPECT_EQ(shape_text(std::vector<std::int64_t>{}), "()");
+}
+
 TEST(SegmentationMask, LazyInitAddLabelAndQueries) {
   auto mask = SegmentationMask::lazy_init(8, small_space());
   mask.add_label(box(0, 0, 0, 1, 0, 1), 1, "a");  // 4 voxels

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from conftest import SAMPLE, nib_zyx
 
 # Includes an exact overlap (rib_right_12 lies inside sacrum: 13 voxels) and an empty mask.
@@ -214,6 +215,9 @@ def test_write_level_round_trips(tmp_path, sample_space, sample_masks, level):
     with medmask.open(path) as archive:
         for name, expected in sample_masks.items():
             np.testing.assert_array_equal(archive[name], expected != 0, err_msg=name)
+        # entries() spells coding and level as the index does (strings, as before the C++ enums).
+        assert all(e["coding"] == "medmask-cm1-tiles" and e["level"] == level
+                   for e in archive.entries())
 
 
 def test_write_level_must_be_known(tmp_path, sample_space):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from conftest import SAMPLE, nib_zyx
 
 # rib_right_12 shares 13 voxels with sacrum; spleen is empty in this case.

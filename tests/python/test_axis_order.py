@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from conftest import lps_from_nibabel
 
 nib = pytest.importorskip("nibabel")

@@ -10,9 +10,10 @@ import json
 
 import nibabel as nib
 import numpy as np
-from cli_support import REPO, require_cli, run
 
 import medmask
+
+from cli_support import REPO, require_cli, run
 
 require_cli()
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from conftest import ROOT, SAMPLE, SpacetransformerSpace, nib_zyx
 
 nib = pytest.importorskip("nibabel")

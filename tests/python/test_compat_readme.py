@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from conftest import SpacetransformerSpace
 
 BASICS = """import numpy as np

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from conftest import SAMPLE, nib_zyx
 
 nib = pytest.importorskip("nibabel")

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from cli_support import require_cli, run
 
 ERRORS = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data" / "errors" / "found-2026-12"
@@ -211,7 +212,7 @@ def test_nifti_quaternion_that_is_not_a_rotation_is_refused(tmp_path: pathlib.Pa
     raw[256:268] = np.array([0.9, 0.9, 0.0], "<f4").tobytes()  # quatern_b, c, d
     (tmp_path / "q.nii").write_bytes(bytes(raw))
     with pytest.raises(ValueError):
-        nib.load(tmp_path / "q.nii").affine
+        _ = nib.load(tmp_path / "q.nii").affine
     with pytest.raises(medmask.FormatError, match="not a rotation"):
         medmask.read_nifti(tmp_path / "q.nii")
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
-from cli_support import CLI, REPO, SAMPLE, assert_error, require_cli, run
+
+from cli_support import REPO, SAMPLE, assert_error, require_cli, run
 
 GEOMETRY = REPO / "tests" / "data" / "geometry"
 COMPAT = REPO / "tests" / "data" / "compat"

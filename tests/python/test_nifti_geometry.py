@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from conftest import SAMPLE, SAMPLE_NON_EMPTY, corners, lps_from_nibabel, nib_zyx
 
 nib = pytest.importorskip("nibabel")

@@ -7,6 +7,7 @@ import json
 
 import nibabel as nib
 import numpy as np
+
 from cli_support import assert_error, require_cli, run
 
 require_cli()

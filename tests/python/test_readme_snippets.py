@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from cli_support import CLI, require_cli
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,6 +17,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
+
 from cli_support import SAMPLE, assert_error, require_cli, run
 
 require_cli()

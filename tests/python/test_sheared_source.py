@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from conftest import corners, lps_from_nibabel
 from test_spec_reader import read_mska
 

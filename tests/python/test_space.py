@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from conftest import corners
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import medmask
+
 from cli_support import require_cli, run
 from conftest import SAMPLE, nib_zyx
 

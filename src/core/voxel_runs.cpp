@@ -1,8 +1,8 @@
-#include "detail/voxel_runs.hpp"
+#include "core/voxel_runs.hpp"
 
 #include <algorithm>
 
-#include "detail/dtype_dispatch.hpp"
+#include "core/dtype_dispatch.hpp"
 
 namespace medmask::detail {
 

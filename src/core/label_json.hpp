@@ -1,4 +1,4 @@
-// detail/label_json.hpp: one Label as the JSON object every MedMask file uses (the archive index,
+// core/label_json.hpp: one Label as the JSON object every MedMask file uses (the archive index,
 // label-table files, NIfTI extensions, sidecars): name, value, colour, description, concept.
 #pragma once
 

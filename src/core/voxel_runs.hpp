@@ -1,4 +1,4 @@
-// detail/voxel_runs.hpp: a mask as runs of inside voxels along x. Masks are mostly background,
+// core/voxel_runs.hpp: a mask as runs of inside voxels along x. Masks are mostly background,
 // so working on runs (finding, counting, filling) costs what the structure costs, not the grid.
 #pragma once
 
