@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "file_kind.hpp"
+#include "flag_hints.hpp"
 #include "medmask/error.hpp"
 #include "medmask/version.hpp"
 
@@ -64,7 +65,7 @@ int main(int argc, char** argv) {
         return report(e.path() + ": not a MedMask archive but " + kind);
       }
     }
-    return report(e.what());
+    return report(medmask::cli::with_flag_hint(e.what()));
   } catch (const std::exception& e) {
     return report(e.what());
   }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "detail/file_io.hpp"
 #include "io/dicom_seg_codes.hpp"
 #include "io/dicom_seg_dataset.hpp"
 #include "io/dicom_seg_planes.hpp"
@@ -269,7 +270,7 @@ void save(DcmFileFormat& file, const std::string& path, E_TransferSyntax syntax)
                                            EGL_recalcGL, EPD_noChange, 0, 0, EWM_fileformat);
   if (status.bad()) {
     std::filesystem::remove(temporary);
-    throw IoError(path + ": cannot write: " + status.text(), path);
+    throw detail::cannot_create_error(path, status.text());
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
@@ -338,7 +339,7 @@ void write_labelmap(const std::string& path, const ExportLayer& layer, const Con
   if (max_value > 65535) {
     throw ArgumentError(path + ": a LABELMAP SEG holds segment numbers up to 65535; '" +
                         layer.labels.find_value(max_value)->name + "' has value " +
-                        std::to_string(max_value) + " (use --type binary)");
+                        std::to_string(max_value) + "; write BINARY instead");
   }
   const int bits = max_value > 255 ? 16 : 8;
   DcmFileFormat file;
@@ -543,8 +544,9 @@ DicomSegExportResult export_dicom_seg(const MaskArchive& archive, const std::str
     ctx.frame_of_reference_uid = new_uid();
     result.warnings.push_back(
         path +
-        ": no --reference series: a standalone SEG with new study, series and frame-of-reference "
-        "UIDs and no patient data; viewers will not overlay it on the original images");
+        ": written without a reference series: a standalone SEG with new study, series and "
+        "frame-of-reference UIDs and no patient data; viewers will not overlay it on the original "
+        "images");
   }
   if (grid.rows > 65535 || grid.cols > 65535) {
     throw ArgumentError(path + ": DICOM images hold at most 65535 rows and columns");
