@@ -105,3 +105,10 @@ def test_nifti_errors_cite_no_byte_offsets(tmp_path: Path) -> None:
     line = assert_error(run("pack", tmp_path / "half.nii.gz", "-o", tmp_path / "a.mska"),
                         "half.nii.gz: not a label image: 1 non-integer values")
     assert "at byte" not in line, line
+
+
+def test_unknown_name_in_a_mask_offers_the_name_differing_in_case() -> None:
+    space = medmask.Space((6, 5, 4), (0, 0, 0), (1, 1, 1))
+    mask = medmask.SegmentationMask(np.zeros((4, 5, 6), np.uint8), {"liver": 1}, space=space)
+    with pytest.raises(KeyError, match=r"unknown structure 'Liver' \(did you mean 'liver'\?\)"):
+        mask.get_binary_mask_by_names("Liver")
