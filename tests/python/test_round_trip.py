@@ -211,6 +211,37 @@ def test_npz_round_trip(case: str, request: pytest.FixtureRequest, tmp_path: Pat
                      1e-9)
 
 
+def test_dicom_seg_round_trip_gives_groups_back_as_their_voxels(small_archive: Path,
+                                                                  tmp_path: Path) -> None:
+    """DICOM SEG cannot say that a segment is the union of others: what comes back is written in
+    docs/IMPORT_EXPORT.md ("DICOM SEG, then pack"), and checked here."""
+    import medmask
+
+    ok("export", small_archive, "--to", "dicom-seg", "-o", tmp_path / "seg.dcm", "-q")
+    ok("pack", tmp_path / "seg.dcm", "-o", tmp_path / "back.mska", "-q")
+    got, want = describe(tmp_path / "back.mska", tmp_path), describe(small_archive, tmp_path)
+    assert got["members"] == {}  # the group is a plain structure now ...
+    with medmask.open(small_archive) as a:  # ... holding the union of its members
+        want["voxels"]["both_kidneys"] = digest(a["both_kidneys"])
+    assert sorted(got["order"]) == sorted(want["order"])
+    assert got["voxels"] == want["voxels"]
+    # Names, colours, descriptions and concepts; a structure without a concept was written with
+    # the SEG's required type SCT 85756007 "Tissue", which comes back as its concept.
+    tissue = {"scheme": "SCT", "code": "85756007", "meaning": "Tissue"}
+    for label in want["labels"].values():
+        label.setdefault("concept", tissue)
+    assert got["labels"] == want["labels"]
+    # Values are the SEG's segment numbers, 1..N in the order written: the export's first-fit
+    # layers one after another, each in archive order (here brain, kidneys and lesion; then the
+    # liver, which holds the lesion, and the group; then the spleen, which overlaps the liver).
+    assert sorted(got["values"].values()) == list(range(1, len(want["order"]) + 1))
+    assert got["order"] == sorted(got["order"], key=got["values"].get)
+    space, expected = got["space"], want["space"]
+    assert space["shape_xyz"] == expected["shape_xyz"]
+    for key in ("spacing_mm", "origin_lps", "direction"):
+        np.testing.assert_allclose(space[key], expected[key], atol=1e-6, rtol=0, err_msg=key)
+
+
 # --- item 7: `convert` codes a current archive again -------------------------------------------
 
 
