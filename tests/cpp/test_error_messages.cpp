@@ -12,6 +12,7 @@
 #include "medmask/export.hpp"
 #include "medmask/import.hpp"
 #include "medmask/label_table.hpp"
+#include "medmask/medmask_v1.hpp"
 #include "medmask/nifti.hpp"
 #include "medmask/numpy_io.hpp"
 
@@ -66,6 +67,17 @@ TEST(ErrorMessages, NiftiImportErrorsCiteNoByteOffsets) {
   const std::string gzip = message_of<FormatError>(
       [&] { (void)read_nifti_bytes(std::vector<std::uint8_t>(400, 0x1f), "x.nii.gz"); });
   EXPECT_FALSE(has(gzip, "at byte")) << gzip;
+}
+
+TEST(ErrorMessages, MedmaskV1ErrorsNameTheEntryNotItsOffset) {
+  TempDir dir;
+  const std::string path = dir.file("ribs.mska");
+  std::vector<std::uint8_t> bytes =
+      testing::read_bytes(std::string(MEDMASK_SOURCE_DIR) + "/tests/data/compat/ribs.mska");
+  testing::write_bytes(path, std::vector<std::uint8_t>(bytes.begin(), bytes.end() - 40));
+  const std::string message = message_of<FormatError>([&] { (void)read_medmask_v1(path); });
+  EXPECT_TRUE(has(message, path + ": ")) << message;
+  EXPECT_FALSE(has(message, "at byte")) << message;
 }
 
 TEST(ErrorMessages, TransposedNumpyArraySaysToTranspose) {
