@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "detail/file_io.hpp"
@@ -46,6 +48,8 @@ struct Context {
   const DicomSegExportOptions* options = nullptr;
   std::string study_uid, series_uid, frame_of_reference_uid;
   std::string date, time;
+  std::map<std::string, std::vector<std::string>>
+      group_members;  // groups whose members are written
   bool has_reference() const { return grid->reference != nullptr; }
 };
 
@@ -174,8 +178,17 @@ void put_dimensions(DcmDataset& ds, bool with_segment) {
 
 // Category and type: the label's own concept as the type; for TotalSegmentator's names their
 // published SNOMED CT codes; otherwise "Tissue" (the generic code dcmqi and highdicom use).
-void put_segment(DcmItem& item, const Segment& segment, const DicomSegExportOptions& options) {
+void put_segment(DcmItem& item, const Segment& segment, const Context& ctx) {
+  const DicomSegExportOptions& options = *ctx.options;
   put_u16(item, DCM_SegmentNumber, segment.number);
+  if (const auto it = ctx.group_members.find(segment.label.name); it != ctx.group_members.end()) {
+    // DcmTag, not put_text's DcmTagKey: the dictionary knows no VR for private elements.
+    check_dcmtk(item.putAndInsertString(kMedmaskCreatorTag, kMedmaskPrivateCreator),
+                "cannot set the private creator", "");
+    check_dcmtk(
+        item.putAndInsertString(kGroupMembersTag, nlohmann::json(it->second).dump().c_str()),
+        "cannot set the group members", "");
+  }
   put_text(item, DCM_SegmentLabel, segment.label.name.substr(0, 64));
   if (!segment.label.description.empty()) {
     put_text(item, DCM_SegmentDescription, segment.label.description.substr(0, 1024));
@@ -353,7 +366,7 @@ void write_labelmap(const std::string& path, const ExportLayer& layer, const Con
   put_u16(ds, DCM_PixelPaddingValue, 0);
   for (const Label& label : layer.labels) {
     put_segment(append_item(ds, DCM_SegmentSequence),
-                {static_cast<std::uint16_t>(label.value), label}, *ctx.options);
+                {static_cast<std::uint16_t>(label.value), label}, ctx);
   }
   put_dimensions(ds, false);
   auto* per_frame = new DcmSequenceOfItems(DCM_PerFrameFunctionalGroupsSequence);
@@ -471,7 +484,7 @@ void write_binary(const std::string& path, const std::vector<ExportLayer>& layer
   put_u16(ds, DCM_BitsStored, 1);
   put_u16(ds, DCM_HighBit, 0);
   for (const Segment& segment : segments) {
-    put_segment(append_item(ds, DCM_SegmentSequence), segment, *ctx.options);
+    put_segment(append_item(ds, DCM_SegmentSequence), segment, ctx);
   }
   put_dimensions(ds, true);
   auto* per_frame = new DcmSequenceOfItems(DCM_PerFrameFunctionalGroupsSequence);
@@ -553,6 +566,13 @@ DicomSegExportResult export_dicom_seg(const MaskArchive& archive, const std::str
   }
   ctx.grid = &grid;
   ctx.series_uid = new_uid();
+  for (const std::string& group : selection.groups) {
+    std::vector<std::string> members = archive.structure(group).members;
+    const bool all_written = std::all_of(members.begin(), members.end(), [&](const auto& m) {
+      return std::find(names.begin(), names.end(), m) != names.end();
+    });
+    if (all_written) ctx.group_members.emplace(group, std::move(members));
+  }
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
   gmtime_r(&now, &utc);

@@ -211,18 +211,14 @@ def test_npz_round_trip(case: str, request: pytest.FixtureRequest, tmp_path: Pat
                      1e-9)
 
 
-def test_dicom_seg_round_trip_gives_groups_back_as_their_voxels(small_archive: Path,
-                                                                  tmp_path: Path) -> None:
-    """DICOM SEG cannot say that a segment is the union of others: what comes back is written in
-    docs/IMPORT_EXPORT.md ("DICOM SEG, then pack"), and checked here."""
-    import medmask
-
+def test_dicom_seg_round_trip(small_archive: Path, tmp_path: Path) -> None:
+    """DICOM SEG has no attribute for a union of segments: MedMask writes a group's members in
+    a private element of its segment item and makes it a group again on import; values and
+    order are the SEG's segment numbers (docs/IMPORT_EXPORT.md, "Export, then pack")."""
     ok("export", small_archive, "--to", "dicom-seg", "-o", tmp_path / "seg.dcm", "-q")
     ok("pack", tmp_path / "seg.dcm", "-o", tmp_path / "back.mska", "-q")
     got, want = describe(tmp_path / "back.mska", tmp_path), describe(small_archive, tmp_path)
-    assert got["members"] == {}  # the group is a plain structure now ...
-    with medmask.open(small_archive) as a:  # ... holding the union of its members
-        want["voxels"]["both_kidneys"] = digest(a["both_kidneys"])
+    assert got["members"] == want["members"] == {"both_kidneys": ["kidney_left", "kidney_right"]}
     assert sorted(got["order"]) == sorted(want["order"])
     assert got["voxels"] == want["voxels"]
     # Names, colours, descriptions and concepts; a structure without a concept was written with
@@ -231,15 +227,32 @@ def test_dicom_seg_round_trip_gives_groups_back_as_their_voxels(small_archive: P
     for label in want["labels"].values():
         label.setdefault("concept", tissue)
     assert got["labels"] == want["labels"]
-    # Values are the SEG's segment numbers, 1..N in the order written: the export's first-fit
-    # layers one after another, each in archive order (here brain, kidneys and lesion; then the
-    # liver, which holds the lesion, and the group; then the spleen, which overlaps the liver).
-    assert sorted(got["values"].values()) == list(range(1, len(want["order"]) + 1))
-    assert got["order"] == sorted(got["order"], key=got["values"].get)
+    # Values are the SEG's segment numbers, 1..N in the order written (the export's first-fit
+    # layers one after another); the group's number is not used.
+    values = [got["values"][name] for name in got["order"] if name not in got["members"]]
+    assert values == sorted(values) and len(set(values)) == len(values)
+    assert set(values) < set(range(1, len(got["order"]) + 1))
     space, expected = got["space"], want["space"]
     assert space["shape_xyz"] == expected["shape_xyz"]
     for key in ("spacing_mm", "origin_lps", "direction"):
         np.testing.assert_allclose(space[key], expected[key], atol=1e-6, rtol=0, err_msg=key)
+
+
+def test_dicom_seg_group_whose_voxels_are_not_its_members_union_stays_a_structure(
+        small_archive: Path, tmp_path: Path) -> None:
+    pydicom = pytest.importorskip("pydicom")
+    ok("export", small_archive, "--to", "dicom-seg", "-o", tmp_path / "seg.dcm", "-q")
+    seg = pydicom.dcmread(tmp_path / "seg.dcm")
+    (group,) = [item for item in seg.SegmentSequence if (0x0071, 0x1001) in item]
+    assert group.SegmentLabel == "both_kidneys"
+    group[0x0071, 0x1001].value = '["kidney_left"]'  # no longer the union of its members
+    seg.save_as(tmp_path / "edited.dcm")
+    result = ok("pack", tmp_path / "edited.dcm", "-o", tmp_path / "back.mska")
+    assert "segment 'both_kidneys' names group members but its voxels are not their union" in (
+        result.stderr)
+    info = json.loads(ok("info", tmp_path / "back.mska", "--json").stdout)
+    (kidneys,) = [s for s in info["structures"] if s["name"] == "both_kidneys"]
+    assert "members" not in kidneys and kidneys["voxels"] == 93
 
 
 # --- item 7: `convert` codes a current archive again -------------------------------------------
