@@ -260,9 +260,9 @@ void check_entry_ranges(const nlohmann::json& index, const std::string& path) {
   for (std::size_t i = 1; i < ranges.size(); ++i) {
     const auto [previous_offset, previous_length] = ranges[i - 1];
     if (ranges[i].first - previous_offset < previous_length) {
-      throw FormatError(path + ": index entries share the bytes at " +
-                            std::to_string(ranges[i].first) + "; each entry has its own array",
-                        path, ranges[i].first);
+      throw FormatError(
+          path + ": two index entries share the bytes of one array; each entry has its own", path,
+          ranges[i].first);
     }
   }
 }
