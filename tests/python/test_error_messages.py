@@ -112,3 +112,8 @@ def test_unknown_name_in_a_mask_offers_the_name_differing_in_case() -> None:
     mask = medmask.SegmentationMask(np.zeros((4, 5, 6), np.uint8), {"liver": 1}, space=space)
     with pytest.raises(KeyError, match=r"unknown structure 'Liver' \(did you mean 'liver'\?\)"):
         mask.get_binary_mask_by_names("Liver")
+
+
+def test_cli_file_system_errors_name_the_file_first(tmp_path: Path) -> None:
+    line = assert_error(run("convert", "/dev/null", "-o", tmp_path / "x.mska"), "/dev/null: ")
+    assert "filesystem error" not in line and "[" not in line, line
