@@ -128,9 +128,14 @@ void check_same_space(const InputFile& first, const Space& first_space, const In
     const auto text = [](const Shape3& s) {
       return std::to_string(s[0]) + " x " + std::to_string(s[1]) + " x " + std::to_string(s[2]);
     };
-    throw ArgumentError(file.path.string() + ": shape (x, y, z) " + text(space.shape_xyz()) +
-                            " differs from " + first.path.string() + "'s " +
-                            text(first_space.shape_xyz()) + "; one case's masks share one grid",
+    const Shape3& s = space.shape_xyz();
+    const bool reversed = Shape3{s[2], s[1], s[0]} == first_space.shape_xyz();
+    throw ArgumentError(file.path.string() + ": shape (x, y, z) " + text(s) + " differs from " +
+                            first.path.string() + "'s " + text(first_space.shape_xyz()) +
+                            (reversed ? ", reversed: it was written from a (z, y, x) array that "
+                                        "needed transposing (save array.T, or resample it onto " +
+                                            first.path.string() + "'s grid)"
+                                      : "; one case's masks share one grid"),
                         file.path.string());
   }
   if (!space.is_close(first_space, tolerance_mm)) {

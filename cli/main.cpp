@@ -4,11 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
 #include "commands.hpp"
 #include "file_kind.hpp"
+#include "flag_hints.hpp"
 #include "medmask/error.hpp"
 #include "medmask/version.hpp"
 
@@ -64,7 +66,15 @@ int main(int argc, char** argv) {
         return report(e.path() + ": not a MedMask archive but " + kind);
       }
     }
-    return report(e.what());
+    return report(medmask::cli::with_flag_hint(e.what()));
+  } catch (const std::filesystem::filesystem_error& e) {
+    // libstdc++ says "filesystem error: cannot get file size: <reason> [<path>]": the file
+    // first, as in every error.
+    std::string what = e.what();
+    const std::string prefix = "filesystem error: ";
+    if (what.rfind(prefix, 0) == 0) what.erase(0, prefix.size());
+    if (const auto bracket = what.find(" ["); bracket != std::string::npos) what.erase(bracket);
+    return report(e.path1().string() + ": " + what);
   } catch (const std::exception& e) {
     return report(e.what());
   }

@@ -3,10 +3,12 @@
 
 #include <iostream>
 
+#include "flag_hints.hpp"
+
 namespace medmask::cli {
 
 void print_warning(const std::string& message) {
-  std::string line = message;
+  std::string line = with_flag_hint(message);
   for (char& c : line) {
     if (c == '\n' || c == '\r') c = ' ';
   }

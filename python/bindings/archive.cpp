@@ -123,9 +123,19 @@ LabelVolume volume_from_image(nb::handle image, const Space& space, const std::s
   const Vec3& spacing = space.spacing_mm();
   const double tolerance_mm = 0.1 * std::min({spacing[0], spacing[1], spacing[2]});
   if (!image_space.is_close(space, tolerance_mm)) {
+    const auto text = [](const Shape3& s) {
+      return "(" + std::to_string(s[0]) + ", " + std::to_string(s[1]) + ", " +
+             std::to_string(s[2]) + ")";
+    };
+    const Shape3& s = image_space.shape_xyz();
+    const bool reversed = Shape3{s[2], s[1], s[0]} == space.shape_xyz();
     const std::string difference =
-        image_space.shape_xyz() != space.shape_xyz()
-            ? "the image's shape (x, y, z) differs from the archive's"
+        s != space.shape_xyz()
+            ? "the image's shape (x, y, z) " + text(s) + " differs from the archive's " +
+                  text(space.shape_xyz()) +
+                  (reversed ? ", reversed: the image was made from a (z, y, x) array that "
+                              "needed transposing (array.T)"
+                            : "")
             : "corner voxels " + std::to_string(image_space.max_corner_distance_mm(space)) +
                   " mm apart (accepted: " + std::to_string(tolerance_mm) + " mm)";
     throw ArgumentError(what + ": the image's grid is not the archive's: " + difference +

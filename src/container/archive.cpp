@@ -20,6 +20,7 @@
 #include "container/structure_packing.hpp"
 #include "container/zstd_section.hpp"
 #include "detail/checksum.hpp"
+#include "detail/did_you_mean.hpp"
 #include "medmask/error.hpp"
 #include "medmask/medmask_v1.hpp"
 
@@ -33,45 +34,6 @@ namespace {
 bool file_exists(const std::string& path) {
   struct stat info {};
   return ::stat(path.c_str(), &info) == 0;
-}
-
-// Edit distance of a and b (insertions, deletions, substitutions; ASCII case ignored).
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  const auto lower = [](char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  };
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min(
-          {row[j] + 1, row[j - 1] + 1, diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0u : 1u)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-// " (did you mean 'liver'?)" for the known name closest to wanted, when one is close: a case
-// difference, or a typo or two in a longer name. Empty otherwise.
-std::string did_you_mean(const std::vector<std::string>& names, const std::string& wanted) {
-  const std::string* best = nullptr;
-  std::size_t best_distance = std::max<std::size_t>(1, wanted.size() / 4);
-  for (const std::string& name : names) {
-    if (name.size() > wanted.size() + best_distance ||
-        wanted.size() > name.size() + best_distance) {
-      continue;  // cannot be close enough: skip the quadratic distance
-    }
-    const std::size_t distance = edit_distance(name, wanted);
-    if (distance <= best_distance) {
-      best = &name;
-      best_distance = distance;
-    }
-  }
-  return best == nullptr ? std::string() : " (did you mean '" + *best + "'?)";
 }
 
 std::string known_names(const std::vector<std::string>& names) {
@@ -262,7 +224,8 @@ void MaskArchive::Impl::rebuild() {
 
 void MaskArchive::Impl::require_writable() const {
   if (mode == OpenMode::kRead) {
-    throw ArgumentError(path + ": the archive is open read-only (OpenMode::kRead)", path);
+    throw ArgumentError(
+        path + ": the archive is open for reading only; reopen it to write or append", path);
   }
 }
 
@@ -307,8 +270,8 @@ const ArchiveEntry& MaskArchive::Impl::find_entry(const std::string& name) const
   if (it == entry_by_name.end()) {
     std::vector<std::string> names;
     for (const ArchiveEntry& entry : entries) names.push_back(entry.record.name);
-    throw NotFoundError(path + ": unknown entry '" + name + "'" + did_you_mean(names, name) +
-                            "; known: " + known_names(names),
+    throw NotFoundError(path + ": unknown entry '" + name + "'" +
+                            detail::did_you_mean(names, name) + "; known: " + known_names(names),
                         path);
   }
   return entries[it->second];
@@ -319,8 +282,8 @@ const StructureInfo& MaskArchive::Impl::find_structure(const std::string& name) 
   if (it == structure_by_name.end()) {
     std::vector<std::string> names;
     for (const StructureInfo& info : structures) names.push_back(info.name);
-    throw NotFoundError(path + ": unknown structure '" + name + "'" + did_you_mean(names, name) +
-                            "; known: " + known_names(names),
+    throw NotFoundError(path + ": unknown structure '" + name + "'" +
+                            detail::did_you_mean(names, name) + "; known: " + known_names(names),
                         path);
   }
   return structures[it->second];

@@ -45,7 +45,7 @@ std::string parent_directory(const std::string& path) {
 AtomicFileWriter::AtomicFileWriter(std::string target_path)
     : target_path_(std::move(target_path)), temp_path_(temporary_path(target_path_)) {
   fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd_ < 0) throw_io(temp_path_, "create the temporary file", errno);
+  if (fd_ < 0) throw cannot_create_error(target_path_, errno);
 }
 
 AtomicFileWriter::~AtomicFileWriter() {
@@ -54,21 +54,21 @@ AtomicFileWriter::~AtomicFileWriter() {
 }
 
 void AtomicFileWriter::append(const void* data, std::size_t size) {
-  write_all(fd_, temp_path_, data, size, size_);
+  write_all(fd_, target_path_, data, size, size_);
   size_ += size;
 }
 
 void AtomicFileWriter::write_at(std::uint64_t offset, const void* data, std::size_t size) {
-  write_all(fd_, temp_path_, data, size, offset);
+  write_all(fd_, target_path_, data, size, offset);
 }
 
 void AtomicFileWriter::flush_and_close() {
   // The data must be on disk before the rename makes it visible, or a crash could leave the
   // target name pointing at a file with holes.
-  if (::fsync(fd_) != 0) throw_io(temp_path_, "flush", errno);
+  if (::fsync(fd_) != 0) throw_io(target_path_, "flush", errno);
   const int fd = fd_;
   fd_ = -1;
-  if (::close(fd) != 0) throw_io(temp_path_, "close", errno);
+  if (::close(fd) != 0) throw_io(target_path_, "close", errno);
 }
 
 // Persist the rename itself; a failure here does not undo the (already visible) commit.

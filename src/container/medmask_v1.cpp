@@ -37,9 +37,9 @@ std::uint64_t load_u64(const Bytes& bytes, std::size_t at) {
 std::span<const std::uint8_t> slice(const Bytes& bytes, std::uint64_t offset, std::uint64_t length,
                                     const std::string& path, const char* what) {
   if (offset > bytes.size() || length > bytes.size() - offset) {
-    throw FormatError(path + ": " + what + " at byte " + std::to_string(offset) + " with length " +
-                          std::to_string(length) + " runs past the end of the file (" +
-                          std::to_string(bytes.size()) + " bytes)",
+    throw FormatError(path + ": " + what + " of " + std::to_string(length) +
+                          " bytes runs past the end of the file (" + std::to_string(bytes.size()) +
+                          " bytes)",
                       path, offset);
   }
   return {bytes.data() + offset, static_cast<std::size_t>(length)};
@@ -113,11 +113,13 @@ LabelTable parse_mapping(const nlohmann::json& mapping, const std::string& path)
 }
 
 // Decodes one v1 data blob: flag, dtype, shape, zstd frame (docs/MEDMASK_V1.md V1.5).
+// what names the array for the user ("the mask data", "entry 'liver'"); the byte offset goes
+// into the error's offset(), not its message.
 LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& path,
-                        std::uint64_t blob_offset, const ReadLimits& limits) {
+                        const std::string& what, std::uint64_t blob_offset,
+                        const ReadLimits& limits) {
   auto fail = [&](const std::string& problem) -> FormatError {
-    return FormatError(path + ": array at byte " + std::to_string(blob_offset) + ": " + problem,
-                       path, blob_offset);
+    return FormatError(path + ": " + what + ": " + problem, path, blob_offset);
   };
   if (blob.size() < 3) throw fail("truncated array header");
   const std::uint8_t packed_bits = blob[0];
@@ -140,8 +142,7 @@ LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& p
     shape[i] = extent;
     voxels *= static_cast<std::uint64_t>(extent);
     if (voxels > limits.max_voxels) {
-      throw LimitError(path + ": array at byte " + std::to_string(blob_offset) +
-                           " has more voxels than the read limit leaves for it (" +
+      throw LimitError(path + ": " + what + " has more voxels than the read limit leaves for it (" +
                            std::to_string(limits.max_voxels) +
                            "; raise max_voxels of the read limits)",
                        path, blob_offset);
@@ -172,9 +173,9 @@ LabelVolume decode_blob(std::span<const std::uint8_t> blob, const std::string& p
                std::to_string(raw_size));
   }
   if (raw_size / kMaxZstdRatio > frame.size()) {
-    throw LimitError(path + ": array at byte " + std::to_string(blob_offset) + " declares " +
-                         std::to_string(raw_size) + " bytes, more than its zstd frame of " +
-                         std::to_string(frame.size()) + " bytes can hold",
+    throw LimitError(path + ": " + what + " declares " + std::to_string(raw_size) +
+                         " bytes, more than its zstd frame of " + std::to_string(frame.size()) +
+                         " bytes can hold",
                      path, blob_offset);
   }
   LabelVolume volume(dtype, shape);
@@ -237,7 +238,7 @@ LegacyFile read_msk1(const Bytes& bytes, const std::string& path, const ReadLimi
       path);
   const std::uint64_t data_offset = load_u64(bytes, 39);
   LabelVolume volume = decode_blob(slice(bytes, data_offset, load_u64(bytes, 47), path, "data"),
-                                   path, data_offset, limits);
+                                   path, "the mask data", data_offset, limits);
   file.entries.push_back(
       LegacyEntry{std::filesystem::path(path).stem().string(),
                   make_mask(std::move(volume), std::move(table), file.space, path)});
@@ -259,9 +260,9 @@ void check_entry_ranges(const nlohmann::json& index, const std::string& path) {
   for (std::size_t i = 1; i < ranges.size(); ++i) {
     const auto [previous_offset, previous_length] = ranges[i - 1];
     if (ranges[i].first - previous_offset < previous_length) {
-      throw FormatError(path + ": index entries share the bytes at " +
-                            std::to_string(ranges[i].first) + "; each entry has its own array",
-                        path, ranges[i].first);
+      throw FormatError(
+          path + ": two index entries share the bytes of one array; each entry has its own", path,
+          ranges[i].first);
     }
   }
 }
@@ -294,7 +295,8 @@ LegacyFile read_mska(const Bytes& bytes, const std::string& path, const ReadLimi
     ReadLimits entry_limits = limits;
     entry_limits.max_voxels = voxels_left;
     LabelVolume volume =
-        decode_blob(slice(bytes, offset, length, path, "entry data"), path, offset, entry_limits);
+        decode_blob(slice(bytes, offset, length, path, "entry data"), path,
+                    "entry '" + entry["name"].get<std::string>() + "'", offset, entry_limits);
     voxels_left -= volume.size();
     file.entries.push_back(LegacyEntry{
         entry["name"].get<std::string>(),

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "detail/did_you_mean.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -139,10 +141,13 @@ const Label* LabelTable::find_value(std::uint32_t value) const noexcept {
 const Label& LabelTable::at(std::string_view name) const {
   if (const Label* label = find(name)) return *label;
   std::string known;
+  std::vector<std::string> names;
+  for (const Label& label : labels_) names.push_back(label.name);
   const std::size_t shown = std::min<std::size_t>(labels_.size(), 5);
   for (std::size_t i = 0; i < shown; ++i) known += (i ? ", " : "") + labels_[i].name;
   if (labels_.size() > shown) known += ", ...";
   throw NotFoundError("unknown structure '" + std::string(name) + "'" +
+                      detail::did_you_mean(names, std::string(name)) +
                       (known.empty() ? std::string(" (the table is empty)") : "; known: " + known));
 }
 

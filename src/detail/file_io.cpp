@@ -56,12 +56,28 @@ std::string temporary_path(const std::string& path) {
   return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(::gettid());
 }
 
+IoError cannot_create_error(const std::string& path, const std::string& reason) {
+  const auto slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) {
+    const std::string folder = path.substr(0, slash);
+    struct stat info {};
+    if (::stat(folder.c_str(), &info) != 0 && errno == ENOENT) {
+      return IoError(path + ": cannot write it: folder " + folder + " does not exist", path);
+    }
+  }
+  return IoError(path + ": cannot write it: " + reason, path);
+}
+
+IoError cannot_create_error(const std::string& path, int error_number) {
+  return cannot_create_error(path, std::string(std::strerror(error_number)));
+}
+
 void write_file_atomic(const std::string& path,
                        std::span<const std::span<const std::uint8_t>> parts) {
   const std::string temporary = temporary_path(path);
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    throw IoError(path + ": cannot create " + temporary + ": " + std::strerror(errno), path);
+    throw cannot_create_error(path, errno);
   }
   auto fail = [&](const char* what) {
     const std::string reason = std::strerror(errno);

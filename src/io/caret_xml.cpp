@@ -21,8 +21,8 @@ LabelTable parse_caret_label_xml(std::string_view xml, const std::string& source
   pugi::xml_document document;
   const pugi::xml_parse_result parsed = document.load_buffer(xml.data(), xml.size());
   if (!parsed) {
-    throw FormatError(source_name + ": label XML at byte " + std::to_string(parsed.offset) + ": " +
-                      parsed.description());
+    throw FormatError(source_name + ": the label table XML is malformed: " + parsed.description(),
+                      source_name, static_cast<std::uint64_t>(parsed.offset));
   }
   const pugi::xml_node table_node =
       document.child("CaretExtension").child("VolumeInformation").child("LabelTable");

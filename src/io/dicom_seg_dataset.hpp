@@ -37,6 +37,14 @@ Rgb dicom_lab_to_rgb(const std::array<std::uint16_t, 3>& lab);
 // A new DICOM UID (DCMTK's generator under its site root).
 std::string new_uid();
 
+// A group's members in its segment item (DICOM SEG has no attribute for a union of segments):
+// private creator (0071,0010) "MedMask", element (0071,1001) UT holding the names as a JSON list.
+// Readers that do not know it skip it (PS3.5 7.8); MedMask's reader makes the segment a group
+// again when its voxels are its members' union (docs/IMPORT_EXPORT.md).
+inline constexpr const char* kMedmaskPrivateCreator = "MedMask";
+inline const DcmTag kMedmaskCreatorTag{0x0071, 0x0010, EVR_LO};
+inline const DcmTag kGroupMembersTag{0x0071, 0x1001, EVR_UT};
+
 inline constexpr const char* kSegmentationStorage = "1.2.840.10008.5.1.4.1.1.66.4";
 inline constexpr const char* kLabelMapSegmentationStorage = "1.2.840.10008.5.1.4.1.1.66.7";
 

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "io/dicom_seg_dataset.hpp"
@@ -66,6 +67,7 @@ struct SegInstance {
   std::vector<std::uint16_t> segment;  // per frame (0 in LABELMAP)
   std::vector<std::int64_t> plane;     // per frame, filled once the grid is known
   std::vector<Label> segments;         // value = segment number
+  std::map<std::uint32_t, std::vector<std::string>> group_members;  // MedMask's, by segment number
   std::string frame_of_reference_uid;
 };
 
@@ -163,6 +165,21 @@ SegInstance read_instance(const std::string& path) {
       continue;
     }
     seg.segments.push_back(segment_label(*item, path));
+    OFString creator, members;
+    if (item->findAndGetOFString(detail::kMedmaskCreatorTag, creator).good() &&
+        creator == detail::kMedmaskPrivateCreator &&
+        item->findAndGetOFStringArray(detail::kGroupMembersTag, members).good()) {
+      const auto json = nlohmann::json::parse(members.c_str(), nullptr, false);
+      std::vector<std::string> names;
+      if (json.is_array() && !json.empty()) {
+        for (const auto& name : json) {
+          if (name.is_string()) names.push_back(name.get<std::string>());
+        }
+      }
+      if (!names.empty() && names.size() == json.size()) {
+        seg.group_members.emplace(seg.segments.back().value, std::move(names));
+      }
+    }
   }
   if (seg.segments.empty()) fail(path, "no SegmentSequence");
 
@@ -537,12 +554,11 @@ ImportedCase import_dicom_seg(const std::string& path) {
     const auto threshold =
         static_cast<std::uint32_t>(std::ceil(kFractionalThreshold * seg.max_fractional));
     LayerBuilder layers{shape, dtype, {}, {}};
-    for (Label label : seg.segments) {
-      const auto it = frames_of.find(label.value);
-      const std::vector<std::size_t> none;
-      const std::vector<std::size_t>& list = it != frames_of.end() ? it->second : none;
-      const auto each = [&](auto&& visit) {
-        for (const std::size_t f : list) {
+    const auto voxels_of = [&](std::uint32_t number) {
+      return [&, number](auto&& visit) {
+        const auto it = frames_of.find(number);
+        if (it == frames_of.end()) return;
+        for (const std::size_t f : it->second) {
           const std::size_t offset = static_cast<std::size_t>(seg.plane[f]) * plane_voxels;
           if (seg.bits == 1) {
             const std::size_t first_bit = f * frame_pixels;
@@ -562,6 +578,49 @@ ImportedCase import_dicom_seg(const std::string& path) {
           }
         }
       };
+    };
+    // Segments MedMask wrote for groups (docs/IMPORT_EXPORT.md): their voxels (own) must be
+    // their members' union (united); members are compared by their voxels in this instance.
+    const auto voxel_count = static_cast<std::size_t>(shape[0]) * plane_voxels;
+    std::map<std::uint32_t, std::vector<bool>> own, united;
+    std::map<std::string, std::vector<std::uint32_t>> groups_of;
+    std::set<std::string> segment_names;
+    for (const Label& label : seg.segments) segment_names.insert(label.name);
+    for (const auto& [number, members] : seg.group_members) {
+      own[number].assign(voxel_count, false);
+      united[number].assign(voxel_count, false);
+      for (const std::string& member : members) groups_of[member].push_back(number);
+    }
+    std::vector<Label> groups;
+    for (Label label : seg.segments) {
+      const auto each = voxels_of(label.value);
+      if (const auto it = groups_of.find(label.name); it != groups_of.end()) {
+        for (const std::uint32_t g : it->second) {
+          each([&](std::size_t index) { united[g][index] = true; });
+        }
+      }
+      if (own.count(label.value) != 0) {
+        each([&](std::size_t index) { own[label.value][index] = true; });
+        groups.push_back(label);
+        continue;
+      }
+      unique_name(label, seg.path);
+      layers.place(label, each);
+    }
+    for (Label label : groups) {
+      const std::vector<std::string>& members = seg.group_members.at(label.value);
+      const bool known = std::all_of(members.begin(), members.end(),
+                                     [&](const auto& m) { return segment_names.count(m) != 0; });
+      if (known && own[label.value] == united[label.value]) {
+        unique_name(label, seg.path);
+        label.value = 0;
+        result.groups.push_back({label.name, members, std::move(label)});
+        continue;
+      }
+      result.warnings.push_back(seg.path + ": segment '" + label.name +
+                                "' names group members but its voxels are not their union (or "
+                                "they are missing); kept as a structure");
+      const auto each = voxels_of(label.value);
       unique_name(label, seg.path);
       layers.place(label, each);
     }

@@ -63,7 +63,7 @@ ReferenceSeries read_reference_series(const std::string& folder) {
   quiet_dcmtk();
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
-    throw IoError(folder + ": --reference must be a folder of the series' DICOM files", folder);
+    throw IoError(folder + ": the reference series must be a folder of its DICOM files", folder);
   }
   std::vector<std::string> paths;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
@@ -116,7 +116,7 @@ ReferenceSeries read_reference_series(const std::string& folder) {
     Sint32 frames = 1;
     if (ds.findAndGetSint32(DCM_NumberOfFrames, frames).good() && frames > 1) {
       throw FormatError(path +
-                            ": a multi-frame image; --reference takes a series of single-frame "
+                            ": a multi-frame image; the reference series must be single-frame "
                             "images (CT, MR, PET slices)",
                         path);
     }
@@ -162,7 +162,7 @@ ReferenceSeries read_reference_series(const std::string& folder) {
           std::abs(ps[0] - series.spacing_y) > 1e-6 || std::abs(ps[1] - series.spacing_x) > 1e-6) {
         throw FormatError(path + ": orientation, size or pixel spacing differs from " +
                               series.images.front().path +
-                              "; --reference takes one series "
+                              "; the reference must be one series "
                               "of parallel slices",
                           path);
       }

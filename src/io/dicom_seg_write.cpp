@@ -11,9 +11,12 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "detail/file_io.hpp"
 #include "io/dicom_seg_codes.hpp"
 #include "io/dicom_seg_dataset.hpp"
 #include "io/dicom_seg_planes.hpp"
@@ -45,6 +48,8 @@ struct Context {
   const DicomSegExportOptions* options = nullptr;
   std::string study_uid, series_uid, frame_of_reference_uid;
   std::string date, time;
+  std::map<std::string, std::vector<std::string>>
+      group_members;  // groups whose members are written
   bool has_reference() const { return grid->reference != nullptr; }
 };
 
@@ -173,8 +178,17 @@ void put_dimensions(DcmDataset& ds, bool with_segment) {
 
 // Category and type: the label's own concept as the type; for TotalSegmentator's names their
 // published SNOMED CT codes; otherwise "Tissue" (the generic code dcmqi and highdicom use).
-void put_segment(DcmItem& item, const Segment& segment, const DicomSegExportOptions& options) {
+void put_segment(DcmItem& item, const Segment& segment, const Context& ctx) {
+  const DicomSegExportOptions& options = *ctx.options;
   put_u16(item, DCM_SegmentNumber, segment.number);
+  if (const auto it = ctx.group_members.find(segment.label.name); it != ctx.group_members.end()) {
+    // DcmTag, not put_text's DcmTagKey: the dictionary knows no VR for private elements.
+    check_dcmtk(item.putAndInsertString(kMedmaskCreatorTag, kMedmaskPrivateCreator),
+                "cannot set the private creator", "");
+    check_dcmtk(
+        item.putAndInsertString(kGroupMembersTag, nlohmann::json(it->second).dump().c_str()),
+        "cannot set the group members", "");
+  }
   put_text(item, DCM_SegmentLabel, segment.label.name.substr(0, 64));
   if (!segment.label.description.empty()) {
     put_text(item, DCM_SegmentDescription, segment.label.description.substr(0, 1024));
@@ -269,7 +283,7 @@ void save(DcmFileFormat& file, const std::string& path, E_TransferSyntax syntax)
                                            EGL_recalcGL, EPD_noChange, 0, 0, EWM_fileformat);
   if (status.bad()) {
     std::filesystem::remove(temporary);
-    throw IoError(path + ": cannot write: " + status.text(), path);
+    throw detail::cannot_create_error(path, status.text());
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
@@ -338,7 +352,7 @@ void write_labelmap(const std::string& path, const ExportLayer& layer, const Con
   if (max_value > 65535) {
     throw ArgumentError(path + ": a LABELMAP SEG holds segment numbers up to 65535; '" +
                         layer.labels.find_value(max_value)->name + "' has value " +
-                        std::to_string(max_value) + " (use --type binary)");
+                        std::to_string(max_value) + "; write BINARY instead");
   }
   const int bits = max_value > 255 ? 16 : 8;
   DcmFileFormat file;
@@ -352,7 +366,7 @@ void write_labelmap(const std::string& path, const ExportLayer& layer, const Con
   put_u16(ds, DCM_PixelPaddingValue, 0);
   for (const Label& label : layer.labels) {
     put_segment(append_item(ds, DCM_SegmentSequence),
-                {static_cast<std::uint16_t>(label.value), label}, *ctx.options);
+                {static_cast<std::uint16_t>(label.value), label}, ctx);
   }
   put_dimensions(ds, false);
   auto* per_frame = new DcmSequenceOfItems(DCM_PerFrameFunctionalGroupsSequence);
@@ -470,7 +484,7 @@ void write_binary(const std::string& path, const std::vector<ExportLayer>& layer
   put_u16(ds, DCM_BitsStored, 1);
   put_u16(ds, DCM_HighBit, 0);
   for (const Segment& segment : segments) {
-    put_segment(append_item(ds, DCM_SegmentSequence), segment, *ctx.options);
+    put_segment(append_item(ds, DCM_SegmentSequence), segment, ctx);
   }
   put_dimensions(ds, true);
   auto* per_frame = new DcmSequenceOfItems(DCM_PerFrameFunctionalGroupsSequence);
@@ -543,14 +557,22 @@ DicomSegExportResult export_dicom_seg(const MaskArchive& archive, const std::str
     ctx.frame_of_reference_uid = new_uid();
     result.warnings.push_back(
         path +
-        ": no --reference series: a standalone SEG with new study, series and frame-of-reference "
-        "UIDs and no patient data; viewers will not overlay it on the original images");
+        ": written without a reference series: a standalone SEG with new study, series and "
+        "frame-of-reference UIDs and no patient data; viewers will not overlay it on the original "
+        "images");
   }
   if (grid.rows > 65535 || grid.cols > 65535) {
     throw ArgumentError(path + ": DICOM images hold at most 65535 rows and columns");
   }
   ctx.grid = &grid;
   ctx.series_uid = new_uid();
+  for (const std::string& group : selection.groups) {
+    std::vector<std::string> members = archive.structure(group).members;
+    const bool all_written = std::all_of(members.begin(), members.end(), [&](const auto& m) {
+      return std::find(names.begin(), names.end(), m) != names.end();
+    });
+    if (all_written) ctx.group_members.emplace(group, std::move(members));
+  }
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
   gmtime_r(&now, &utc);

@@ -62,7 +62,8 @@ ByteBuffer gunzip(std::span<const std::uint8_t> bytes, const std::string& name,
                                             bytes.end(), [](std::uint8_t b) { return b == 0; });
       if (in_pos > 0 && zero_padding) break;
       throw FormatError(
-          name + ": gzip member at byte " + std::to_string(in_pos) + ": bad magic; expected 1f 8b",
+          name + (in_pos == 0 ? ": not gzip data (it does not start with 1f 8b)"
+                              : ": bytes after the gzip data are not gzip (no 1f 8b)"),
           name, in_pos);
     }
     for (;;) {
@@ -78,9 +79,7 @@ ByteBuffer gunzip(std::span<const std::uint8_t> bytes, const std::string& name,
         break;
       }
       if (result != LIBDEFLATE_INSUFFICIENT_SPACE) {
-        throw FormatError(name + ": gzip member at byte " + std::to_string(in_pos) +
-                              ": corrupt or truncated deflate data",
-                          name, in_pos);
+        throw FormatError(name + ": the gzip data is corrupt or truncated", name, in_pos);
       }
       if (capacity >= limit) {
         if (limit < ratio_bound) {
@@ -88,9 +87,9 @@ ByteBuffer gunzip(std::span<const std::uint8_t> bytes, const std::string& name,
               name + ": decompressed size exceeds the limit of " + std::to_string(limit) + " bytes",
               name, in_pos);
         }
-        throw FormatError(name + ": gzip member at byte " + std::to_string(in_pos) +
-                              ": output larger than deflate allows",
-                          name, in_pos);
+        throw FormatError(
+            name + ": the gzip data is corrupt (it inflates beyond what deflate allows)", name,
+            in_pos);
       }
       capacity = std::min(limit, capacity * 2);
       auto grown = allocate(static_cast<std::size_t>(capacity));

@@ -28,21 +28,30 @@ bool ends_with_nocase(const std::string& text, const std::string& suffix) {
 }
 
 void require_shape(const LabelVolume& volume, const Space& space, const std::string& where) {
-  if (volume.shape_zyx() != space.shape_zyx()) {
-    throw ArgumentError(where + ": array shape (z, y, x) " + shape_text(volume.shape_zyx()) +
-                            " differs from the space's " + shape_text(space.shape_zyx()),
+  if (volume.shape_zyx() == space.shape_zyx()) return;
+  if (volume.shape_zyx() == space.shape_xyz()) {
+    throw ArgumentError(where + ": array shape " + shape_text(volume.shape_zyx()) +
+                            " is the space's (x, y, z) shape, reversed; arrays are (z, y, x), "
+                            "expected " +
+                            shape_text(space.shape_zyx()) +
+                            ": an array indexed [i, j, k] (as nibabel returns them) must be "
+                            "saved transposed (array.T)",
                         where);
   }
+  throw ArgumentError(where + ": array shape (z, y, x) " + shape_text(volume.shape_zyx()) +
+                          " differs from the space's " + shape_text(space.shape_zyx()),
+                      where);
 }
 
 // The space of arrays of shape_zyx from the caller's geometry.
 Space resolve_space(const NumpyGeometry& geometry, const Shape3& shape_zyx,
                     const std::string& path) {
   if (!geometry.given()) {
-    throw ArgumentError(path +
-                            ": NumPy files carry no geometry: give a space (--space-from "
-                            "reference.nii.gz, or --origin and --spacing, and --direction)",
-                        path);
+    throw ArgumentError(
+        path +
+            ": NumPy files carry no geometry: give a reference space, or an origin and "
+            "a spacing (and directions)",
+        path);
   }
   if (geometry.space) {
     if (geometry.origin_lps || geometry.spacing_mm) {

@@ -41,13 +41,14 @@ SegmentationMask named_label_map(LabelVolume volume, const std::optional<LabelTa
     for (std::uint32_t value : unnamed) voxels += present.at(value).voxels;
     const std::string values = listed(unnamed, [](std::uint32_t v) { return std::to_string(v); });
     if (!allow_unnamed) {
-      throw ArgumentError(source +
-                              ": label values present in the image but not in the label "
-                              "table: " +
-                              values + " (" + std::to_string(voxels) +
-                              " voxels); name them in the table, or allow unnamed values "
-                              "(--allow-unnamed) to store them as label_<value>",
-                          source);
+      throw ArgumentError(
+          source +
+              ": label values present in the image but not in the label "
+              "table: " +
+              values + " (" + std::to_string(voxels) +
+              " voxels); name them in the table, or allow unnamed values to store them "
+              "as label_<value>",
+          source);
     }
     warnings.push_back(source +
                        ": values not in the label table stored as label_<value>: " + values);

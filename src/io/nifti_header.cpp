@@ -46,8 +46,9 @@ void store(std::vector<std::uint8_t>& bytes, std::size_t offset, T value) {
   std::memcpy(bytes.data() + offset, raw.data(), sizeof(T));
 }
 
-std::string at(const std::string& name, const char* field, std::size_t offset) {
-  return name + ": " + field + " at byte " + std::to_string(offset) + ": ";
+// "<file>: <header field>: "; the byte offset goes into the error's offset(), not its message.
+std::string at(const std::string& name, const char* field, std::size_t /*offset*/) {
+  return name + ": " + field + ": ";
 }
 
 bool is_supported_datatype(std::int16_t code) {
@@ -285,8 +286,8 @@ std::vector<NiftiExtension> parse_nifti1_extensions(std::span<const std::uint8_t
     const std::int32_t ecode = load<std::int32_t>(bytes, at_pos + 4, h.big_endian);
     if (esize < 8 || pos + static_cast<std::uint64_t>(esize) > end) {
       throw FormatError(at(name, "extension esize", at_pos) +
-                            "record does not fit before the voxel data at byte " +
-                            std::to_string(end) + "; found esize " + std::to_string(esize),
+                            "record does not fit before the voxel data; found esize " +
+                            std::to_string(esize),
                         name, pos);
     }
     NiftiExtension extension;

@@ -117,7 +117,7 @@ Space qform_space(const Nifti1Header& h, const Affine4& qform, const Shape3& sha
   const double norm = double{h.quatern_b} * h.quatern_b + double{h.quatern_c} * h.quatern_c +
                       double{h.quatern_d} * h.quatern_d;
   if (!(norm <= 1.0 + 3.0 * FLT_EPSILON)) {
-    throw FormatError(name + ": quatern_b, quatern_c, quatern_d at byte 256: b^2 + c^2 + d^2 = " +
+    throw FormatError(name + ": quatern_b, quatern_c, quatern_d: b^2 + c^2 + d^2 = " +
                           format_number(norm) + " exceeds 1: not a rotation",
                       name, 256);
   }
@@ -329,9 +329,7 @@ void report_bad_values(const ScanResult& scan, const Shape3& shape, const std::s
   describe(scan.non_integer, "non-integer");
   describe(scan.too_large, "too large (> 4294967295)");
   if (!problems.empty()) {
-    throw ArgumentError(name + ": voxel data at byte " + std::to_string(offset) +
-                            ": not a label image: " + problems,
-                        name, offset);
+    throw ArgumentError(name + ": not a label image: " + problems, name, offset);
   }
 }
 
@@ -417,8 +415,8 @@ NiftiImage decode_nii(std::span<const std::uint8_t> bytes,
   const auto count = static_cast<std::uint64_t>(shape[0] * shape[1] * shape[2]);
   const std::uint64_t data_bytes = count * datatype_size(h.datatype);
   if (offset > bytes.size() || data_bytes > bytes.size() - offset) {
-    throw FormatError(name + ": voxel data at byte " + std::to_string(offset) +
-                          ": truncated; expected " + std::to_string(data_bytes) + " bytes, found " +
+    throw FormatError(name + ": truncated: the voxel data needs " + std::to_string(data_bytes) +
+                          " bytes, found " +
                           std::to_string(offset > bytes.size() ? 0 : bytes.size() - offset),
                       name, offset);
   }
@@ -444,9 +442,9 @@ NiftiImage decode_nii(std::span<const std::uint8_t> bytes,
   const double inter = h.scl_inter;
   if (slope != 0.0 && std::isfinite(slope)) {  // nibabel: slope 0 or non-finite = unscaled
     if (!std::isfinite(inter)) {
-      throw FormatError(name + ": scl_inter at byte 116: not finite with a valid scl_slope " +
-                            format_number(slope),
-                        name, 116);
+      throw FormatError(
+          name + ": scl_inter is not finite with a valid scl_slope " + format_number(slope), name,
+          116);
     }
     scaling.active = !(slope == 1.0 && inter == 0.0);
     scaling.slope = slope;

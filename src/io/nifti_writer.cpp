@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "detail/file_io.hpp"
 #include "io/gzip.hpp"
 #include "io/nifti_header.hpp"
 #include "medmask/error.hpp"
@@ -49,7 +50,7 @@ void write_file_atomically(const std::string& path, std::span<const std::uint8_t
       path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
   std::FILE* file = std::fopen(temp.c_str(), "wb");
   if (!file) {
-    throw IoError(temp + ": cannot open for writing: " + std::strerror(errno), path);
+    throw detail::cannot_create_error(path, errno);
   }
   const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() &&
                        std::fflush(file) == 0 && ::fsync(::fileno(file)) == 0;
@@ -57,7 +58,7 @@ void write_file_atomically(const std::string& path, std::span<const std::uint8_t
   const bool closed = std::fclose(file) == 0;
   if (!written || !closed) {
     std::remove(temp.c_str());
-    throw IoError(temp + ": write failed: " + std::strerror(write_errno), path);
+    throw IoError(path + ": write failed: " + std::strerror(write_errno), path);
   }
   std::error_code error;
   std::filesystem::rename(temp, path, error);

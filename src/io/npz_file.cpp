@@ -2,7 +2,9 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <set>
 
@@ -115,7 +117,7 @@ void write_npz(const std::string& path,
   int code = 0;
   std::unique_ptr<zip_t, ZipCloser> archive(
       zip_open(temporary.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code));
-  if (!archive) throw IoError(path + ": cannot create: " + zip_error_text(code), path);
+  if (!archive) throw detail::cannot_create_error(path, zip_error_text(code));
   for (const auto& [name, bytes] : members) {
     zip_source_t* source = zip_source_buffer(archive.get(), bytes.data(), bytes.size(), 0);
     const zip_int64_t index =
@@ -131,12 +133,13 @@ void write_npz(const std::string& path,
   if (zip_close(archive.get()) != 0) {
     const std::string reason = zip_strerror(archive.get());
     std::remove(temporary.c_str());
-    throw IoError(path + ": writing failed: " + reason, path);
+    throw detail::cannot_create_error(path, reason);
   }
   archive.release();
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int error_number = errno;
     std::remove(temporary.c_str());
-    throw IoError(path + ": rename of " + temporary + " failed", path);
+    throw IoError(path + ": cannot replace it: " + std::strerror(error_number), path);
   }
 }
 

@@ -212,6 +212,50 @@ def test_npz_round_trip(case: str, request: pytest.FixtureRequest, tmp_path: Pat
                      1e-9)
 
 
+def test_dicom_seg_round_trip(small_archive: Path, tmp_path: Path) -> None:
+    """DICOM SEG has no attribute for a union of segments: MedMask writes a group's members in
+    a private element of its segment item and makes it a group again on import; values and
+    order are the SEG's segment numbers (docs/IMPORT_EXPORT.md, "Export, then pack")."""
+    ok("export", small_archive, "--to", "dicom-seg", "-o", tmp_path / "seg.dcm", "-q")
+    ok("pack", tmp_path / "seg.dcm", "-o", tmp_path / "back.mska", "-q")
+    got, want = describe(tmp_path / "back.mska", tmp_path), describe(small_archive, tmp_path)
+    assert got["members"] == want["members"] == {"both_kidneys": ["kidney_left", "kidney_right"]}
+    assert sorted(got["order"]) == sorted(want["order"])
+    assert got["voxels"] == want["voxels"]
+    # Names, colours, descriptions and concepts; a structure without a concept was written with
+    # the SEG's required type SCT 85756007 "Tissue", which comes back as its concept.
+    tissue = {"scheme": "SCT", "code": "85756007", "meaning": "Tissue"}
+    for label in want["labels"].values():
+        label.setdefault("concept", tissue)
+    assert got["labels"] == want["labels"]
+    # Values are the SEG's segment numbers, 1..N in the order written (the export's first-fit
+    # layers one after another); the group's number is not used.
+    values = [got["values"][name] for name in got["order"] if name not in got["members"]]
+    assert values == sorted(values) and len(set(values)) == len(values)
+    assert set(values) < set(range(1, len(got["order"]) + 1))
+    space, expected = got["space"], want["space"]
+    assert space["shape_xyz"] == expected["shape_xyz"]
+    for key in ("spacing_mm", "origin_lps", "direction"):
+        np.testing.assert_allclose(space[key], expected[key], atol=1e-6, rtol=0, err_msg=key)
+
+
+def test_dicom_seg_group_whose_voxels_are_not_its_members_union_stays_a_structure(
+        small_archive: Path, tmp_path: Path) -> None:
+    pydicom = pytest.importorskip("pydicom")
+    ok("export", small_archive, "--to", "dicom-seg", "-o", tmp_path / "seg.dcm", "-q")
+    seg = pydicom.dcmread(tmp_path / "seg.dcm")
+    (group,) = [item for item in seg.SegmentSequence if (0x0071, 0x1001) in item]
+    assert group.SegmentLabel == "both_kidneys"
+    group[0x0071, 0x1001].value = '["kidney_left"]'  # no longer the union of its members
+    seg.save_as(tmp_path / "edited.dcm")
+    result = ok("pack", tmp_path / "edited.dcm", "-o", tmp_path / "back.mska")
+    assert "segment 'both_kidneys' names group members but its voxels are not their union" in (
+        result.stderr)
+    info = json.loads(ok("info", tmp_path / "back.mska", "--json").stdout)
+    (kidneys,) = [s for s in info["structures"] if s["name"] == "both_kidneys"]
+    assert "members" not in kidneys and kidneys["voxels"] == 93
+
+
 # --- item 7: `convert` codes a current archive again -------------------------------------------
 
 

@@ -1,0 +1,14 @@
+// cli/flag_hints.hpp: the command-line flag that does what a library message asks for.
+//
+// Library messages say what to change in words every caller understands (C++, Python, CLI); the
+// CLI adds the flag that does it, so no flag name reaches the library or Python.
+#pragma once
+
+#include <string>
+
+namespace medmask::cli {
+
+// message with "; <flag hint>" appended when it asks for something a flag does; else message.
+std::string with_flag_hint(const std::string& message);
+
+}  // namespace medmask::cli
