@@ -29,10 +29,19 @@ struct ConvertOptions {
   bool quiet = false;
 };
 
-// Removes the scratch file unless it was renamed over the output.
-void remove_scratch(const std::string& scratch) {
-  std::error_code ignored;
-  fs::remove(scratch, ignored);
+// write(scratch) fills a file next to the output, which is then renamed over it (so that output
+// may equal input); on failure the scratch file is removed and the output left as it was.
+template <class Write>
+void write_through_scratch(const std::string& output, Write write) {
+  const std::string scratch = output + ".tmp-convert";
+  try {
+    write(scratch);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(scratch, ignored);
+    throw;
+  }
+  fs::rename(scratch, output);
 }
 
 // A current archive: copied next to the target, every entry coded again at the level, renamed
@@ -48,17 +57,12 @@ void recode_archive(const ConvertOptions& options) {
                             "(magic MSK1 or MSKA)",
                         options.input);
   }
-  const std::string scratch = options.output + ".tmp-convert";
-  try {
+  write_through_scratch(options.output, [&](const std::string& scratch) {
     fs::copy_file(options.input, scratch, fs::copy_options::overwrite_existing);
     MaskArchive archive(scratch, OpenMode::kAppend, std::nullopt,
                         write_options_for_level(options.level), read_limits());
     archive.recode();
-  } catch (...) {
-    remove_scratch(scratch);
-    throw;
-  }
-  fs::rename(scratch, options.output);
+  });
   if (options.quiet) return;
   const MaskArchive written(options.output, OpenMode::kRead);
   std::cout << "recoded " << options.input << " (" << with_commas(bytes_in) << " bytes) to "
@@ -74,18 +78,12 @@ void run_convert(const ConvertOptions& options) {
   require_output_folder(options.output);
   if (!is_medmask_v1_file(options.input)) return recode_archive(options);
   const ImportedCase imported = import_medmask_v1(options.input, read_limits());
-  // Written next to the target and renamed over it, so that output may equal input.
-  const std::string scratch = options.output + ".tmp-convert";
-  try {
+  write_through_scratch(options.output, [&](const std::string& scratch) {
     MaskArchive archive(scratch, OpenMode::kWrite, imported.space,
                         write_options_for_level(options.level));
     add_imported(archive, imported);
     archive.commit();
-  } catch (...) {
-    remove_scratch(scratch);
-    throw;
-  }
-  fs::rename(scratch, options.output);
+  });
   if (options.quiet) return;
   const MaskArchive written(options.output, OpenMode::kRead);
   std::cout << "converted " << options.input << " (" << imported.entries.size() << " entr"

@@ -86,6 +86,25 @@ std::string chunk_field(const std::string& field, const EntryRecord& record, std
          std::to_string(record.chunks.size());
 }
 
+// FormatError unless the unit's bytes carry the checksum the index stores for them.
+void require_checksum(std::span<const std::uint8_t> bytes, std::uint64_t stored,
+                      const std::string& path, const std::string& name, std::uint64_t offset) {
+  const std::uint64_t computed = xxh3_64(bytes.data(), bytes.size());
+  if (computed != stored) {
+    throw_at<FormatError>(
+        path, name, offset,
+        "checksum mismatch; stored " + hex64(stored) + ", computed " + hex64(computed));
+  }
+}
+
+void require_decoded(codec::Status status, const std::string& path, const std::string& name,
+                     std::uint64_t offset) {
+  if (status != codec::Status::kOk) {
+    throw_at<FormatError>(path, name, offset,
+                          std::string("codec error: ") + codec::status_name(status));
+  }
+}
+
 }  // namespace
 
 LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const EntryRecord& record,
@@ -107,12 +126,7 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
       chunks.push_back(bytes);
       continue;
     }
-    const std::uint64_t computed = xxh3_64(bytes.data(), bytes.size());
-    if (computed != chunk.xxh3) {
-      throw_at<FormatError>(
-          path, chunk_field(i), offset + chunk.offset,
-          "checksum mismatch; stored " + hex64(chunk.xxh3) + ", computed " + hex64(computed));
-    }
+    require_checksum(bytes, chunk.xxh3, path, chunk_field(i), offset + chunk.offset);
     chunks.push_back(bytes);
   }
   LabelVolume volume(record.dtype, shape_zyx);
@@ -133,12 +147,9 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
       if (chunks[i].empty()) continue;
       const Shape3 unit = unit_box(record, i, shape_zyx).shape_zyx;
       scratch.resize(static_cast<std::size_t>(unit[0] * unit[1] * unit[2]));
-      const codec::Status status =
-          codec::decode_chunk(chunks[i].data(), chunks[i].size(), dims_of(unit), scratch.data());
-      if (status != codec::Status::kOk) {
-        throw_at<FormatError>(path, chunk_field(i), offset + record.chunks[i].offset,
-                              std::string("codec error: ") + codec::status_name(status));
-      }
+      require_decoded(
+          codec::decode_chunk(chunks[i].data(), chunks[i].size(), dims_of(unit), scratch.data()),
+          path, chunk_field(i), offset + record.chunks[i].offset);
     }
     throw_at<FormatError>(path, field, offset, "unit table does not fit the grid");
   });
@@ -150,12 +161,7 @@ LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryReco
                             std::size_t k, const Shape3& shape_zyx, const std::string& path,
                             const std::string& field, std::uint64_t offset) {
   const std::string name = chunk_field(field, record, k);
-  const std::uint64_t computed = xxh3_64(bytes.data(), bytes.size());
-  if (computed != record.chunks[k].xxh3) {
-    throw_at<FormatError>(path, name, offset,
-                          "checksum mismatch; stored " + hex64(record.chunks[k].xxh3) +
-                              ", computed " + hex64(computed));
-  }
+  require_checksum(bytes, record.chunks[k].xxh3, path, name, offset);
   const Shape3 chunk_shape = unit_box(record, k, shape_zyx).shape_zyx;
   // The decoder writes every voxel of the chunk, so its buffer need not be cleared first.
   std::shared_ptr<void> buffer = allocate_for_overwrite(
@@ -165,12 +171,9 @@ LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryReco
   LabelVolume volume(record.dtype, chunk_shape, voxels, std::move(buffer));
   detail::visit_dtype(record.dtype, [&](auto tag) {
     using T = decltype(tag);
-    const codec::Status status =
-        codec::decode_chunk(bytes.data(), bytes.size(), dims_of(chunk_shape), volume.data_as<T>());
-    if (status != codec::Status::kOk) {
-      throw_at<FormatError>(path, name, offset,
-                            std::string("codec error: ") + codec::status_name(status));
-    }
+    require_decoded(
+        codec::decode_chunk(bytes.data(), bytes.size(), dims_of(chunk_shape), volume.data_as<T>()),
+        path, name, offset);
   });
   check_bool_voxels(volume, path, name, offset);
   return volume;
@@ -180,12 +183,7 @@ void decode_cm_chunk_into(std::span<const std::uint8_t> bytes, const EntryRecord
                           std::size_t k, LabelVolume& volume, const std::string& path,
                           const std::string& field, std::uint64_t offset) {
   const std::string name = chunk_field(field, record, k);
-  const std::uint64_t computed = xxh3_64(bytes.data(), bytes.size());
-  if (computed != record.chunks[k].xxh3) {
-    throw_at<FormatError>(path, name, offset,
-                          "checksum mismatch; stored " + hex64(record.chunks[k].xxh3) +
-                              ", computed " + hex64(computed));
-  }
+  require_checksum(bytes, record.chunks[k].xxh3, path, name, offset);
   const Shape3& shape_zyx = volume.shape_zyx();
   const auto depth = static_cast<std::int64_t>(record.chunk_depth);
   const std::int64_t z0 = static_cast<std::int64_t>(k) * depth;
@@ -195,12 +193,9 @@ void decode_cm_chunk_into(std::span<const std::uint8_t> bytes, const EntryRecord
   const auto count = static_cast<std::size_t>(chunk_shape[0] * chunk_shape[1] * chunk_shape[2]);
   detail::visit_dtype(record.dtype, [&](auto tag) {
     using T = decltype(tag);
-    const codec::Status status = codec::decode_chunk(
-        bytes.data(), bytes.size(), dims_of(chunk_shape), volume.data_as<T>() + first, true);
-    if (status != codec::Status::kOk) {
-      throw_at<FormatError>(path, name, offset,
-                            std::string("codec error: ") + codec::status_name(status));
-    }
+    require_decoded(codec::decode_chunk(bytes.data(), bytes.size(), dims_of(chunk_shape),
+                                        volume.data_as<T>() + first, true),
+                    path, name, offset);
   });
   if (volume.dtype() == DType::kBool) {
     const auto* voxels = volume.data_as<std::uint8_t>() + first;

@@ -223,19 +223,20 @@ void check_version(const Bytes& bytes, const std::string& path) {
   }
 }
 
+// The JSON document whose (offset, length) pair the header holds at byte `field`.
+nlohmann::json header_json(const Bytes& bytes, std::size_t field, const std::string& path,
+                           const char* what) {
+  return parse_json(slice(bytes, load_u64(bytes, field), load_u64(bytes, field + 8), path, what),
+                    path, what);
+}
+
 LegacyFile read_msk1(const Bytes& bytes, const std::string& path, const ReadLimits& limits) {
   if (bytes.size() < kMsk1HeaderSize) throw FormatError(path + ": truncated MSK1 header", path);
   check_version(bytes, path);
   LegacyFile file;
   file.magic = "MSK1";
-  file.space = parse_space(
-      parse_json(slice(bytes, load_u64(bytes, 7), load_u64(bytes, 15), path, "space JSON"), path,
-                 "space JSON"),
-      path);
-  LabelTable table = parse_mapping(
-      parse_json(slice(bytes, load_u64(bytes, 23), load_u64(bytes, 31), path, "mapping JSON"), path,
-                 "mapping JSON"),
-      path);
+  file.space = parse_space(header_json(bytes, 7, path, "space JSON"), path);
+  LabelTable table = parse_mapping(header_json(bytes, 23, path, "mapping JSON"), path);
   const std::uint64_t data_offset = load_u64(bytes, 39);
   LabelVolume volume = decode_blob(slice(bytes, data_offset, load_u64(bytes, 47), path, "data"),
                                    path, "the mask data", data_offset, limits);
@@ -272,13 +273,8 @@ LegacyFile read_mska(const Bytes& bytes, const std::string& path, const ReadLimi
   check_version(bytes, path);
   LegacyFile file;
   file.magic = "MSKA";
-  file.space = parse_space(
-      parse_json(slice(bytes, load_u64(bytes, 7), load_u64(bytes, 15), path, "space JSON"), path,
-                 "space JSON"),
-      path);
-  const auto index =
-      parse_json(slice(bytes, load_u64(bytes, 23), load_u64(bytes, 31), path, "index JSON"), path,
-                 "index JSON");
+  file.space = parse_space(header_json(bytes, 7, path, "space JSON"), path);
+  const auto index = header_json(bytes, 23, path, "index JSON");
   if (!index.is_array()) throw FormatError(path + ": index JSON is not a list", path);
   check_entry_ranges(index, path);
   // The archive is read whole into memory: its arrays together stay within the voxel limit.

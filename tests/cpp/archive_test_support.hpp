@@ -8,11 +8,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <numbers>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "container/header.hpp"
+#include "container/index_frame.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
 #include "temp_dir.hpp"
@@ -47,6 +50,15 @@ inline LabelVolume box(const Shape3& shape_zyx, Shape3 lo, Shape3 hi) {
       for (std::int64_t x = lo[2]; x <= hi[2]; ++x)
         volume.set(static_cast<std::size_t>((z * shape_zyx[1] + y) * shape_zyx[2] + x), 1);
   return volume;
+}
+
+// The index of an archive file, read with the header and index-frame modules only.
+inline nlohmann::json read_index(const std::string& path) {
+  const std::vector<std::uint8_t> file = read_bytes(path);
+  const detail::Header header = detail::decode_header(file, file.size(), path, {});
+  return nlohmann::json::parse(detail::decompress_index(
+      std::span(file).subspan(header.index_offset, header.index_length), header.index_raw_length,
+      header.required_features, path, header.index_offset));
 }
 
 }  // namespace medmask::testing

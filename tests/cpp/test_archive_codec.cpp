@@ -19,16 +19,8 @@ using Json = nlohmann::json;
 using testing::box;
 using testing::oblique_space;
 using testing::read_bytes;
+using testing::read_index;
 using testing::TempDir;
-
-// The index of an archive file, read with the header and index-frame modules only.
-Json read_index(const std::string& path) {
-  const std::vector<std::uint8_t> file = read_bytes(path);
-  const detail::Header header = detail::decode_header(file, file.size(), path, {});
-  return Json::parse(detail::decompress_index(
-      std::span(file).subspan(header.index_offset, header.index_length), header.index_raw_length,
-      header.required_features, path, header.index_offset));
-}
 
 // Spheres of different labels plus sparse noise: both long runs and isolated voxels.
 LabelVolume test_volume(DType dtype, const Shape3& shape, std::uint32_t seed) {

@@ -112,6 +112,29 @@ void expect_error(const TempDir& dir, const Bytes& bytes, ErrorCode kind,
   EXPECT_EQ(error->path(), path) << what;
 }
 
+// One field of the valid index set to a hostile value, and the error it must give.
+struct IndexCase {
+  std::string pointer;
+  Json value;  // null: remove the key
+  ErrorCode kind;
+  std::string fragment;
+};
+
+void expect_index_errors(const TempDir& dir, const Bytes& valid, const Json& base,
+                         const std::vector<IndexCase>& cases) {
+  for (const IndexCase& c : cases) {
+    Json index = base;
+    const Json::json_pointer pointer(c.pointer);
+    if (c.value.is_null()) {
+      index[pointer.parent_pointer()].erase(pointer.back());
+    } else {
+      index[pointer] = c.value;
+    }
+    expect_error(dir, rebuild(valid, index.dump()), c.kind, c.fragment,
+                 c.pointer + " = " + c.value.dump());
+  }
+}
+
 TEST(ArchiveCorrupt, ValidFileAndTrailingBytesOpen) {
   TempDir dir;
   Bytes valid = make_valid(dir);
@@ -238,19 +261,13 @@ TEST(ArchiveCorrupt, HostileIndexFields) {
   // Writers omit structure_order when it is the label order; spell it out to corrupt it.
   ASSERT_FALSE(base.contains("structure_order"));
   base["structure_order"] = {"flag", "a", "b"};
-  struct Case {
-    std::string pointer;
-    Json value;  // null: remove the key
-    ErrorCode kind;
-    std::string fragment;
-  };
   const Json stats_beyond = {
       {"1", {{"voxels", 1}, {"bbox_min_zyx", {0, 0, 0}}, {"bbox_max_zyx", {99, 0, 0}}}}};
   const Json stats_key = {
       {"01", {{"voxels", 1}, {"bbox_min_zyx", {0, 0, 0}}, {"bbox_max_zyx", {0, 0, 0}}}}};
   const Json stats_too_many = {
       {"1", {{"voxels", 5}, {"bbox_min_zyx", {0, 0, 0}}, {"bbox_max_zyx", {0, 0, 1}}}}};
-  const std::vector<Case> cases{
+  const std::vector<IndexCase> cases{
       {"/format", "mskb", ErrorCode::kFormat, "format"},
       {"/version", {1, 0}, ErrorCode::kFormat, "version"},
       {"/version", "1.0", ErrorCode::kFormat, "version"},
@@ -313,17 +330,7 @@ TEST(ArchiveCorrupt, HostileIndexFields) {
        Json::array({{{"name", "g"}, {"members", {"a", "h"}}}, {{"name", "h"}, {"members", {"g"}}}}),
        ErrorCode::kFormat, "cycle"},
   };
-  for (const Case& c : cases) {
-    Json index = base;
-    const Json::json_pointer pointer(c.pointer);
-    if (c.value.is_null()) {
-      index[pointer.parent_pointer()].erase(pointer.back());
-    } else {
-      index[pointer] = c.value;
-    }
-    expect_error(dir, rebuild(valid, index.dump()), c.kind, c.fragment,
-                 c.pointer + " = " + c.value.dump());
-  }
+  expect_index_errors(dir, valid, base, cases);
   // Not an object, not JSON, not UTF-8, too deep.
   expect_error(dir, rebuild(valid, "[]"), ErrorCode::kFormat, "object", "array root");
   expect_error(dir, rebuild(valid, "{\"format\": "), ErrorCode::kFormat, "JSON", "cut JSON");
@@ -379,13 +386,7 @@ TEST(ArchiveCorrupt, HostileTileFields) {
   ASSERT_EQ(base["entries"][0]["tiles"].size(), 8u);
   ASSERT_TRUE(base["entries"][0]["tiles"][0].is_array());  // "flags" lies in tiles 0 and 1
   ASSERT_EQ(base["entries"][0]["tiles"][7], 0);
-  struct Case {
-    std::string pointer;
-    Json value;  // null: remove the key
-    ErrorCode kind;
-    std::string fragment;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<IndexCase> cases = {
       {"/entries/0/tile_yx", nullptr, ErrorCode::kFormat, "entries[0].tile_yx"},
       {"/entries/0/tile_yx", {3}, ErrorCode::kFormat, "entries[0].tile_yx"},
       {"/entries/0/tile_yx/0", 0, ErrorCode::kFormat, "entries[0].tile_yx[0]"},
@@ -404,17 +405,7 @@ TEST(ArchiveCorrupt, HostileTileFields) {
       {"/entries/0/tiles/7", Json::array({1, "0000000000000000"}), ErrorCode::kFormat,
        "entries[0].tiles[7][0]"},
   };
-  for (const Case& c : cases) {
-    Json index = base;
-    const Json::json_pointer pointer(c.pointer);
-    if (c.value.is_null()) {
-      index[pointer.parent_pointer()].erase(pointer.back());
-    } else {
-      index[pointer] = c.value;
-    }
-    expect_error(dir, rebuild(valid, index.dump()), c.kind, c.fragment,
-                 c.pointer + " = " + c.value.dump());
-  }
+  expect_index_errors(dir, valid, base, cases);
 }
 
 // medmask-cm1 sections whose chunks carry correct checksums but bad content (FORMAT.md 5.2).

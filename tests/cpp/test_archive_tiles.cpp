@@ -20,16 +20,9 @@ using Json = nlohmann::json;
 using testing::box;
 using testing::oblique_space;
 using testing::read_bytes;
+using testing::read_index;
 using testing::TempDir;
 using testing::write_bytes;
-
-Json read_index(const std::string& path) {
-  const std::vector<std::uint8_t> file = read_bytes(path);
-  const detail::Header header = detail::decode_header(file, file.size(), path, {});
-  return Json::parse(detail::decompress_index(
-      std::span(file).subspan(header.index_offset, header.index_length), header.index_raw_length,
-      header.required_features, path, header.index_offset));
-}
 
 WriteOptions tiles_options(std::uint32_t depth, std::uint32_t tile_size,
                            CompressionLevel level = CompressionLevel::kDefault) {
