@@ -10,9 +10,10 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
-from cli_support import assert_error, require_cli, run
 
 import medmask
+
+from cli_support import assert_error, require_cli, run
 
 require_cli()
 
