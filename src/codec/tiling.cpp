@@ -79,7 +79,7 @@ std::vector<std::vector<std::uint8_t>> encode_tiles(const T* voxels, Dims dims, 
 
 template <class T>
 Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dims dims, Dims tile,
-                    T* out, unsigned threads) {
+                    T* out, unsigned threads, bool out_is_zero) {
   const TileGrid grid(dims, tile);
   if (tiles.size() != grid.count()) return Status::kBadArgument;
   // Decoding time follows a tile's coded size: the largest go first so that no thread is left
@@ -92,13 +92,17 @@ Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dim
   detail::parallel_for(tiles.size(), threads, [&](std::size_t i) {
     const std::size_t k = order[i];
     const TileBox b = grid.box(k);
+    if (out_is_zero && tiles[k].empty()) return;
     std::vector<T> buffer(b.dims.nx * b.dims.ny * b.dims.nz);
     if (!tiles[k].empty()) {
-      results[k] = decode_chunk(tiles[k].data(), tiles[k].size(), b.dims, buffer.data());
+      // The buffer starts as zeros: the decoder writes only the tile's crop box.
+      results[k] = decode_chunk(tiles[k].data(), tiles[k].size(), b.dims, buffer.data(), true);
     }
     if (results[k] != Status::kOk) return;
     for_each_tile_row(b, dims, [&](std::size_t in_volume, std::size_t in_tile, std::size_t n) {
-      std::memcpy(out + in_volume, buffer.data() + in_tile, n * sizeof(T));
+      const T* row = buffer.data() + in_tile;
+      if (out_is_zero && std::all_of(row, row + n, [](T v) { return v == T{0}; })) return;
+      std::memcpy(out + in_volume, row, n * sizeof(T));
     });
   });
   for (const Status s : results) {
@@ -111,7 +115,7 @@ Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dim
   template std::vector<std::vector<std::uint8_t>> encode_tiles<T>(const T*, Dims, Dims, Level,   \
                                                                   unsigned);                     \
   template Status decode_tiles<T>(const std::vector<std::span<const std::uint8_t>>&, Dims, Dims, \
-                                  T*, unsigned);
+                                  T*, unsigned, bool);
 MEDMASK_TILING_INSTANTIATE(std::uint8_t)
 MEDMASK_TILING_INSTANTIATE(std::uint16_t)
 MEDMASK_TILING_INSTANTIATE(std::uint32_t)

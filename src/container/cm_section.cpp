@@ -137,7 +137,7 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
     T* out = volume.data_as<T>();
     const codec::Dims tile{record.tile_x, record.tile_y, depth};
     if ((record.tiled()
-             ? codec::decode_tiles(chunks, dims, tile, out, threads)
+             ? codec::decode_tiles(chunks, dims, tile, out, threads, true)
              : codec::decode_chunks(chunks, dims, depth, out, threads)) == codec::Status::kOk) {
       return;
     }
