@@ -101,6 +101,11 @@ Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dim
     const std::size_t k = order[i];
     const TileBox b = grid.box(k);
     if (out_is_zero && tiles[k].empty()) return;
+    if (out_is_zero && chunk_is_empty(tiles[k].data(), tiles[k].size())) {
+      // Checked like any chunk; an empty one writes nothing into zeros (out unused).
+      results[k] = decode_chunk<T>(tiles[k].data(), tiles[k].size(), b.dims, nullptr, true);
+      return;
+    }
     std::vector<T> buffer(b.dims.nx * b.dims.ny * b.dims.nz);
     if (!tiles[k].empty()) {
       // The buffer starts as zeros: the decoder writes only the tile's crop box.
