@@ -11,7 +11,6 @@
 #include <unordered_map>
 
 #include "container/archive_impl.hpp"
-#include "container/atomic_file.hpp"
 #include "container/cm_section.hpp"
 #include "container/error_message.hpp"
 #include "container/format_constants.hpp"
@@ -19,6 +18,7 @@
 #include "container/index_frame.hpp"
 #include "container/structure_packing.hpp"
 #include "container/zstd_section.hpp"
+#include "detail/atomic_file.hpp"
 #include "detail/checksum.hpp"
 #include "detail/did_you_mean.hpp"
 #include "medmask/error.hpp"

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "detail/file_io.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::detail {
@@ -69,14 +70,7 @@ std::vector<std::uint8_t> InPlaceFile::read(std::uint64_t offset, std::size_t si
 }
 
 void InPlaceFile::write_at(std::uint64_t offset, const void* data, std::size_t size) {
-  const auto* bytes = static_cast<const std::uint8_t*>(data);
-  std::size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::pwrite(fd_, bytes + done, size - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail(path_, "cannot write");
-    done += static_cast<std::size_t>(n);
-  }
+  write_all_at(fd_, path_, data, size, offset);
 }
 
 void InPlaceFile::sync() {

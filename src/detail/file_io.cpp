@@ -52,10 +52,6 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
   return bytes;
 }
 
-std::string temporary_path(const std::string& path) {
-  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(::gettid());
-}
-
 IoError cannot_create_error(const std::string& path, const std::string& reason) {
   const auto slash = path.find_last_of('/');
   if (slash != std::string::npos && slash > 0) {
@@ -72,38 +68,16 @@ IoError cannot_create_error(const std::string& path, int error_number) {
   return cannot_create_error(path, std::string(std::strerror(error_number)));
 }
 
-void write_file_atomic(const std::string& path,
-                       std::span<const std::span<const std::uint8_t>> parts) {
-  const std::string temporary = temporary_path(path);
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw cannot_create_error(path, errno);
-  }
-  auto fail = [&](const char* what) {
-    const std::string reason = std::strerror(errno);
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    throw IoError(path + ": " + what + " failed: " + reason, path);
-  };
-  for (const auto part : parts) {
-    std::size_t written = 0;
-    while (written < part.size()) {
-      const ssize_t n = ::write(fd, part.data() + written, part.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) fail("write");
-      written += static_cast<std::size_t>(n);
-    }
-  }
-  if (::fsync(fd) != 0) fail("fsync");
-  if (::close(fd) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(temporary.c_str());
-    throw IoError(path + ": close failed: " + reason, path);
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(temporary.c_str());
-    throw IoError(path + ": rename from " + temporary + " failed: " + reason, path);
+void write_all_at(int fd, const std::string& path, const void* data, std::size_t size,
+                  std::uint64_t offset) {
+  const auto* bytes = static_cast<const std::uint8_t*>(data);
+  while (size > 0) {
+    const ssize_t n = ::pwrite(fd, bytes, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw IoError(path + ": cannot write: " + std::strerror(errno), path);
+    bytes += n;
+    size -= static_cast<std::size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
   }
 }
 

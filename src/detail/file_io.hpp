@@ -1,8 +1,9 @@
-// file_io.hpp (internal): whole-file reads and atomic whole-file writes.
+// detail/file_io.hpp: the one whole-file reader and the one positional-write loop; errors that
+// name the file the caller asked for. Whole files are written by detail/atomic_file.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -17,21 +18,15 @@ int open_regular_file(const std::string& path, std::uint64_t& size);
 // Reads a whole regular file. Throws IoError naming the path.
 std::vector<std::uint8_t> read_file(const std::string& path);
 
-// "<path>.tmp.<pid>.<tid>": the temporary file a writer in this thread uses before renaming it
-// over path. Unique among concurrent writers (one at a time per thread), so two threads writing
-// the same target never share a temporary file.
-std::string temporary_path(const std::string& path);
-
 // The IoError of a writer that could not create the temporary file of path (errno error_number,
 // or the writing library's reason): it names path, the file the caller asked for, never the
 // temporary file, and says so when path's folder does not exist.
 [[nodiscard]] IoError cannot_create_error(const std::string& path, int error_number);
 [[nodiscard]] IoError cannot_create_error(const std::string& path, const std::string& reason);
 
-// Writes parts, in order, to temporary_path(path), flushes it to disk and renames it over path, so
-// readers see the old file or the new one, never a mix. On failure the temporary file is removed
-// and the old file is untouched. Throws IoError naming the path and the system's reason.
-void write_file_atomic(const std::string& path,
-                       std::span<const std::span<const std::uint8_t>> parts);
+// Writes size bytes at offset, however many pwrite(2) calls that takes. Throws IoError naming
+// path (the file the caller asked for) and the system's reason.
+void write_all_at(int fd, const std::string& path, const void* data, std::size_t size,
+                  std::uint64_t offset);
 
 }  // namespace medmask::detail

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "detail/atomic_file.hpp"
 #include "detail/file_io.hpp"
 #include "io/dicom_seg_codes.hpp"
 #include "io/dicom_seg_dataset.hpp"
@@ -277,17 +278,13 @@ void put_frame(DcmSequenceOfItems& per_frame, const Context& ctx, std::int64_t p
   }
 }
 
+// DCMTK writes to a file name: the unique temporary name, committed once complete.
 void save(DcmFileFormat& file, const std::string& path, E_TransferSyntax syntax) {
-  const std::string temporary = path + ".tmp";
-  const OFCondition status = file.saveFile(temporary.c_str(), syntax, EET_ExplicitLength,
-                                           EGL_recalcGL, EPD_noChange, 0, 0, EWM_fileformat);
-  if (status.bad()) {
-    std::filesystem::remove(temporary);
-    throw detail::cannot_create_error(path, status.text());
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) throw IoError(path + ": cannot write: " + ec.message(), path);
+  detail::write_file_atomic_by_name(path, [&](const std::string& temporary) {
+    const OFCondition status = file.saveFile(temporary.c_str(), syntax, EET_ExplicitLength,
+                                             EGL_recalcGL, EPD_noChange, 0, 0, EWM_fileformat);
+    if (status.bad()) throw detail::cannot_create_error(path, status.text());
+  });
 }
 
 // RLE Lossless (PS3.5 G): one segment per byte of the sample, most significant byte first, each

@@ -4,7 +4,7 @@
 #include <span>
 
 #include "core/label_json.hpp"
-#include "detail/file_io.hpp"
+#include "detail/atomic_file.hpp"
 #include "io/export_targets.hpp"
 #include "medmask/error.hpp"
 
@@ -19,7 +19,7 @@ nlohmann::json label_json(const Label& label, bool include_value) {
 void write_text_file(const std::string& path, const std::string& text) {
   const std::span<const std::uint8_t> part(reinterpret_cast<const std::uint8_t*>(text.data()),
                                            text.size());
-  write_file_atomic(path, std::span<const std::span<const std::uint8_t>>(&part, 1));
+  write_file_atomic(path, part);
 }
 
 bool ends_with_nocase(const std::string& text, const std::string& suffix) {

@@ -1,16 +1,10 @@
 // nifti_writer.cpp: LabelVolume + Space to NIfTI-1 single file, written atomically.
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <bit>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 
-#include "detail/file_io.hpp"
+#include "detail/atomic_file.hpp"
 #include "io/gzip.hpp"
 #include "io/nifti_header.hpp"
 #include "medmask/error.hpp"
@@ -41,30 +35,6 @@ void append_voxels(std::vector<std::uint8_t>& out, const LabelVolume& volume) {
       std::reverse(out.begin() + static_cast<std::ptrdiff_t>(i),
                    out.begin() + static_cast<std::ptrdiff_t>(i + width));
     }
-  }
-}
-
-void write_file_atomically(const std::string& path, std::span<const std::uint8_t> bytes) {
-  static std::atomic<unsigned> counter{0};
-  const std::string temp =
-      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
-  std::FILE* file = std::fopen(temp.c_str(), "wb");
-  if (!file) {
-    throw detail::cannot_create_error(path, errno);
-  }
-  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() &&
-                       std::fflush(file) == 0 && ::fsync(::fileno(file)) == 0;
-  const int write_errno = errno;
-  const bool closed = std::fclose(file) == 0;
-  if (!written || !closed) {
-    std::remove(temp.c_str());
-    throw IoError(path + ": write failed: " + std::strerror(write_errno), path);
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  if (error) {
-    std::remove(temp.c_str());
-    throw IoError(path + ": cannot rename " + temp + " into place: " + error.message(), path);
   }
 }
 
@@ -152,9 +122,9 @@ void write_nifti(const std::string& path, const LabelVolume& volume, const Space
   file.insert(file.end(), extensions.begin(), extensions.end());
   append_voxels(file, volume);
   if (gzipped) {
-    write_file_atomically(path, detail::gzip_compress(file, options.gzip_level));
+    detail::write_file_atomic(path, detail::gzip_compress(file, options.gzip_level));
   } else {
-    write_file_atomically(path, file);
+    detail::write_file_atomic(path, file);
   }
 }
 

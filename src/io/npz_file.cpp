@@ -1,13 +1,11 @@
 // .npy and .npz files; the ZIP container of .npz is read and written with libzip.
-#include <unistd.h>
 #include <zip.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <set>
 
+#include "detail/atomic_file.hpp"
 #include "detail/file_io.hpp"
 #include "io/npy_format.hpp"
 #include "medmask/error.hpp"
@@ -113,34 +111,29 @@ void write_npz(const std::string& path,
       throw ArgumentError(path + ": .npz member name '" + member.first + "' is empty or repeated");
     }
   }
-  const std::string temporary = detail::temporary_path(path);
-  int code = 0;
-  std::unique_ptr<zip_t, ZipCloser> archive(
-      zip_open(temporary.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code));
-  if (!archive) throw detail::cannot_create_error(path, zip_error_text(code));
-  for (const auto& [name, bytes] : members) {
-    zip_source_t* source = zip_source_buffer(archive.get(), bytes.data(), bytes.size(), 0);
-    const zip_int64_t index =
-        source ? zip_file_add(archive.get(), (name + ".npy").c_str(), source, ZIP_FL_ENC_UTF_8)
-               : -1;
-    if (index < 0) {
-      if (source) zip_source_free(source);
-      throw IoError(path + ": cannot add " + name + ": " + zip_strerror(archive.get()), path);
+  // libzip writes its archive by name only.
+  detail::write_file_atomic_by_name(path, [&](const std::string& temporary) {
+    int code = 0;
+    std::unique_ptr<zip_t, ZipCloser> archive(
+        zip_open(temporary.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code));
+    if (!archive) throw detail::cannot_create_error(path, zip_error_text(code));
+    for (const auto& [name, bytes] : members) {
+      zip_source_t* source = zip_source_buffer(archive.get(), bytes.data(), bytes.size(), 0);
+      const zip_int64_t index =
+          source ? zip_file_add(archive.get(), (name + ".npy").c_str(), source, ZIP_FL_ENC_UTF_8)
+                 : -1;
+      if (index < 0) {
+        if (source) zip_source_free(source);
+        throw IoError(path + ": cannot add " + name + ": " + zip_strerror(archive.get()), path);
+      }
+      zip_set_file_compression(archive.get(), static_cast<zip_uint64_t>(index), ZIP_CM_DEFLATE, 6);
     }
-    zip_set_file_compression(archive.get(), static_cast<zip_uint64_t>(index), ZIP_CM_DEFLATE, 6);
-  }
-  // zip_close writes the archive (the member buffers above must stay alive until then).
-  if (zip_close(archive.get()) != 0) {
-    const std::string reason = zip_strerror(archive.get());
-    std::remove(temporary.c_str());
-    throw detail::cannot_create_error(path, reason);
-  }
-  archive.release();
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int error_number = errno;
-    std::remove(temporary.c_str());
-    throw IoError(path + ": cannot replace it: " + std::strerror(error_number), path);
-  }
+    // zip_close writes the archive (the member buffers above must stay alive until then).
+    if (zip_close(archive.get()) != 0) {
+      throw detail::cannot_create_error(path, zip_strerror(archive.get()));
+    }
+    archive.release();
+  });
 }
 
 }  // namespace medmask

@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-#include "detail/file_io.hpp"
+#include "detail/atomic_file.hpp"
 #include "io/gzip.hpp"
 #include "io/nrrd_text.hpp"
 #include "medmask/error.hpp"
