@@ -5,13 +5,13 @@
 #include <cctype>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <vector>
 
 #include "core/label_json.hpp"
+#include "detail/file_io.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -311,11 +311,8 @@ LabelTable parse_label_table(std::string_view text, LabelFileFormat format,
 }
 
 LabelTable read_label_table_file(const std::string& path, LabelFileFormat format) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open label table", path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_label_table(text.str(), format, path);
+  const std::vector<std::uint8_t> bytes = detail::read_file(path);
+  return parse_label_table(std::string(bytes.begin(), bytes.end()), format, path);
 }
 
 std::string to_label_json(const LabelTable& table) {

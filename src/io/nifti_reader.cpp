@@ -1,14 +1,11 @@
 // nifti_reader.cpp: NIfTI-1 (.nii, .nii.gz) to LabelVolume + Space (nifti1.h; docs/IMPORT_EXPORT.md
 // "Geometry policy for NIfTI input").
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
 
 #include "detail/file_io.hpp"
@@ -468,32 +465,10 @@ NiftiImage decode_any(std::span<const std::uint8_t> bytes,
   return decode_nii(bytes, owner, name, options, limits);
 }
 
+// The one whole-file reader's bytes, shared so that an uncompressed uint8 volume may borrow them.
 ByteBuffer read_file(const std::string& path) {
-  std::uint64_t checked_size = 0;
-  ::close(detail::open_regular_file(path, checked_size));  // a FIFO would block fopen forever
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) {
-    throw IoError(path + ": cannot open for reading: " + std::strerror(errno), path);
-  }
-  ByteBuffer buffer;
-  try {
-    if (std::fseek(file, 0, SEEK_END) != 0) throw IoError(path + ": cannot seek", path);
-    const long size = std::ftell(file);
-    if (size < 0 || std::fseek(file, 0, SEEK_SET) != 0) {
-      throw IoError(path + ": cannot determine the file size", path);
-    }
-    buffer.size = static_cast<std::size_t>(size);
-    buffer.data =
-        std::shared_ptr<std::uint8_t[]>(new std::uint8_t[std::max<std::size_t>(buffer.size, 1)]);
-    if (std::fread(buffer.data.get(), 1, buffer.size, file) != buffer.size) {
-      throw IoError(path + ": read failed", path);
-    }
-  } catch (...) {
-    std::fclose(file);
-    throw;
-  }
-  std::fclose(file);
-  return buffer;
+  auto bytes = std::make_shared<std::vector<std::uint8_t>>(detail::read_file(path));
+  return {std::shared_ptr<std::uint8_t[]>(bytes, bytes->data()), bytes->size()};
 }
 
 }  // namespace
