@@ -32,7 +32,7 @@ struct ExportCommandOptions {
   std::string algorithm;
 };
 
-void print_result(const std::vector<std::string>& files, const std::vector<std::string>& warnings,
+void print_result(const std::vector<std::string>& files, const Warnings& warnings,
                   const ExportCommandOptions& options) {
   if (options.quiet) return;
   print_warnings(warnings);

@@ -6,9 +6,13 @@
 
 #include <string>
 
+#include "medmask/warning.hpp"
+
 namespace medmask::cli {
 
 // message with "; <flag hint>" appended when it asks for something a flag does; else message.
 std::string with_flag_hint(const std::string& message);
+// A library warning's text with "; <flag hint>" appended when a flag answers its kind.
+std::string with_flag_hint(const Warning& warning);
 
 }  // namespace medmask::cli

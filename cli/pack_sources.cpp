@@ -185,7 +185,7 @@ std::optional<ImportedCase> import_label_map_files(const std::vector<std::string
       entry.mask = SegmentationMask(entry.mask.volume(), entry.mask.labels(), merged->space);
       merged->entries.push_back(std::move(entry));
     }
-    for (std::string& warning : one.warnings) merged->warnings.push_back(std::move(warning));
+    for (Warning& warning : one.warnings) merged->warnings.push_back(std::move(warning));
   }
   return merged;
 }

@@ -8,7 +8,7 @@
 namespace medmask::cli {
 
 void print_warning(const std::string& message) {
-  std::string line = with_flag_hint(message);
+  std::string line = message;
   for (char& c : line) {
     if (c == '\n' || c == '\r') c = ' ';
   }
@@ -16,14 +16,15 @@ void print_warning(const std::string& message) {
   std::cerr << "medmask: warning: " << line << '\n';
 }
 
-void print_warnings(const std::vector<std::string>& messages) {
-  for (const std::string& message : messages) print_warning(message);
+void print_warnings(const Warnings& warnings) {
+  for (const Warning& warning : warnings) print_warning(with_flag_hint(warning));
 }
 
-void FileWarnings::add(const std::string& file, const std::vector<std::string>& warnings) {
+void FileWarnings::add(const std::string& file, const Warnings& warnings) {
   if (warnings.empty()) return;
   if (files_with_warnings_++ < files_in_full_) {
-    for (const std::string& warning : warnings) shown_.push_back(file + ": " + warning);
+    for (const Warning& warning : warnings)
+      shown_.push_back({warning.kind, file + ": " + warning.text});
   } else {
     hidden_ += warnings.size();
   }

@@ -16,6 +16,7 @@
 
 #include "medmask/archive.hpp"
 #include "medmask/import.hpp"
+#include "medmask/warning.hpp"
 
 namespace medmask {
 
@@ -44,7 +45,7 @@ struct DicomSegExportOptions {
 
 struct DicomSegExportResult {
   std::vector<std::string> files;
-  std::vector<std::string> warnings;  // standalone SEG, notes about an untidy reference series
+  Warnings warnings;  // standalone SEG, notes about an untidy reference series
 };
 
 // Writes path (".dcm"; with kLabelmap and overlap: <stem>_layer<N>.dcm). Throws NotFoundError

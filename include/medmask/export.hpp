@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "medmask/archive.hpp"
+#include "medmask/warning.hpp"
 
 namespace medmask {
 
@@ -33,8 +34,8 @@ struct ExportOptions {
 };
 
 struct ExportResult {
-  std::vector<std::string> files;     // every file written, sidecars included
-  std::vector<std::string> warnings;  // e.g. values without a name that were not exported
+  std::vector<std::string> files;  // every file written, sidecars included
+  Warnings warnings;               // e.g. values without a name that were not exported
 };
 
 // Throws NotFoundError (unknown name), ArgumentError (overlap in kNiftiMultilabel without

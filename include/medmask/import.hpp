@@ -13,6 +13,7 @@
 #include "medmask/archive.hpp"
 #include "medmask/limits.hpp"
 #include "medmask/nifti.hpp"
+#include "medmask/warning.hpp"
 
 namespace medmask {
 
@@ -41,7 +42,7 @@ struct ImportedCase {
   // The structures' order when the file gives one that adding the entries does not (MedMask's
   // own exports write the archive's order); empty: the order they were added in.
   std::vector<std::string> order;
-  std::vector<std::string> warnings;  // for the user: chosen affine, unnamed or absent labels...
+  Warnings warnings;  // for the user: chosen affine, unnamed or absent labels...
 };
 
 struct LabelMapOptions {

@@ -19,3 +19,4 @@
 #include "medmask/threads.hpp"
 #include "medmask/version.hpp"
 #include "medmask/volume.hpp"
+#include "medmask/warning.hpp"

@@ -16,6 +16,7 @@
 #include "medmask/limits.hpp"
 #include "medmask/space.hpp"
 #include "medmask/volume.hpp"
+#include "medmask/warning.hpp"
 
 namespace medmask {
 
@@ -40,7 +41,7 @@ struct NiftiImage {
   std::int16_t sform_code = 0;
   std::int16_t qform_code = 0;
   std::vector<NiftiExtension> extensions;
-  std::vector<std::string> warnings;  // e.g. sform and qform disagree by more than 1e-3 mm
+  Warnings warnings;  // e.g. sform and qform disagree by more than 1e-3 mm
 };
 
 // Throws IoError (cannot open), FormatError (bad header, truncated data, corrupt gzip),

@@ -35,7 +35,7 @@ void bind_dicom_seg(nb::module_& m) {
         nb::gil_scoped_release release;
         const MaskArchive source(a, OpenMode::kRead);
         DicomSegExportResult result = export_dicom_seg(source, p, options);
-        return std::make_pair(result.files, result.warnings);
+        return std::make_pair(result.files, warning_texts(result.warnings));
       },
       nb::arg("archive"), nb::arg("path"), nb::arg("reference") = nb::none(),
       nb::arg("type") = "auto", nb::arg("names") = nb::none(), nb::arg("rle") = false,
@@ -59,7 +59,7 @@ void bind_dicom_seg(nb::module_& m) {
         MaskArchive archive(o, OpenMode::kWrite, imported.space);
         add_imported(archive, imported);
         archive.commit();
-        return imported.warnings;
+        return warning_texts(imported.warnings);
       },
       nb::arg("source"), nb::arg("output"),
       nb::sig("def import_dicom_seg(source: str | os.PathLike[str], output: str | "

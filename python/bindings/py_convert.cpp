@@ -515,4 +515,11 @@ nb::object numpy_dtype(DType dtype) {
       nb::str(std::string(dtype_name(dtype)).c_str()));
 }
 
+std::vector<std::string> warning_texts(const Warnings& warnings) {
+  std::vector<std::string> texts;
+  texts.reserve(warnings.size());
+  for (const Warning& warning : warnings) texts.push_back(warning.text);
+  return texts;
+}
+
 }  // namespace medmask::python

@@ -111,6 +111,10 @@ std::string path_string(const std::filesystem::path& path);
 // turns it into an error.
 void warn_medmask(const std::string& message);
 
+// The texts of the library's warnings: Python callers get them as strings, as before kinds
+// existed.
+std::vector<std::string> warning_texts(const Warnings& warnings);
+
 // The Python name of a dtype ("bool", "uint8", ...).
 nb::object numpy_dtype(DType dtype);
 

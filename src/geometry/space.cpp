@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 
+#include "geometry/affine_problem.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask {
@@ -43,13 +45,13 @@ double determinant(const Mat3& m) {
          m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
 }
 
-// Throws unless the columns of direction are unit length and mutually orthogonal within tolerance.
-void check_orthonormal(const Mat3& direction, const char* what) {
+// Why the columns of direction are not unit length and mutually orthogonal within tolerance, or
+// nullopt when they are.
+std::optional<std::string> orthonormal_problem(const Mat3& direction, const char* what) {
   for (std::size_t r = 0; r < 3; ++r) {
     for (std::size_t c = 0; c < 3; ++c) {
       if (!std::isfinite(direction[r][c])) {
-        throw ArgumentError(std::string(what) + ": direction " + format_mat(direction) +
-                            " is not finite");
+        return std::string(what) + ": direction " + format_mat(direction) + " is not finite";
       }
     }
   }
@@ -65,11 +67,57 @@ void check_orthonormal(const Mat3& direction, const char* what) {
                    : "direction columns " + std::to_string(a) + " and " + std::to_string(b) +
                          " are not orthogonal (dot " + format_double(dot) +
                          "): a sheared grid is not supported";
-        throw ArgumentError(std::string(what) + ": " + problem + "; direction " +
-                            format_mat(direction) + ", tolerance 1e-3");
+        return std::string(what) + ": " + problem + "; direction " + format_mat(direction) +
+               ", tolerance 1e-3";
       }
     }
   }
+  return std::nullopt;
+}
+
+void check_orthonormal(const Mat3& direction, const char* what) {
+  if (auto problem = orthonormal_problem(direction, what)) throw ArgumentError(*problem);
+}
+
+// An affine's spacing (column norms) and direction (normalised columns), or why it has none.
+struct AffineParts {
+  Vec3 spacing{};
+  Mat3 direction{};
+  std::optional<std::string> problem;
+};
+
+AffineParts affine_parts(const Affine4& affine_lps) {
+  AffineParts parts;
+  for (std::size_t r = 0; r < 4; ++r) {
+    for (std::size_t c = 0; c < 4; ++c) {
+      if (!std::isfinite(affine_lps[r][c])) {
+        parts.problem =
+            "affine: element [" + std::to_string(r) + "][" + std::to_string(c) + "] is not finite";
+        return parts;
+      }
+    }
+  }
+  if (affine_lps[3][0] != 0.0 || affine_lps[3][1] != 0.0 || affine_lps[3][2] != 0.0 ||
+      affine_lps[3][3] != 1.0) {
+    parts.problem = "affine: last row must be (0, 0, 0, 1), found (" +
+                    format_double(affine_lps[3][0]) + ", " + format_double(affine_lps[3][1]) +
+                    ", " + format_double(affine_lps[3][2]) + ", " +
+                    format_double(affine_lps[3][3]) + ")";
+    return parts;
+  }
+  for (std::size_t c = 0; c < 3; ++c) {
+    const double norm =
+        std::sqrt(affine_lps[0][c] * affine_lps[0][c] + affine_lps[1][c] * affine_lps[1][c] +
+                  affine_lps[2][c] * affine_lps[2][c]);
+    if (!(norm > 0.0)) {
+      parts.problem = "affine: column " + std::to_string(c) + " is zero (singular affine)";
+      return parts;
+    }
+    parts.spacing[c] = norm;
+    for (std::size_t r = 0; r < 3; ++r) parts.direction[r][c] = affine_lps[r][c] / norm;
+  }
+  parts.problem = orthonormal_problem(parts.direction, "affine");
+  return parts;
 }
 
 Affine4 flip_xy(const Affine4& affine) {
@@ -119,36 +167,10 @@ Space::Space(Shape3 shape_xyz, Vec3 origin_lps, Vec3 spacing_mm, Mat3 direction)
 }
 
 Space Space::from_affine_lps(const Affine4& affine_lps, Shape3 shape_xyz) {
-  for (std::size_t r = 0; r < 4; ++r) {
-    for (std::size_t c = 0; c < 4; ++c) {
-      if (!std::isfinite(affine_lps[r][c])) {
-        throw ArgumentError("affine: element [" + std::to_string(r) + "][" + std::to_string(c) +
-                            "] is not finite");
-      }
-    }
-  }
-  if (affine_lps[3][0] != 0.0 || affine_lps[3][1] != 0.0 || affine_lps[3][2] != 0.0 ||
-      affine_lps[3][3] != 1.0) {
-    throw ArgumentError("affine: last row must be (0, 0, 0, 1), found (" +
-                        format_double(affine_lps[3][0]) + ", " + format_double(affine_lps[3][1]) +
-                        ", " + format_double(affine_lps[3][2]) + ", " +
-                        format_double(affine_lps[3][3]) + ")");
-  }
-  Vec3 spacing{};
-  Mat3 direction{};
-  for (std::size_t c = 0; c < 3; ++c) {
-    const double norm =
-        std::sqrt(affine_lps[0][c] * affine_lps[0][c] + affine_lps[1][c] * affine_lps[1][c] +
-                  affine_lps[2][c] * affine_lps[2][c]);
-    if (!(norm > 0.0)) {
-      throw ArgumentError("affine: column " + std::to_string(c) + " is zero (singular affine)");
-    }
-    spacing[c] = norm;
-    for (std::size_t r = 0; r < 3; ++r) direction[r][c] = affine_lps[r][c] / norm;
-  }
-  check_orthonormal(direction, "affine");
-  return Space(shape_xyz, {affine_lps[0][3], affine_lps[1][3], affine_lps[2][3]}, spacing,
-               direction);
+  const AffineParts parts = affine_parts(affine_lps);
+  if (parts.problem) throw ArgumentError(*parts.problem);
+  return Space(shape_xyz, {affine_lps[0][3], affine_lps[1][3], affine_lps[2][3]}, parts.spacing,
+               parts.direction);
 }
 
 Space Space::from_affine_ras(const Affine4& affine_ras, Shape3 shape_xyz) {
@@ -278,3 +300,11 @@ Space space_for_array(const Space& space, const Shape3& array_zyx, ArrayAxisOrde
 }
 
 }  // namespace medmask
+
+namespace medmask::detail {
+
+std::optional<std::string> affine_ras_problem(const Affine4& affine_ras) {
+  return affine_parts(flip_xy(affine_ras)).problem;
+}
+
+}  // namespace medmask::detail

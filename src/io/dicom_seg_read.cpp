@@ -486,8 +486,9 @@ ImportedCase import_dicom_seg(const std::string& path) {
   if (instances.empty()) fail(path, "no DICOM SEG file in the folder");
   ImportedCase result;
   if (skipped > 0) {
-    result.warnings.push_back(path + ": skipped " + std::to_string(skipped) +
-                              " file(s) that are not DICOM");
+    result.warnings.push_back(
+        {WarningKind::kSkippedInput,
+         path + ": skipped " + std::to_string(skipped) + " file(s) that are not DICOM"});
   }
   Grid grid = common_grid(instances);
   result.space = grid.space;
@@ -497,9 +498,10 @@ ImportedCase import_dicom_seg(const std::string& path) {
   const auto unique_name = [&](Label& label, const std::string& file) {
     if (names.insert(label.name).second) return;
     const std::string renamed = label.name + " (segment " + std::to_string(label.value) + ")";
-    result.warnings.push_back(file + ": segment label '" + label.name + "' is used twice; " +
-                              "segment " + std::to_string(label.value) + " stored as '" + renamed +
-                              "'");
+    result.warnings.push_back({WarningKind::kRenamed, file + ": segment label '" + label.name +
+                                                          "' is used twice; " + "segment " +
+                                                          std::to_string(label.value) +
+                                                          " stored as '" + renamed + "'"});
     label.name = renamed;
     names.insert(renamed);
   };
@@ -543,10 +545,11 @@ ImportedCase import_dicom_seg(const std::string& path) {
     }
     // BINARY / FRACTIONAL: frames of each segment, then first-fit layers.
     if (seg.type == "FRACTIONAL") {
-      result.warnings.push_back(seg.path + ": FRACTIONAL segmentation thresholded at " +
-                                std::to_string(kFractionalThreshold) +
-                                " of MaximumFractionalValue (" +
-                                std::to_string(static_cast<int>(seg.max_fractional)) + ")");
+      result.warnings.push_back({WarningKind::kThresholded,
+                                 seg.path + ": FRACTIONAL segmentation thresholded at " +
+                                     std::to_string(kFractionalThreshold) +
+                                     " of MaximumFractionalValue (" +
+                                     std::to_string(static_cast<int>(seg.max_fractional)) + ")"});
     }
     std::map<std::uint32_t, std::vector<std::size_t>> frames_of;
     for (std::size_t f = 0; f < seg.segment.size(); ++f) frames_of[seg.segment[f]].push_back(f);
@@ -617,9 +620,10 @@ ImportedCase import_dicom_seg(const std::string& path) {
         result.groups.push_back({label.name, members, std::move(label)});
         continue;
       }
-      result.warnings.push_back(seg.path + ": segment '" + label.name +
-                                "' names group members but its voxels are not their union (or "
-                                "they are missing); kept as a structure");
+      result.warnings.push_back(
+          {WarningKind::kNotAGroup, seg.path + ": segment '" + label.name +
+                                        "' names group members but its voxels are not their union "
+                                        "(or they are missing); kept as a structure"});
       const auto each = voxels_of(label.value);
       unique_name(label, seg.path);
       layers.place(label, each);

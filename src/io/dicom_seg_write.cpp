@@ -544,7 +544,9 @@ DicomSegExportResult export_dicom_seg(const MaskArchive& archive, const std::str
   if (!options.reference.empty()) {
     reference = read_reference_series(options.reference);
     grid = planes_of_reference(archive.space(), *reference);
-    result.warnings.insert(result.warnings.end(), reference->notes.begin(), reference->notes.end());
+    for (const std::string& note : reference->notes) {
+      result.warnings.push_back({WarningKind::kReferenceSeries, note});
+    }
     ctx.study_uid = reference->study_uid.empty() ? new_uid() : reference->study_uid;
     ctx.frame_of_reference_uid =
         reference->frame_of_reference_uid.empty() ? new_uid() : reference->frame_of_reference_uid;
@@ -553,10 +555,10 @@ DicomSegExportResult export_dicom_seg(const MaskArchive& archive, const std::str
     ctx.study_uid = new_uid();
     ctx.frame_of_reference_uid = new_uid();
     result.warnings.push_back(
-        path +
-        ": written without a reference series: a standalone SEG with new study, series and "
-        "frame-of-reference UIDs and no patient data; viewers will not overlay it on the original "
-        "images");
+        {WarningKind::kStandaloneSeg,
+         path + ": written without a reference series: a standalone SEG with new study, series and "
+                "frame-of-reference UIDs and no patient data; viewers will not overlay it on the "
+                "original images"});
   }
   if (grid.rows > 65535 || grid.cols > 65535) {
     throw ArgumentError(path + ": DICOM images hold at most 65535 rows and columns");
@@ -590,9 +592,10 @@ DicomSegExportResult export_dicom_seg(const MaskArchive& archive, const std::str
     throw ArgumentError(path + ": JPEG-LS applies to LABELMAP (BINARY frames are 1 bit)");
   }
   if (type == DicomSegType::kBinary && options.rle) {
-    result.warnings.push_back(path +
-                              ": RLE not used: BINARY frames are 1 bit per pixel, which RLE "
-                              "Lossless readers do not take (written uncompressed)");
+    result.warnings.push_back({WarningKind::kOptionNotApplied,
+                               path +
+                                   ": RLE not used: BINARY frames are 1 bit per pixel, which RLE "
+                                   "Lossless readers do not take (written uncompressed)"});
   }
   if (type == DicomSegType::kBinary) {
     write_binary(path, layers, ctx);

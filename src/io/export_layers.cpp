@@ -105,7 +105,7 @@ Selection select_structures(const MaskArchive& archive, const std::vector<std::s
 
 std::vector<ExportLayer> pack_for_export(const MaskArchive& archive,
                                          const std::vector<std::string>& names, Packing packing,
-                                         std::vector<std::string>& warnings) {
+                                         Warnings& warnings) {
   const Shape3 shape = archive.space().shape_zyx();
   std::map<std::string, DType> entry_dtype;
   for (const EntryInfo& entry : archive.entries()) entry_dtype[entry.name] = entry.dtype;
@@ -150,11 +150,13 @@ std::vector<ExportLayer> pack_for_export(const MaskArchive& archive,
     std::string list;
     for (std::size_t i = 0; i < changes.size() && i < 8; ++i) list += (i ? ", " : "") + changes[i];
     if (changes.size() > 8) list += ", ... (" + std::to_string(changes.size()) + " in all)";
-    warnings.push_back(std::to_string(changes.size()) +
-                       " structure(s) written with another value than in the archive (the value "
-                       "was taken in the layer they share; the label table gives the values "
-                       "written): " +
-                       list);
+    warnings.push_back(
+        {WarningKind::kValueChanged,
+         std::to_string(changes.size()) +
+             " structure(s) written with another value than in the archive (the value "
+             "was taken in the layer they share; the label table gives the values "
+             "written): " +
+             list});
   }
   // Entries whose structures all moved elsewhere leave empty layers behind.
   std::erase_if(layers, [](const ExportLayer& layer) { return layer.labels.empty(); });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "medmask/archive.hpp"
+#include "medmask/warning.hpp"
 
 namespace medmask::detail {
 
@@ -39,7 +40,7 @@ enum class Packing {
 // warning.
 std::vector<ExportLayer> pack_for_export(const MaskArchive& archive,
                                          const std::vector<std::string>& names, Packing packing,
-                                         std::vector<std::string>& warnings);
+                                         Warnings& warnings);
 
 // Why a and b cannot be one label map: two overlapping structures, the overlap's voxel count and
 // its first voxel (i, j, k).

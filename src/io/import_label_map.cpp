@@ -92,9 +92,9 @@ ImportedCase import_medmask_npz(const std::string& path, const NpzContents& cont
     }
   }
   if (options.labels) {
-    result.warnings.push_back(path +
-                              ": the file holds its own label table; the given one is "
-                              "not used");
+    result.warnings.push_back({WarningKind::kLabelTableUnused,
+                               path + ": the file holds its own label table; the given one is "
+                                      "not used"});
   }
   const auto labels = json.find("labels");
   if (labels == json.end() || !labels->is_array()) {
@@ -191,7 +191,9 @@ ImportedCase import_npz(const std::string& path, const NumpyGeometry& geometry,
   ImportedCase result;
   result.space = resolve_space(geometry, contents.arrays.front().second.shape_zyx(), path);
   for (const std::string& member : contents.skipped) {
-    result.warnings.push_back(path + ": member '" + member + "' is not a 3-D label array; skipped");
+    result.warnings.push_back(
+        {WarningKind::kSkippedInput,
+         path + ": member '" + member + "' is not a 3-D label array; skipped"});
   }
   for (const auto& [member, volume] : contents.arrays) {
     const std::string where = path + ": array '" + member + "'";
@@ -218,8 +220,9 @@ ImportedCase import_label_nifti(NiftiImage image, const std::string& path,
                                 const LabelMapOptions& options) {
   ImportedCase result;
   result.space = image.space;
-  for (const std::string& warning : image.warnings)
-    result.warnings.push_back(path + ": " + warning);
+  for (const Warning& warning : image.warnings) {
+    result.warnings.push_back({warning.kind, path + ": " + warning.text});
+  }
   std::optional<LabelTable> table = options.labels;
   if (!table) table = label_table_from_extensions(image.extensions, path);
   if (!options.labels) read_case_extras(image.extensions, path, result);

@@ -25,7 +25,7 @@ void mark_segment(const SegNrrd& segmentation, const SegNrrdSegment& segment,
 // their indices and members. Other tagged segments stay structures, with a warning.
 std::map<std::size_t, std::vector<std::string>> group_segments(const SegNrrd& segmentation,
                                                                const std::string& path,
-                                                               std::vector<std::string>& warnings) {
+                                                               Warnings& warnings) {
   std::map<std::string, std::size_t> by_name;
   for (std::size_t n = 0; n < segmentation.segments.size(); ++n) {
     by_name.emplace(segmentation.segments[n].label.name, n);
@@ -51,9 +51,10 @@ std::map<std::size_t, std::vector<std::string>> group_segments(const SegNrrd& se
     if (known && own == united) {
       groups.emplace(n, *members);
     } else {
-      warnings.push_back(path + ": segment '" + segment.label.name +
-                         "' names group members but its voxels are not their union (or they "
-                         "are missing); kept as a structure");
+      warnings.push_back({WarningKind::kNotAGroup,
+                          path + ": segment '" + segment.label.name +
+                              "' names group members but its voxels are not their union (or "
+                              "they are missing); kept as a structure"});
     }
   }
   return groups;
@@ -88,9 +89,10 @@ ImportedCase import_seg_nrrd(const std::string& path, const ReadLimits& limits) 
     // Slicer keeps segment IDs unique, not names; an archive needs unique names.
     if (!names.insert(label.name).second) {
       const std::string renamed = label.name + " (" + segment.id + ")";
-      result.warnings.push_back(path + ": segment name '" + label.name +
-                                "' is used twice; segment " + segment.id + " stored as '" +
-                                renamed + "'");
+      result.warnings.push_back({WarningKind::kRenamed, path + ": segment name '" + label.name +
+                                                            "' is used twice; segment " +
+                                                            segment.id + " stored as '" + renamed +
+                                                            "'"});
       label.name = renamed;
       names.insert(renamed);
     }
@@ -109,9 +111,10 @@ ImportedCase import_seg_nrrd(const std::string& path, const ReadLimits& limits) 
       if (tables[l].find_value(value) == nullptr) unnamed += stats.voxels;
     }
     if (unnamed > 0) {
-      result.warnings.push_back(path + ": layer " + std::to_string(l) + " holds " +
-                                std::to_string(unnamed) +
-                                " voxels of values no segment names; kept, unnamed");
+      result.warnings.push_back(
+          {WarningKind::kUnnamedValues, path + ": layer " + std::to_string(l) + " holds " +
+                                            std::to_string(unnamed) +
+                                            " voxels of values no segment names; kept, unnamed"});
     }
     if (tables[l].max_value() > dtype_max_value(layer.dtype())) {
       segmentation.layers[l] = layer.converted(dtype_for_max_value(tables[l].max_value()));

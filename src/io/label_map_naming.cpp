@@ -29,7 +29,7 @@ std::string listed(const std::vector<T>& items, Text text) {
 
 SegmentationMask named_label_map(LabelVolume volume, const std::optional<LabelTable>& table,
                                  bool allow_unnamed, const Space& space, const std::string& source,
-                                 std::vector<std::string>& warnings) {
+                                 Warnings& warnings) {
   const std::map<std::uint32_t, LabelStats> present = compute_label_stats(volume);
   LabelTable labels = table.value_or(LabelTable{});
   std::vector<std::uint32_t> unnamed;
@@ -50,8 +50,9 @@ SegmentationMask named_label_map(LabelVolume volume, const std::optional<LabelTa
               "as label_<value>",
           source);
     }
-    warnings.push_back(source +
-                       ": values not in the label table stored as label_<value>: " + values);
+    warnings.push_back(
+        {WarningKind::kUnnamedValues,
+         source + ": values not in the label table stored as label_<value>: " + values});
   }
   for (std::uint32_t value : unnamed) {
     try {
@@ -67,10 +68,11 @@ SegmentationMask named_label_map(LabelVolume volume, const std::optional<LabelTa
       if (present.count(label.value) == 0) absent.push_back(label.name);
     }
     if (!absent.empty()) {
-      warnings.push_back(source + ": " + std::to_string(absent.size()) + " of " +
-                         std::to_string(labels.size()) +
-                         " named labels have no voxels; kept as empty structures: " +
-                         listed(absent, [](const std::string& name) { return name; }));
+      warnings.push_back({WarningKind::kEmptyLabels,
+                          source + ": " + std::to_string(absent.size()) + " of " +
+                              std::to_string(labels.size()) +
+                              " named labels have no voxels; kept as empty structures: " +
+                              listed(absent, [](const std::string& name) { return name; })});
     }
   }
   if (labels.max_value() > dtype_max_value(volume.dtype())) {

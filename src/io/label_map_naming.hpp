@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "medmask/mask.hpp"
+#include "medmask/warning.hpp"
 
 namespace medmask::detail {
 
@@ -16,6 +17,6 @@ namespace medmask::detail {
 // not fit its dtype. source names the file in messages.
 SegmentationMask named_label_map(LabelVolume volume, const std::optional<LabelTable>& table,
                                  bool allow_unnamed, const Space& space, const std::string& source,
-                                 std::vector<std::string>& warnings);
+                                 Warnings& warnings);
 
 }  // namespace medmask::detail

@@ -1,5 +1,6 @@
 // nifti_reader.cpp: NIfTI-1 (.nii, .nii.gz) to LabelVolume + Space (nifti1.h; docs/IMPORT_EXPORT.md
 // "Geometry policy for NIfTI input").
+
 #include <algorithm>
 #include <bit>
 #include <cfloat>
@@ -9,6 +10,7 @@
 #include <limits>
 
 #include "detail/file_io.hpp"
+#include "geometry/affine_problem.hpp"
 #include "io/gzip.hpp"
 #include "io/nifti_header.hpp"
 #include "medmask/error.hpp"
@@ -92,19 +94,25 @@ bool is_finite(const Affine4& a) {
   return true;
 }
 
+// The error text of an affine that cannot be a Space (detail::affine_ras_problem says why).
+std::string unusable_affine_text(const Affine4& affine_ras, const std::string& which,
+                                 const std::string& name) {
+  return name + ": " + which + " " + format_affine(affine_ras) +
+         " cannot be used: " + detail::affine_ras_problem(affine_ras).value_or("");
+}
+
+// FormatError when the affine is not finite (a damaged file), UnsupportedError when it is
+// sheared or singular (a grid medmask does not represent).
 Space space_from(const Affine4& affine_ras, const Shape3& shape, const std::string& which,
                  const std::string& name) {
   if (!is_finite(affine_ras)) {
     throw FormatError(name + ": " + which + " " + format_affine(affine_ras) + " is not finite",
                       name);
   }
-  try {
-    return Space::from_affine_ras(affine_ras, shape);
-  } catch (const ArgumentError& e) {
-    throw UnsupportedError(
-        name + ": " + which + " " + format_affine(affine_ras) + " cannot be used: " + e.what(),
-        name);
+  if (detail::affine_ras_problem(affine_ras)) {
+    throw UnsupportedError(unusable_affine_text(affine_ras, which, name), name);
   }
+  return Space::from_affine_ras(affine_ras, shape);
 }
 
 // The qform as a Space; its quaternion (b, c, d) must be a rotation's: b^2 + c^2 + d^2 <= 1
@@ -126,18 +134,35 @@ Space qform_space(const Nifti1Header& h, const Affine4& qform, const Shape3& sha
 void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& name,
                  const NiftiReadOptions& options, NiftiImage& image);
 
-// Picks the affine and, when sform and qform disagree, says in the warning which one was used.
+// Picks the affine; when sform and qform disagree, the warning says which one was used.
 void choose_space(const Nifti1Header& h, const Shape3& shape, const std::string& name,
                   const NiftiReadOptions& options, NiftiImage& image) {
-  const std::size_t first_new = image.warnings.size();
+  const std::int16_t sform_code = detail::effective_xform_code(h.sform_code);
+  const std::int16_t qform_code = detail::effective_xform_code(h.qform_code);
+  if (sform_code != h.sform_code) {
+    image.warnings.push_back({WarningKind::kNiftiHeader,
+                              "sform_code " + std::to_string(h.sform_code) +
+                                  " is not a valid code (0..5); treated as 0 as nibabel does"});
+  }
+  if (qform_code != h.qform_code) {
+    image.warnings.push_back({WarningKind::kNiftiHeader,
+                              "qform_code " + std::to_string(h.qform_code) +
+                                  " is not a valid code (0..5); treated as 0 as nibabel does"});
+  }
   pick_affine(h, shape, name, options, image);
-  for (std::size_t i = first_new; i < image.warnings.size(); ++i) {
-    if (image.warnings[i].starts_with("sform and qform disagree")) {
-      image.warnings[i] +=
-          "; using the " + image.affine_used +
-          (options.affine_source == AffineSource::kAuto
-               ? std::string(" (nibabel's precedence; ask for the sform or qform to choose)")
-               : std::string(" (as requested)"));
+  if (sform_code > 0 && qform_code > 0) {
+    const Affine4 sform = detail::nifti1_sform_ras(h);
+    const Affine4 qform = detail::nifti1_qform_ras(h);
+    const double gap = corner_disagreement(sform, qform, shape);
+    if (gap > kXformDisagreementMm) {
+      image.warnings.push_back(
+          {WarningKind::kAffineDisagreement,
+           "sform and qform disagree by " + format_number(gap) +
+               " mm at a corner voxel; sform (RAS) " + format_affine(sform) + ", qform (RAS) " +
+               format_affine(qform) + "; using the " + image.affine_used +
+               (options.affine_source == AffineSource::kAuto
+                    ? std::string(" (nibabel's precedence; ask for the sform or qform to choose)")
+                    : std::string(" (as requested)"))});
     }
   }
 }
@@ -146,24 +171,8 @@ void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& 
                  const NiftiReadOptions& options, NiftiImage& image) {
   const std::int16_t sform_code = detail::effective_xform_code(h.sform_code);
   const std::int16_t qform_code = detail::effective_xform_code(h.qform_code);
-  if (sform_code != h.sform_code) {
-    image.warnings.push_back("sform_code " + std::to_string(h.sform_code) +
-                             " is not a valid code (0..5); treated as 0 as nibabel does");
-  }
-  if (qform_code != h.qform_code) {
-    image.warnings.push_back("qform_code " + std::to_string(h.qform_code) +
-                             " is not a valid code (0..5); treated as 0 as nibabel does");
-  }
   const Affine4 sform = detail::nifti1_sform_ras(h);
   const Affine4 qform = detail::nifti1_qform_ras(h);
-  if (sform_code > 0 && qform_code > 0) {
-    const double gap = corner_disagreement(sform, qform, shape);
-    if (gap > kXformDisagreementMm) {
-      image.warnings.push_back("sform and qform disagree by " + format_number(gap) +
-                               " mm at a corner voxel; sform (RAS) " + format_affine(sform) +
-                               ", qform (RAS) " + format_affine(qform));
-    }
-  }
   switch (options.affine_source) {
     case AffineSource::kSform:
       if (sform_code == 0) {
@@ -187,15 +196,16 @@ void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& 
       break;
   }
   if (sform_code > 0) {
-    try {
-      image.space = space_from(sform, shape, "sform", name);
+    // A sheared sform cannot be kept; ITK falls back to the qform in that case, so do we.
+    const bool usable = !is_finite(sform) || !detail::affine_ras_problem(sform);
+    if (usable || qform_code == 0) {
+      image.space = space_from(sform, shape, "sform", name);  // throws when unusable
       image.affine_used = "sform";
       return;
-    } catch (const UnsupportedError& e) {
-      // A sheared sform cannot be kept; ITK falls back to the qform in that case, so do we.
-      if (qform_code == 0) throw;
-      image.warnings.push_back(std::string(e.what()) + "; using the qform instead");
     }
+    image.warnings.push_back(
+        {WarningKind::kAffineFallback,
+         unusable_affine_text(sform, "sform", name) + "; using the qform instead"});
   }
   if (qform_code > 0) {
     image.space = qform_space(h, qform, shape, name);
@@ -204,7 +214,8 @@ void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& 
   }
   image.space = space_from(detail::nifti1_fallback_ras(h), shape, "fallback affine", name);
   image.affine_used = "fallback";
-  image.warnings.push_back("sform_code and qform_code are 0: fallback affine from pixdim");
+  image.warnings.push_back({WarningKind::kAffineFallback,
+                            "sform_code and qform_code are 0: fallback affine from pixdim"});
 }
 
 template <class T>
@@ -423,14 +434,16 @@ NiftiImage decode_nii(std::span<const std::uint8_t> bytes,
   image.qform_code = detail::effective_xform_code(h.qform_code);
   image.extensions = detail::parse_nifti1_extensions(bytes, h, name);
   if (h.bitpix != static_cast<std::int16_t>(datatype_size(h.datatype) * 8)) {
-    image.warnings.push_back("bitpix " + std::to_string(h.bitpix) + " does not match datatype " +
-                             std::to_string(h.datatype) + "; the datatype is used");
+    image.warnings.push_back({WarningKind::kNiftiHeader,
+                              "bitpix " + std::to_string(h.bitpix) + " does not match datatype " +
+                                  std::to_string(h.datatype) + "; the datatype is used"});
   }
   const int units = h.xyzt_units & 7;
   if (units == 1 || units == 3) {
-    image.warnings.push_back(std::string("spatial units are ") +
-                             (units == 1 ? "metres" : "micrometres") +
-                             "; the affine is used as millimetres, as nibabel does");
+    image.warnings.push_back(
+        {WarningKind::kNiftiHeader, std::string("spatial units are ") +
+                                        (units == 1 ? "metres" : "micrometres") +
+                                        "; the affine is used as millimetres, as nibabel does"});
   }
   choose_space(h, shape, name, options, image);
 

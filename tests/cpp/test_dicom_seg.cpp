@@ -57,6 +57,14 @@ TEST(DicomSeg, BinaryAndLabelmapRoundTripWithOverlap) {
     const DicomSegExportResult result = export_dicom_seg(archive, folder + "/seg.dcm", options);
     // The blobs overlap: LABELMAP needs several instances, BINARY one.
     EXPECT_EQ(result.files.size() > 1, type == DicomSegType::kLabelmap);
+    // Without a reference series the SEG stands alone; the kind says so, whatever the text.
+    ASSERT_FALSE(result.warnings.empty());
+    EXPECT_EQ(result.warnings.back().kind, WarningKind::kStandaloneSeg)
+        << result.warnings.back().text;
+    // Only the files written remain: DCMTK wrote each to a temporary name first.
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& item : std::filesystem::directory_iterator(folder)) ++files;
+    EXPECT_EQ(files, result.files.size());
     const ImportedCase imported = import_dicom_seg(folder);
     const std::string back_path = folder + ".mska";
     {

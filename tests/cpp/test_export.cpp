@@ -76,7 +76,7 @@ TEST(Export, NiftiDirWritesEachStructureWithItsLabel) {
   EXPECT_TRUE(liver.space.is_close(archive.space(), 1e-4));
   EXPECT_EQ(liver.sform_code, 1);
   EXPECT_EQ(liver.qform_code, 1);
-  EXPECT_TRUE(liver.warnings.empty()) << liver.warnings.front();  // sform and qform agree
+  EXPECT_TRUE(liver.warnings.empty()) << liver.warnings.front().text;  // sform and qform agree
   const auto table = label_table_from_extensions(liver.extensions, "liver");
   ASSERT_TRUE(table.has_value());
   ASSERT_EQ(table->size(), 1u);

@@ -65,6 +65,7 @@ TEST(Import, ValuesMissingFromTheTableAreAnErrorUnlessAllowed) {
   const ImportedCase c = import_label_nifti(path, options);
   EXPECT_EQ(c.entries[0].mask.labels(), table({{"liver", 2}, {"label_5", 5}}));
   ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0].kind, WarningKind::kUnnamedValues) << c.warnings[0].text;
 }
 
 TEST(Import, NamedValuesWithoutVoxelsAreKeptAndReported) {
@@ -75,8 +76,9 @@ TEST(Import, NamedValuesWithoutVoxelsAreKeptAndReported) {
   EXPECT_EQ(c.entries[0].mask.labels().size(), 3u);
   EXPECT_EQ(c.entries[0].mask.volume().dtype(), DType::kUInt16);  // widened for value 300
   ASSERT_EQ(c.warnings.size(), 1u);
-  EXPECT_NE(c.warnings[0].find("1 of 3 named labels have no voxels"), std::string::npos)
-      << c.warnings[0];
+  EXPECT_EQ(c.warnings[0].kind, WarningKind::kEmptyLabels);
+  EXPECT_NE(c.warnings[0].text.find("1 of 3 named labels have no voxels"), std::string::npos)
+      << c.warnings[0].text;
 }
 
 TEST(Import, LabelExtensionsRoundTripAndCaretIsRead) {
@@ -148,7 +150,8 @@ TEST(Import, SegNrrdLayersBecomeEntriesWithTheirValues) {
   EXPECT_EQ(c.entries[1].mask.labels().at("c").value, 2u);
   // Layer 1 holds value 5 too, which no segment names: kept, reported.
   ASSERT_EQ(c.warnings.size(), 1u);
-  EXPECT_NE(c.warnings[0].find("layer 1"), std::string::npos) << c.warnings[0];
+  EXPECT_EQ(c.warnings[0].kind, WarningKind::kUnnamedValues);
+  EXPECT_NE(c.warnings[0].text.find("layer 1"), std::string::npos) << c.warnings[0].text;
 }
 
 TEST(Import, AddImportedPutsStructuresInTheCaseOrderAndRecodeKeepsThem) {

@@ -96,9 +96,18 @@ TEST(NiftiGeometry, EveryCaseMatchesNibabel) {
 TEST(NiftiGeometry, DisagreeingXformsWarnAndAgreeingOnesDoNot) {
   const NiftiImage disagree = read_nifti(kGeometry + "sform_qform_disagree.nii.gz");
   ASSERT_EQ(disagree.warnings.size(), 1u);
-  EXPECT_NE(disagree.warnings[0].find("disagree by 5.0"), std::string::npos)
-      << disagree.warnings[0];
-  EXPECT_NE(disagree.warnings[0].find("qform (RAS)"), std::string::npos);
+  EXPECT_EQ(disagree.warnings[0].kind, WarningKind::kAffineDisagreement);
+  EXPECT_EQ(warning_kind_name(disagree.warnings[0].kind), "affine-disagreement");
+  const std::string& text = disagree.warnings[0].text;
+  EXPECT_NE(text.find("disagree by 5.0"), std::string::npos) << text;
+  EXPECT_NE(text.find("qform (RAS)"), std::string::npos);
+  // The warning says which affine was used, and why.
+  EXPECT_NE(text.find("; using the sform (nibabel's precedence"), std::string::npos) << text;
+  const NiftiImage forced = read_nifti(kGeometry + "sform_qform_disagree.nii.gz",
+                                       {.affine_source = AffineSource::kQform});
+  ASSERT_EQ(forced.warnings.size(), 1u);
+  EXPECT_NE(forced.warnings[0].text.find("; using the qform (as requested)"), std::string::npos)
+      << forced.warnings[0].text;
   EXPECT_TRUE(read_nifti(kGeometry + "oblique_sform_and_qform.nii.gz").warnings.empty());
 }
 
@@ -170,8 +179,13 @@ TEST(NiftiGeometry, ShearedSformFallsBackToQform) {
   const NiftiImage image = read_nifti_bytes(bytes, "sheared.nii");
   EXPECT_EQ(image.affine_used, "qform");
   bool said = false;
-  for (const std::string& w : image.warnings)
-    said |= w.find("using the qform") != std::string::npos;
+  for (const Warning& w : image.warnings) {
+    if (w.kind != WarningKind::kAffineFallback) continue;
+    said = true;
+    EXPECT_NE(w.text.find("sheared.nii: sform [["), std::string::npos) << w.text;
+    EXPECT_NE(w.text.find("not orthogonal"), std::string::npos) << w.text;
+    EXPECT_NE(w.text.find("; using the qform instead"), std::string::npos) << w.text;
+  }
   EXPECT_TRUE(said);
   const json cases = load_json(kGeometry + "expected.json").at("cases");
   expect_lps_corners(image, cases.at("oblique_qform_only.nii.gz"), "sheared sform");
@@ -295,7 +309,7 @@ TEST(NiftiWrite, RoundTripEveryGeometryCase) {
       EXPECT_EQ(out.qform_code, 1);
       // The qform we write must describe the same grid (no disagreement warning), and forcing
       // it must give the same corners within float32 precision.
-      EXPECT_TRUE(out.warnings.empty()) << (out.warnings.empty() ? "" : out.warnings[0]);
+      EXPECT_TRUE(out.warnings.empty()) << (out.warnings.empty() ? "" : out.warnings[0].text);
       const NiftiImage q = read_nifti(path, {.affine_source = AffineSource::kQform});
       EXPECT_TRUE(q.space.is_close(in.space, 1e-4))
           << q.space.to_string() << " vs " << in.space.to_string();

@@ -38,6 +38,7 @@ PUBLIC_HEADERS = {
     "import.hpp": "io",
     "export.hpp": "io",
     "dicom_seg.hpp": "io",
+    "warning.hpp": "io",
     "medmask.hpp": "api",  # the umbrella header: includes every other
 }
 
