@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "medmask/archive.hpp"
+#include "medmask/space_json.hpp"
 #include "text.hpp"
 
 namespace medmask::cli {
@@ -23,14 +24,12 @@ struct InfoOptions {
 
 bool is_empty(const StructureInfo& s) { return s.stats.voxels == 0; }
 
+// The index's own spelling of the Space (direction_columns), so that a reader of `info --json`
+// and of the index meets one spelling, plus the handedness for people.
 nlohmann::ordered_json space_json(const Space& space) {
-  nlohmann::ordered_json direction = nlohmann::ordered_json::array();
-  for (const auto& row : space.direction()) direction.push_back(row);
-  return {{"shape_xyz", space.shape_xyz()},
-          {"spacing_mm", space.spacing_mm()},
-          {"origin_lps", space.origin_lps()},
-          {"direction", direction},
-          {"handedness", static_cast<int>(space.handedness())}};
+  nlohmann::ordered_json out = nlohmann::ordered_json::parse(space_to_index_json(space));
+  out["handedness"] = static_cast<int>(space.handedness());
+  return out;
 }
 
 nlohmann::ordered_json structure_json(const StructureInfo& s) {

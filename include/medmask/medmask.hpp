@@ -16,6 +16,7 @@
 #include "medmask/numpy_io.hpp"
 #include "medmask/seg_nrrd.hpp"
 #include "medmask/space.hpp"
+#include "medmask/space_json.hpp"
 #include "medmask/threads.hpp"
 #include "medmask/version.hpp"
 #include "medmask/volume.hpp"

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "medmask/error.hpp"
+#include "medmask/space_json.hpp"
 
 namespace medmask::detail {
 
@@ -135,3 +136,11 @@ Space space_from_json(const nlohmann::json& json, DirectionSpelling spelling,
 }
 
 }  // namespace medmask::detail
+
+namespace medmask {
+
+std::string space_to_index_json(const Space& space) {
+  return detail::space_to_json(space, detail::DirectionSpelling::kColumns).dump();
+}
+
+}  // namespace medmask

@@ -22,6 +22,7 @@ LAYERS = ["detail", "geometry", "core", "codec", "container", "io", "api"]
 PUBLIC_HEADERS = {
     "error.hpp": "detail",
     "space.hpp": "geometry",
+    "space_json.hpp": "geometry",
     "volume.hpp": "core",
     "label_table.hpp": "core",
     "mask.hpp": "core",

@@ -189,7 +189,9 @@ def test_info_space_matches_nibabel(info, sample_files, reference):
     np.testing.assert_allclose(space["spacing_mm"], zooms, atol=1e-5)
     np.testing.assert_allclose(space["origin_lps"], LPS_FROM_RAS @ affine_ras[:3, 3], atol=1e-4)
     direction_lps = LPS_FROM_RAS @ affine_ras[:3, :3] / zooms  # columns = axis directions
-    np.testing.assert_allclose(space["direction"], direction_lps, atol=1e-5)
+    # The index's spelling: a list of the direction matrix's columns.
+    assert "direction" not in space
+    np.testing.assert_allclose(np.array(space["direction_columns"]).T, direction_lps, atol=1e-5)
     assert space["handedness"] == int(np.sign(np.linalg.det(direction_lps)))
     voxel_ml = float(np.prod(zooms)) / 1000.0
     for s in info["structures"]:
