@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
     });
     const double femur_box_s = best_seconds(5, [&] {
       const MaskArchive archive(path, OpenMode::kRead);
-      archive.read_structures(femur, central_box(archive.structure("femur_left").stats, 32));
+      archive.read_box(femur, central_box(archive.structure("femur_left").stats, 32));
     });
     const double ratio = static_cast<double>(nifti_bytes) / static_cast<double>(bytes);
     const double cost = static_cast<double>(bytes) / static_cast<double>(bytes_discarded);

@@ -230,10 +230,11 @@ class MaskArchive {
   // Only the tiles (or z-chunks) meeting those slices and the structures' bounding boxes are
   // decoded. Throws ArgumentError for a bad range.
   LabelVolume read_structures(std::span<const std::string> names, ZRange range) const;
-  // The same restricted to a box: shape (z.end - z.begin, y.end - y.begin, x.end - x.begin).
+  // The structures' union restricted to a box: shape (z.end - z.begin, y.end - y.begin,
+  // x.end - x.begin).
   // Only the tiles meeting the box and the structures' bounding boxes are decoded (z-chunks of
   // format 1.2 files meet every row and column). Throws ArgumentError for a bad box.
-  LabelVolume read_structures(std::span<const std::string> names, const VoxelBox& box) const;
+  LabelVolume read_box(std::span<const std::string> names, const VoxelBox& box) const;
   // One mask per name, decoding every tile or chunk needed once (and in parallel).
   std::vector<LabelVolume> read_each(std::span<const std::string> names) const;
   // Every structure and group covering voxel (z, y, x). Throws ArgumentError outside the grid.

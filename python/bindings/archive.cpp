@@ -570,7 +570,7 @@ void bind_archive(nb::module_& m) {
                                   box.is_none() ? VoxelBox{range_from(z_range, "z_range", shape[0]),
                                                            ZRange{0, shape[1]}, ZRange{0, shape[2]}}
                                                 : box_from(box, shape);
-                              return a.read_structures(resolved(a, list), b);
+                              return a.read_box(resolved(a, list), b);
                             }),
                 Access::kWritableIfUnshared);
           },

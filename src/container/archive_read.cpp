@@ -319,11 +319,10 @@ LabelVolume MaskArchive::read_structures(std::span<const std::string> names) con
 
 LabelVolume MaskArchive::read_structures(std::span<const std::string> names, ZRange range) const {
   const Shape3 shape = impl_->space.shape_zyx();
-  return read_structures(names, VoxelBox{range, ZRange{0, shape[1]}, ZRange{0, shape[2]}});
+  return read_box(names, VoxelBox{range, ZRange{0, shape[1]}, ZRange{0, shape[2]}});
 }
 
-LabelVolume MaskArchive::read_structures(std::span<const std::string> names,
-                                         const VoxelBox& box) const {
+LabelVolume MaskArchive::read_box(std::span<const std::string> names, const VoxelBox& box) const {
   const Impl& s = *impl_;
   const Shape3 shape = s.space.shape_zyx();
   const ZRange ranges[3] = {box.z, box.y, box.x};

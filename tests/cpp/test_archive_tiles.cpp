@@ -229,15 +229,12 @@ TEST(ArchiveTiles, BoxReadsEqualTheCroppedMask) {
       SCOPED_TRACE(std::to_string(b.z.begin) + ".." + std::to_string(b.z.end) + " " +
                    std::to_string(b.y.begin) + ".." + std::to_string(b.y.end) + " " +
                    std::to_string(b.x.begin) + ".." + std::to_string(b.x.end));
-      EXPECT_TRUE(archive.read_structures(one, b).equals(crop(column, shape, b)));
-      EXPECT_TRUE(archive.read_structures(two, b).equals(crop(both, shape, b)));
+      EXPECT_TRUE(archive.read_box(one, b).equals(crop(column, shape, b)));
+      EXPECT_TRUE(archive.read_box(two, b).equals(crop(both, shape, b)));
     }
-    EXPECT_THROW((void)archive.read_structures(one, VoxelBox{{0, 12}, {5, 4}, {0, 21}}),
-                 ArgumentError);
-    EXPECT_THROW((void)archive.read_structures(one, VoxelBox{{0, 12}, {0, 14}, {0, 22}}),
-                 ArgumentError);
-    EXPECT_THROW((void)archive.read_structures(one, VoxelBox{{0, 12}, {-1, 14}, {0, 21}}),
-                 ArgumentError);
+    EXPECT_THROW((void)archive.read_box(one, VoxelBox{{0, 12}, {5, 4}, {0, 21}}), ArgumentError);
+    EXPECT_THROW((void)archive.read_box(one, VoxelBox{{0, 12}, {0, 14}, {0, 22}}), ArgumentError);
+    EXPECT_THROW((void)archive.read_box(one, VoxelBox{{0, 12}, {-1, 14}, {0, 21}}), ArgumentError);
   }
 }
 
@@ -268,9 +265,9 @@ TEST(ArchiveTiles, BoxReadDecodesOnlyTheTilesItMeets) {
   const MaskArchive archive(path, OpenMode::kRead);
   const std::string name[] = {"bar"};
   const VoxelBox left{{0, 16}, {0, 16}, {0, 8}};
-  EXPECT_TRUE(archive.read_structures(name, left).equals(crop(bar, shape, left)));
+  EXPECT_TRUE(archive.read_box(name, left).equals(crop(bar, shape, left)));
   try {
-    (void)archive.read_structures(name, VoxelBox{{0, 16}, {0, 16}, {0, 9}});
+    (void)archive.read_box(name, VoxelBox{{0, 16}, {0, 16}, {0, 9}});
     FAIL() << "a corrupt tile inside the box was not read";
   } catch (const FormatError& error) {
     EXPECT_NE(std::string(error.what()).find("tile 5 of 8"), std::string::npos) << error.what();
