@@ -1,6 +1,6 @@
 // fuzz/fuzz_archive.cpp: a .mska (or medmask 0.1.x) file through open and every read path:
 // structures, expand, load_mask, read_structure (what `verify` does), read_each, a z-range read,
-// labels_at and overlapping.
+// a box read, labels_at and overlapping.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -28,6 +28,13 @@ void read_everything(const medmask::MaskArchive& archive) {
   expect_typed_errors([&] {
     archive.read_structures(
         names, {static_cast<std::int64_t>(shape[0]) / 2, static_cast<std::int64_t>(shape[0])});
+  });
+  expect_typed_errors([&] {  // the central box of half the grid on each axis
+    const auto half = [&](std::size_t axis) {
+      const auto n = static_cast<std::int64_t>(shape[axis]);
+      return medmask::ZRange{n / 4, n / 4 + n / 2};
+    };
+    archive.read_box(names, medmask::VoxelBox{half(0), half(1), half(2)});
   });
   expect_typed_errors([&] {
     archive.labels_at(static_cast<std::int64_t>(shape[0]) / 2,

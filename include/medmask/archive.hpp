@@ -67,6 +67,11 @@ struct ZRange {
   std::int64_t end = 0;
 };
 
+// A box of voxels: [begin, end) along each of z, y and x.
+struct VoxelBox {
+  ZRange z, y, x;
+};
+
 // A structure sharing voxels with another, and how many.
 struct Overlap {
   std::string name;
@@ -225,6 +230,11 @@ class MaskArchive {
   // Only the tiles (or z-chunks) meeting those slices and the structures' bounding boxes are
   // decoded. Throws ArgumentError for a bad range.
   LabelVolume read_structures(std::span<const std::string> names, ZRange range) const;
+  // The structures' union restricted to a box: shape (z.end - z.begin, y.end - y.begin,
+  // x.end - x.begin).
+  // Only the tiles meeting the box and the structures' bounding boxes are decoded (z-chunks of
+  // format 1.2 files meet every row and column). Throws ArgumentError for a bad box.
+  LabelVolume read_box(std::span<const std::string> names, const VoxelBox& box) const;
   // One mask per name, decoding every tile or chunk needed once (and in parallel).
   std::vector<LabelVolume> read_each(std::span<const std::string> names) const;
   // Every structure and group covering voxel (z, y, x). Throws ArgumentError outside the grid.

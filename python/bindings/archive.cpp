@@ -239,6 +239,28 @@ void bind_structure(nb::module_& m) {
           "Short description.");
 }
 
+// A (begin, end) pair of ints, or the whole axis [0, size) for None.
+ZRange range_from(nb::handle pair, const std::string& what, std::int64_t size) {
+  if (pair.is_none()) return ZRange{0, size};
+  ZRange range;
+  const bool two = PySequence_Check(pair.ptr()) && nb::len(pair) == 2;
+  if (!two || !nb::try_cast(nb::object(pair[0]), range.begin) ||
+      !nb::try_cast(nb::object(pair[1]), range.end)) {
+    throw ArgumentError(what + ": expected (begin, end)");
+  }
+  return range;
+}
+
+// box=((z0, z1), (y0, y1), (x0, x1)), numpy's axis order; None for a whole axis.
+VoxelBox box_from(nb::handle box, const Shape3& shape) {
+  if (!PySequence_Check(box.ptr()) || nb::len(box) != 3) {
+    throw ArgumentError("box: expected ((z0, z1), (y0, y1), (x0, x1)), None for a whole axis");
+  }
+  return VoxelBox{range_from(box[0], "box[0] (z)", shape[0]),
+                  range_from(box[1], "box[1] (y)", shape[1]),
+                  range_from(box[2], "box[2] (x)", shape[2])};
+}
+
 }  // namespace
 
 void bind_archive(nb::module_& m) {
@@ -528,34 +550,40 @@ void bind_archive(nb::module_& m) {
           "that hold it. Raises KeyError for an unknown name.")
       .def(
           "get",
-          [](const ArchiveHandle& self, nb::handle names, nb::handle z_range) {
+          [](const ArchiveHandle& self, nb::handle names, nb::handle z_range, nb::handle box) {
             const std::vector<std::string> list = names_from(names, "names");
-            if (z_range.is_none()) {
+            if (!z_range.is_none() && !box.is_none()) {
+              throw ArgumentError("get: give z_range or box, not both");
+            }
+            if (z_range.is_none() && box.is_none()) {
               return array_from_volume(read_locked(self,
                                                    [&](const MaskArchive& a) {
                                                      return a.read_structures(resolved(a, list));
                                                    }),
                                        Access::kWritableIfUnshared);
             }
-            ZRange range;
-            const bool pair = PySequence_Check(z_range.ptr()) && nb::len(z_range) == 2;
-            if (!pair || !nb::try_cast(nb::object(z_range[0]), range.begin) ||
-                !nb::try_cast(nb::object(z_range[1]), range.end)) {
-              throw ArgumentError("z_range: expected (begin, end)");
-            }
-            return array_from_volume(read_locked(self,
-                                                 [&](const MaskArchive& a) {
-                                                   return a.read_structures(resolved(a, list),
-                                                                            range);
-                                                 }),
-                                     Access::kWritableIfUnshared);
+            return array_from_volume(
+                read_locked(self,
+                            [&](const MaskArchive& a) {
+                              const Shape3 shape = a.space().shape_zyx();
+                              const VoxelBox b =
+                                  box.is_none() ? VoxelBox{range_from(z_range, "z_range", shape[0]),
+                                                           ZRange{0, shape[1]}, ZRange{0, shape[2]}}
+                                                : box_from(box, shape);
+                              return a.read_box(resolved(a, list), b);
+                            }),
+                Access::kWritableIfUnshared);
           },
-          nb::arg("names"), nb::arg("z_range") = nb::none(),
+          nb::arg("names"), nb::arg("z_range") = nb::none(), nb::arg("box") = nb::none(),
           nb::sig("def get(self, names: str | collections.abc.Iterable[str], "
-                  "z_range: tuple[int, int] | None = None) -> numpy.typing.NDArray[numpy.bool_]"),
+                  "z_range: tuple[int, int] | None = None, "
+                  "box: tuple[tuple[int, int] | None, tuple[int, int] | None, "
+                  "tuple[int, int] | None] | None = None) -> numpy.typing.NDArray[numpy.bool_]"),
           "Union of one or several structures as a bool mask (z, y, x); with z_range=(begin, "
-          "end) only slices begin <= z < end (shape (end - begin, y, x)), decoding only their "
-          "chunks. Raises KeyError for an unknown name.")
+          "end) only slices begin <= z < end (shape (end - begin, y, x)); with box=((z0, z1), "
+          "(y0, y1), (x0, x1)) only that box (shape (z1 - z0, y1 - y0, x1 - x0); None for a "
+          "whole axis). Only the tiles meeting the request are decoded. Raises KeyError for an "
+          "unknown name.")
       .def(
           "read_each",
           [](const ArchiveHandle& self, nb::handle names) {

@@ -1,7 +1,8 @@
-// MaskArchive queries that decode voxels: masks by name (whole or a z-range), labels at a voxel,
-// overlaps. Only the units a request meets (z-chunks, or their y/x tiles since format 1.3) are
-// decoded, in parallel, and kept in the cache.
+// MaskArchive queries that decode voxels: masks by name (whole, a z-range or a box), labels at a
+// voxel, overlaps. Only the units a request meets (z-chunks, or their y/x tiles since format 1.3)
+// are decoded, in parallel, and kept in the cache.
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 #include <span>
@@ -65,6 +66,21 @@ void for_each_row(const LabelStats& box, std::int64_t z_begin, std::int64_t z_en
     for (std::int64_t y = box.bbox_min_zyx[1]; y <= box.bbox_max_zyx[1]; ++y) {
       row(z, y, box.bbox_min_zyx[2], box.bbox_max_zyx[2] + 1);
     }
+  }
+}
+
+// Throws ArgumentError unless 0 <= begin <= end <= size along axis (0 = z, 1 = y, 2 = x).
+void check_range(const std::string& path, std::size_t axis, ZRange range, std::int64_t size) {
+  const std::string name = std::string(1, "zyx"[axis]) + " range [" + std::to_string(range.begin) +
+                           ", " + std::to_string(range.end) + ")";
+  if (range.begin > range.end) {
+    throw ArgumentError(
+        path + ": " + name + " is reversed: begin must not exceed end (end is exclusive)", path);
+  }
+  if (range.begin < 0 || range.end > size) {
+    const char* unit = axis == 0 ? " slices" : (axis == 1 ? " rows" : " columns");
+    throw ArgumentError(
+        path + ": " + name + " is outside the grid's 0.." + std::to_string(size) + unit, path);
   }
 }
 
@@ -302,25 +318,49 @@ LabelVolume MaskArchive::read_structures(std::span<const std::string> names) con
 }
 
 LabelVolume MaskArchive::read_structures(std::span<const std::string> names, ZRange range) const {
+  const Shape3 shape = impl_->space.shape_zyx();
+  return read_box(names, VoxelBox{range, ZRange{0, shape[1]}, ZRange{0, shape[2]}});
+}
+
+LabelVolume MaskArchive::read_box(std::span<const std::string> names, const VoxelBox& box) const {
   const Impl& s = *impl_;
-  const std::int64_t nz = s.space.shape_zyx()[0];
-  if (range.begin > range.end) {
-    throw ArgumentError(s.path + ": z range [" + std::to_string(range.begin) + ", " +
-                            std::to_string(range.end) +
-                            ") is reversed: begin must not exceed end (end is exclusive)",
-                        s.path);
-  }
-  if (range.begin < 0 || range.end > nz) {
-    throw ArgumentError(s.path + ": z range [" + std::to_string(range.begin) + ", " +
-                            std::to_string(range.end) + ") is outside the grid's 0.." +
-                            std::to_string(nz) + " slices",
-                        s.path);
-  }
+  const Shape3 shape = s.space.shape_zyx();
+  const ZRange ranges[3] = {box.z, box.y, box.x};
+  for (std::size_t axis = 0; axis < 3; ++axis) check_range(s.path, axis, ranges[axis], shape[axis]);
   std::vector<std::string> stored;
   for (const std::string& name : names) stored.push_back(s.stored_name(name));
-  const std::vector<PartRef> parts = s.parts_of(stored);
-  s.decode_slabs(s.chunk_keys(parts, range));
-  return s.union_of(parts, range);
+  // Each part's box clipped to the request's rows and columns: tiles and rows outside it are
+  // neither decoded nor scanned. (Slices are clipped by the z range itself.)
+  LabelStats rows_and_columns;
+  rows_and_columns.voxels = 1;
+  rows_and_columns.bbox_min_zyx = {0, box.y.begin, box.x.begin};
+  rows_and_columns.bbox_max_zyx = {shape[0] - 1, box.y.end - 1, box.x.end - 1};
+  std::vector<PartRef> parts;
+  for (PartRef part : s.parts_of(stored)) {
+    const std::uint64_t voxels = part.stats.voxels;  // an upper bound inside the clipped box
+    part.stats = intersection(part.stats, rows_and_columns);
+    if (part.stats.voxels == 0) continue;
+    part.stats.voxels = voxels;
+    parts.push_back(part);
+  }
+  s.decode_slabs(s.chunk_keys(parts, box.z));
+  LabelVolume slices = s.union_of(parts, box.z);
+  if (box.y.begin == 0 && box.y.end == shape[1] && box.x.begin == 0 && box.x.end == shape[2]) {
+    return slices;
+  }
+  const std::int64_t nz = box.z.end - box.z.begin, ny = box.y.end - box.y.begin,
+                     nx = box.x.end - box.x.begin;
+  LabelVolume out(DType::kBool, {nz, ny, nx});
+  const std::uint8_t* from = slices.data_as<std::uint8_t>();
+  std::uint8_t* to = out.data_as<std::uint8_t>();
+  const auto at = [](std::int64_t v) { return static_cast<std::size_t>(v); };
+  for (std::int64_t z = 0; z < nz; ++z) {
+    for (std::int64_t y = 0; y < ny; ++y) {
+      std::memcpy(to + at((z * ny + y) * nx),
+                  from + at((z * shape[1] + box.y.begin + y) * shape[2] + box.x.begin), at(nx));
+    }
+  }
+  return out;
 }
 
 std::vector<LabelVolume> MaskArchive::read_each(std::span<const std::string> names) const {

@@ -88,6 +88,27 @@ def test_z_range_reads_only_those_slices(packed, masks):
             archive.get("colon", z_range=(0,))
 
 
+def test_box_reads_only_that_box(packed, masks):
+    both = masks["colon"] | masks["sacrum"]
+    with medmask.open(packed) as archive:
+        for box in [((100, 179), (0, 192), (0, 294)), ((150, 160), (40, 130), (100, 200)),
+                    (None, (60, 61), None), ((120, 120), None, None), ((0, 1), (0, 1), (0, 1))]:
+            part = archive.get(["colon", "sacrum"], box=box)
+            z, y, x = (slice(*axis) if axis else slice(None) for axis in box)
+            np.testing.assert_array_equal(part, both[z, y, x], err_msg=str(box))
+        np.testing.assert_array_equal(archive.get("pelvis", box=(None, (0, 90), (150, 294))),
+                                      (masks["hip_left"] | masks["hip_right"] | masks["sacrum"])
+                                      [:, :90, 150:])
+        with pytest.raises(ValueError, match="y range"):
+            archive.get("colon", box=(None, (90, 10), None))
+        with pytest.raises(ValueError, match="x range"):
+            archive.get("colon", box=(None, None, (0, 295)))
+        with pytest.raises(ValueError, match="box"):
+            archive.get("colon", box=((0, 1), (0, 1)))
+        with pytest.raises(ValueError, match="not both"):
+            archive.get("colon", z_range=(0, 1), box=((0, 1), None, None))
+
+
 def test_labels_at_and_overlapping_agree_with_numpy(packed, masks):
     shared = np.argwhere(masks["rib_right_12"] & masks["sacrum"])
     assert len(shared) == 13
