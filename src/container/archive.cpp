@@ -26,6 +26,8 @@
 
 namespace medmask {
 
+using container::ArchiveEntry;
+using container::OpenVolume;
 using detail::EntryKind;
 using detail::EntryRecord;
 
@@ -126,9 +128,8 @@ void MaskArchive::Impl::open_legacy() {
       }
       structure_order.push_back(label.name);
     }
-    entry.open = open_volumes.size();
-    open_volumes.push_back(OpenVolume{entries.size(), item.mask.volume(), false});
-    entries.push_back(std::move(entry));
+    entry.open = OpenVolume{item.mask.volume(), false};
+    entries.add(std::move(entry));
   }
   layers_loaded = true;
   rebuild();
@@ -167,9 +168,9 @@ void MaskArchive::Impl::open_existing() {
             std::to_string(index.version_major) + ", " + std::to_string(index.version_minor) + "]");
   }
   space = index.space;
-  entries.clear();
+  entries = container::EntryTable();
   for (EntryRecord& record : index.entries) {
-    entries.push_back(ArchiveEntry{std::move(record), true, {}, {}});
+    entries.add(ArchiveEntry{0, std::move(record), true, {}, {}});
   }
   structure_order = std::move(index.structure_order);
   groups = std::move(index.groups);
@@ -179,11 +180,9 @@ void MaskArchive::Impl::open_existing() {
 // Structures from the entries' labels (a structure's parts in entry order; the first part's
 // label is the structure's), then groups.
 void MaskArchive::Impl::rebuild() {
-  entry_by_name.clear();
   std::unordered_map<std::string, StructureInfo> found;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const EntryRecord& record = entries[i].record;
-    entry_by_name[record.name] = i;
+  for (const ArchiveEntry& entry : entries.all()) {
+    const EntryRecord& record = entry.record;
     for (const Label& label : record.labels) {
       StructurePart part{record.name, label.value, {}};
       if (const auto it = record.stats.find(label.value); it != record.stats.end()) {
@@ -219,7 +218,8 @@ void MaskArchive::Impl::rebuild() {
     structure_by_name[info.name] = structures.size();
     structures.push_back(std::move(info));
   }
-  cache.clear();
+  // The chunk cache stays: it is keyed by entry id, and an entry's stored bytes never change
+  // while it is open (commit clears it).
 }
 
 void MaskArchive::Impl::require_writable() const {
@@ -266,15 +266,14 @@ void MaskArchive::Impl::require_new_name(const std::string& name) const {
 }
 
 const ArchiveEntry& MaskArchive::Impl::find_entry(const std::string& name) const {
-  const auto it = entry_by_name.find(name);
-  if (it == entry_by_name.end()) {
-    std::vector<std::string> names;
-    for (const ArchiveEntry& entry : entries) names.push_back(entry.record.name);
+  const ArchiveEntry* entry = entries.find(name);
+  if (entry == nullptr) {
+    const std::vector<std::string> names = entries.names();
     throw NotFoundError(path + ": unknown entry '" + name + "'" +
                             detail::did_you_mean(names, name) + "; known: " + known_names(names),
                         path);
   }
-  return entries[it->second];
+  return *entry;
 }
 
 const StructureInfo& MaskArchive::Impl::find_structure(const std::string& name) const {
@@ -319,7 +318,7 @@ std::vector<std::uint8_t> MaskArchive::Impl::read_section(const ArchiveEntry& en
 
 // The whole label volume of an entry. For open volumes this shares the writer's buffer.
 LabelVolume MaskArchive::Impl::decode_entry(const ArchiveEntry& entry) const {
-  if (entry.open) return open_volumes[*entry.open].volume;
+  if (entry.open) return entry.open->volume;
   const EntryRecord& record = entry.record;
   const bool cm =
       record.coding == detail::kCodingMedmaskCm || record.coding == detail::kCodingMedmaskTiles;
@@ -380,40 +379,32 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(const LabelVolume& vol
   return std::move(section.bytes);
 }
 
-// Decodes an entry for writing (once); returns its index in open_volumes.
-std::size_t MaskArchive::Impl::open_entry(std::size_t entry_index) {
-  ArchiveEntry& entry = entries[entry_index];
-  if (entry.open) return *entry.open;
-  LabelVolume volume = decode_entry(entry).clone();
-  entry.open = open_volumes.size();
-  open_volumes.push_back(OpenVolume{entry_index, std::move(volume), false});
+// The entry holding a structure's part; it exists while the index lists the part.
+ArchiveEntry& MaskArchive::Impl::entry_of(const StructurePart& part) {
+  return *entries.find(part.entry);
+}
+
+// Decodes an entry for writing, once.
+OpenVolume& MaskArchive::Impl::open_entry(ArchiveEntry& entry) {
+  if (!entry.open) entry.open = OpenVolume{decode_entry(entry).clone(), false};
   return *entry.open;
 }
 
 void MaskArchive::Impl::ensure_layers_loaded() {
   if (layers_loaded) return;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].record.kind == EntryKind::kLayer) open_entry(i);
+  for (ArchiveEntry& entry : entries.all()) {
+    if (entry.is_layer()) open_entry(entry);
   }
   layers_loaded = true;
 }
 
-std::size_t MaskArchive::Impl::new_layer() {
-  std::string name;
-  for (std::size_t n = 0;; ++n) {
-    name = "layer" + std::to_string(n);
-    if (entry_by_name.count(name) == 0) break;
-  }
+ArchiveEntry& MaskArchive::Impl::new_layer() {
   ArchiveEntry entry;
-  entry.record.name = name;
+  entry.record.name = entries.free_layer_name();
   entry.record.kind = EntryKind::kLayer;
   entry.record.dtype = DType::kUInt8;
-  entry.open = open_volumes.size();
-  open_volumes.push_back(
-      OpenVolume{entries.size(), LabelVolume(DType::kUInt8, space.shape_zyx()), true});
-  entry_by_name[name] = entries.size();
-  entries.push_back(std::move(entry));
-  return open_volumes.size() - 1;
+  entry.open = OpenVolume{LabelVolume(DType::kUInt8, space.shape_zyx()), true};
+  return entries.add(std::move(entry));
 }
 
 // FORMAT.md 10.2: the structure's voxels into the layers, as parts; stored.value is the value
@@ -421,19 +412,19 @@ std::size_t MaskArchive::Impl::new_layer() {
 void MaskArchive::Impl::place(const std::string& name, const detail::Runs& runs,
                               const Label& stored) {
   std::vector<const LabelVolume*> layer_volumes;
-  std::vector<std::size_t> layer_open;  // open_volumes index of each layer, in entry order
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].record.kind != EntryKind::kLayer) continue;
-    layer_open.push_back(*entries[i].open);
-    layer_volumes.push_back(&open_volumes[layer_open.back()].volume);
+  std::vector<container::EntryId> layer_ids;  // in entry order
+  for (const ArchiveEntry& entry : entries.all()) {
+    if (!entry.is_layer()) continue;
+    layer_ids.push_back(entry.id);
+    layer_volumes.push_back(&entry.open.value().volume);  // ensure_layers_loaded opened them
   }
   const auto placements = detail::place_structure(layer_volumes, runs);
   bool first = true;
   for (const detail::Placement& placement : placements) {
-    const std::size_t open_index =
-        placement.layer < layer_open.size() ? layer_open[placement.layer] : new_layer();
-    OpenVolume& open = open_volumes[open_index];
-    EntryRecord& record = entries[open.entry].record;
+    ArchiveEntry& layer =
+        placement.layer < layer_ids.size() ? entries.at(layer_ids[placement.layer]) : new_layer();
+    OpenVolume& open = *layer.open;
+    EntryRecord& record = layer.record;
     Label part = first ? stored : Label{name, 0, {}, {}, {}};
     part.value = free_value(record.labels, first ? stored.value : 0);
     if (part.value > dtype_max_value(open.volume.dtype())) {
@@ -450,20 +441,14 @@ void MaskArchive::Impl::place(const std::string& name, const detail::Runs& runs,
   }
 }
 
-// A layer left without structures is dropped with its section.
-void MaskArchive::Impl::drop_empty_layers() {
-  for (std::size_t i = entries.size(); i-- > 0;) {
-    ArchiveEntry& entry = entries[i];
-    if (entry.record.kind != EntryKind::kLayer || !entry.record.labels.empty()) continue;
-    if (entry.open) open_volumes.erase(open_volumes.begin() + std::ptrdiff_t(*entry.open));
-    entries.erase(entries.begin() + std::ptrdiff_t(i));
-    for (std::size_t k = 0; k < entries.size(); ++k) entries[k].open.reset();
-    for (std::size_t v = 0; v < open_volumes.size(); ++v) {
-      OpenVolume& open = open_volumes[v];
-      if (open.entry > i) --open.entry;
-      entries[open.entry].open = v;
-    }
-  }
+// A part's voxels and its label leave its entry (the entry is opened for writing).
+void MaskArchive::Impl::clear_part(const StructurePart& part, const std::string& name) {
+  ArchiveEntry& entry = entry_of(part);
+  OpenVolume& open = open_entry(entry);
+  detail::fill_runs(open.volume, detail::value_runs(open.volume, part.value, part.stats), 0);
+  entry.record.labels.remove(name);
+  entry.record.stats.erase(part.value);
+  open.dirty = true;
 }
 
 // Groups defined by members (not recognised ones, which keep their voxels) change with them.
@@ -489,7 +474,7 @@ const detail::GroupRecord* MaskArchive::Impl::group_listing(const std::string& m
 detail::IndexRecord MaskArchive::Impl::index_record() const {
   detail::IndexRecord index;
   index.space = space;
-  for (const ArchiveEntry& entry : entries) index.entries.push_back(entry.record);
+  for (const ArchiveEntry& entry : entries.all()) index.entries.push_back(entry.record);
   index.structure_order = structure_order;
   index.groups = groups;
   return index;
@@ -533,8 +518,8 @@ void MaskArchive::Impl::commit(bool provisional) {
   if (provisional && !dirty) return;  // the provisional index already describes every change
   // A provisional commit compresses the index at a fast level; a full commit (this one or a
   // later one, the destructor's included) writes it at the configured level again.
-  commit_index_level =
-      provisional ? std::min(kProvisionalIndexLevel, options.zstd_level) : options.zstd_level;
+  commit_index_level = provisional ? std::min(container::kProvisionalIndexLevel, options.zstd_level)
+                                   : options.zstd_level;
   recognise_unions();
   if (mode == OpenMode::kAppend && header && !force_rewrite) {
     commit_in_place();
@@ -565,27 +550,11 @@ void MaskArchive::Impl::commit_rewrite() {
   detail::AtomicFileWriter writer(path);
   const std::array<std::uint8_t, detail::kHeaderSize> placeholder{};
   writer.append(placeholder.data(), placeholder.size());
-  std::vector<EntryRecord> records;
-  records.reserve(entries.size());
-  for (const ArchiveEntry& entry : entries) {
-    EntryRecord record = entry.record;
-    std::vector<std::uint8_t> fresh;
-    const std::vector<std::uint8_t>* bytes = &entry.encoded;
-    if (entry.open && open_volumes[*entry.open].dirty) {
-      fresh = encode_entry(open_volumes[*entry.open].volume, record);
-      bytes = &fresh;
-    } else if (entry.in_file) {
-      // Copied without recoding, whatever the coding (chunk offsets are relative to the
-      // section); the checksum is verified so corruption is not propagated.
-      fresh = read_section(entry);
-      bytes = &fresh;
-    }
-    record.offset = writer.size();
-    record.length = bytes->size();
-    record.xxh3 = detail::xxh3_64(bytes->data(), bytes->size());
-    writer.append(bytes->data(), bytes->size());
-    records.push_back(std::move(record));
-  }
+  std::vector<EntryRecord> records = write_sections(true, [&](std::span<const std::uint8_t> bytes) {
+    const std::uint64_t offset = writer.size();
+    writer.append(bytes.data(), bytes.size());
+    return offset;
+  });
   detail::IndexRecord index = index_record();
   index.entries = records;
   const IndexAndHeader tail =
@@ -607,22 +576,13 @@ void MaskArchive::Impl::commit_in_place() {
   const std::unique_ptr<detail::InPlaceFile> lock = lock_unchanged();
   detail::InPlaceFile& out = *lock;
   std::uint64_t end = header->file_length;
-  std::vector<EntryRecord> records;
-  for (const ArchiveEntry& entry : entries) {
-    EntryRecord record = entry.record;
-    const bool changed = entry.open && open_volumes[*entry.open].dirty;
-    if (changed || !entry.in_file) {
-      std::vector<std::uint8_t> fresh;
-      if (changed) fresh = encode_entry(open_volumes[*entry.open].volume, record);
-      const std::vector<std::uint8_t>& bytes = changed ? fresh : entry.encoded;
-      record.offset = end;
-      record.length = bytes.size();
-      record.xxh3 = detail::xxh3_64(bytes.data(), bytes.size());
-      out.write_at(end, bytes.data(), bytes.size());
-      end += bytes.size();
-    }
-    records.push_back(std::move(record));
-  }
+  std::vector<EntryRecord> records =
+      write_sections(false, [&](std::span<const std::uint8_t> bytes) {
+        const std::uint64_t offset = end;
+        out.write_at(end, bytes.data(), bytes.size());
+        end += bytes.size();
+        return offset;
+      });
   detail::IndexRecord index = index_record();
   index.entries = records;
   const IndexAndHeader tail =
@@ -635,17 +595,52 @@ void MaskArchive::Impl::commit_in_place() {
   adopt_written(std::move(records));
 }
 
+// The one loop writing data sections, for both commit paths: each entry's section goes to
+// `write` (which returns the offset it lands at) when it was changed (coded again from its open
+// volume) or is pending (add_mask); a section stored in the file is copied (copy_stored: a
+// rewrite) or kept where it is (in place). Returns the entries' records as written.
+std::vector<EntryRecord> MaskArchive::Impl::write_sections(
+    bool copy_stored,
+    const std::function<std::uint64_t(std::span<const std::uint8_t>)>& write) const {
+  std::vector<EntryRecord> records;
+  records.reserve(entries.size());
+  for (const ArchiveEntry& entry : entries.all()) {
+    EntryRecord record = entry.record;
+    std::vector<std::uint8_t> fresh;
+    std::span<const std::uint8_t> bytes = entry.encoded;
+    if (entry.changed()) {
+      fresh = encode_entry(entry.open->volume, record);
+      bytes = fresh;
+    } else if (entry.in_file) {
+      if (!copy_stored) {
+        records.push_back(std::move(record));
+        continue;
+      }
+      // Copied without recoding, whatever the coding (chunk offsets are relative to the
+      // section); the checksum is verified so corruption is not propagated.
+      fresh = read_section(entry);
+      bytes = fresh;
+    }
+    record.offset = write(bytes);
+    record.length = bytes.size();
+    record.xxh3 = detail::xxh3_64(bytes.data(), bytes.size());
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
 // The written file is now the archive: later reads and appends use it.
 void MaskArchive::Impl::adopt_written(std::vector<EntryRecord> records) {
   file = detail::FileReader(path);
   const auto head = file.read(0, detail::kHeaderSize);
   header = detail::decode_header(head, file.size(), path, limits);
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    entries[i].record = std::move(records[i]);
-    entries[i].in_file = true;
-    entries[i].encoded = {};
+  std::size_t i = 0;
+  for (ArchiveEntry& entry : entries.all()) {
+    entry.record = std::move(records[i++]);
+    entry.in_file = true;
+    entry.encoded = {};
+    if (entry.open) entry.open->dirty = false;
   }
-  for (OpenVolume& open : open_volumes) open.dirty = false;
   dirty = false;
   index_provisional = commit_index_level != options.zstd_level;
   force_rewrite = false;
@@ -726,7 +721,7 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
   Impl& s = *impl_;
   s.require_writable();
   s.require_valid_name(entry_name, "entry");
-  if (s.entry_by_name.count(entry_name) != 0) {
+  if (s.entries.find(entry_name) != nullptr) {
     throw ArgumentError(s.path + ": entry '" + entry_name + "' already exists", s.path);
   }
   if (mask.volume().shape_zyx() != s.space.shape_zyx() || !mask.space().is_close(s.space)) {
@@ -753,8 +748,9 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
   entry.encoded = s.encode_entry(mask.volume(), record);
   record.length = entry.encoded.size();
   record.xxh3 = detail::xxh3_64(entry.encoded.data(), entry.encoded.size());
-  s.entries.push_back(std::move(entry));
-  for (const Label& label : s.entries.back().record.labels) s.structure_order.push_back(label.name);
+  for (const Label& label : s.entries.add(std::move(entry)).record.labels) {
+    s.structure_order.push_back(label.name);
+  }
   s.rebuild();
   s.dirty = true;
 }
@@ -774,18 +770,13 @@ SegmentationMask MaskArchive::load_mask(const std::string& entry_name) const {
   return SegmentationMask(std::move(volume), std::move(labels), s.space);
 }
 
-std::vector<std::string> MaskArchive::entry_names() const {
-  std::vector<std::string> names;
-  for (const ArchiveEntry& entry : impl_->entries) names.push_back(entry.record.name);
-  return names;
-}
+std::vector<std::string> MaskArchive::entry_names() const { return impl_->entries.names(); }
 
 std::vector<EntryInfo> MaskArchive::entries() const {
   std::vector<EntryInfo> infos;
-  for (const ArchiveEntry& entry : impl_->entries) {
+  for (const ArchiveEntry& entry : impl_->entries.all()) {
     const EntryRecord& record = entry.record;
-    const bool written = (entry.in_file || !entry.encoded.empty()) &&
-                         !(entry.open && impl_->open_volumes[*entry.open].dirty);
+    const bool written = (entry.in_file || !entry.encoded.empty()) && !entry.changed();
     EntryInfo info{record.name, record.dtype, std::nullopt, std::nullopt, std::string(), 0};
     if (written) {
       info.coding = coding_from_name(record.coding);
@@ -881,19 +872,11 @@ void MaskArchive::Impl::remove_structure(const std::string& name, bool replacing
   if (info.is_group()) {
     std::erase_if(groups, [&](const detail::GroupRecord& g) { return g.label.name == name; });
   } else {
-    for (const StructurePart& part : info.parts) {
-      const std::size_t entry_index = entry_by_name.at(part.entry);
-      OpenVolume& open = open_volumes[open_entry(entry_index)];
-      detail::fill_runs(open.volume, detail::value_runs(open.volume, part.value, part.stats), 0);
-      EntryRecord& record = entries[entry_index].record;
-      record.labels.remove(name);
-      record.stats.erase(part.value);
-      open.dirty = true;
-    }
+    for (const StructurePart& part : info.parts) clear_part(part, name);
     std::erase(structure_order, name);
     keep_voxels.erase(name);
     requested_values.erase(name);
-    drop_empty_layers();
+    entries.drop_empty_layers();
   }
   rebuild();
   dirty = true;
@@ -911,20 +894,29 @@ void MaskArchive::replace_structure(const std::string& given_name, const LabelVo
                         s.path);
   }
   s.require_grid_shape(name, binary);
-  // A recognised group becomes a structure again, listed last; a structure keeps its place.
-  const auto position = std::find(s.structure_order.begin(), s.structure_order.end(), name) -
-                        s.structure_order.begin();
-  s.remove_structure(name, true);
-  Label label = info.label;
-  if (info.is_group()) label.value = 0;
-  add_structure(name, binary, label, false);
-  s.structure_order.pop_back();
-  s.structure_order.insert(
-      s.structure_order.begin() +
-          std::min<std::ptrdiff_t>(position, std::ptrdiff_t(s.structure_order.size())),
-      name);
-  s.refresh_group_stats();
-  s.rebuild();
+  // All or nothing: removing and adding touch several layers and groups, and any step may fail
+  // (a section that does not decode, a limit); on failure the model as it was comes back.
+  container::ArchiveModel before = s.deep_copy();
+  try {
+    // A recognised group becomes a structure again, listed last; a structure keeps its place.
+    const auto position = std::find(s.structure_order.begin(), s.structure_order.end(), name) -
+                          s.structure_order.begin();
+    s.remove_structure(name, true);
+    Label label = info.label;
+    if (info.is_group()) label.value = 0;
+    add_structure(name, binary, label, false);
+    s.structure_order.pop_back();
+    s.structure_order.insert(
+        s.structure_order.begin() +
+            std::min<std::ptrdiff_t>(position, std::ptrdiff_t(s.structure_order.size())),
+        name);
+    s.refresh_group_stats();
+    s.rebuild();
+  } catch (...) {
+    static_cast<container::ArchiveModel&>(s) = std::move(before);
+    s.cache.clear();  // entry ids given during the attempt may be given again
+    throw;
+  }
 }
 
 std::vector<StructureInfo> MaskArchive::structures() const { return impl_->structures; }
@@ -944,7 +936,7 @@ std::string MaskArchive::resolve_name(const std::string& name) const {
   // Other entries whose structure of this name was stored qualified ("<entry>/<name>").
   std::string listed = "'" + info.entry + "/" + name + "'";
   std::size_t count = 1;
-  for (const ArchiveEntry& entry : s.entries) {
+  for (const ArchiveEntry& entry : s.entries.all()) {
     const std::string qualified = entry.record.name + "/" + name;
     if (s.structure_by_name.count(qualified) != 0) {
       listed += ", '" + qualified + "'";
@@ -1002,9 +994,7 @@ void MaskArchive::reorder_structures(std::span<const std::string> first) {
 void MaskArchive::recode() {
   Impl& s = *impl_;
   s.require_writable();
-  for (std::size_t i = 0; i < s.entries.size(); ++i) {
-    s.open_volumes[s.open_entry(i)].dirty = true;
-  }
+  for (ArchiveEntry& entry : s.entries.all()) s.open_entry(entry).dirty = true;
   s.dirty = true;
   s.force_rewrite = true;
   s.commit();
@@ -1014,7 +1004,7 @@ std::uint64_t MaskArchive::unreferenced_bytes() const {
   const Impl& s = *impl_;
   if (!s.header) return 0;
   std::uint64_t used = detail::kHeaderSize + s.header->index_length;
-  for (const ArchiveEntry& entry : s.entries) {
+  for (const ArchiveEntry& entry : s.entries.all()) {
     if (entry.in_file) used += entry.record.length;
   }
   return s.header->file_length > used ? s.header->file_length - used : 0;

@@ -22,6 +22,11 @@
 
 namespace medmask {
 
+using container::ArchiveEntry;
+using container::PartMask;
+using container::PartRef;
+using container::Slab;
+
 namespace {
 
 using ChunkKeys = std::vector<std::pair<std::size_t, std::size_t>>;
@@ -100,7 +105,7 @@ std::vector<PartRef> MaskArchive::Impl::parts_of(const std::vector<std::string>&
     for (const StructurePart& part : find_structure(name).parts) {
       // The index's statistics are exact: an empty part needs no voxel data.
       if (part.stats.voxels == 0) continue;
-      parts.push_back(PartRef{entry_by_name.at(part.entry), part.value, part.stats});
+      parts.push_back(PartRef{entries.find(part.entry)->id, part.value, part.stats});
     }
   }
   return parts;
@@ -109,10 +114,10 @@ std::vector<PartRef> MaskArchive::Impl::parts_of(const std::vector<std::string>&
 // The units of an entry meeting box (inclusive) within slices [z_begin, z_end): z-chunks, or the
 // non-empty tiles (an empty tile holds only zeros: no request needs it). Entries without a
 // unit table (zstd, pending or open in the writer) are one unit.
-std::vector<std::size_t> MaskArchive::Impl::units_for(std::size_t entry, const LabelStats& box,
+std::vector<std::size_t> MaskArchive::Impl::units_for(EntryId entry, const LabelStats& box,
                                                       std::int64_t z_begin,
                                                       std::int64_t z_end) const {
-  const ArchiveEntry& e = entries[entry];
+  const ArchiveEntry& e = entries.at(entry);
   z_begin = std::max(z_begin, box.bbox_min_zyx[0]);
   z_end = std::min(z_end, box.bbox_max_zyx[0] + 1);
   if (z_begin >= z_end || box.voxels == 0) return {};
@@ -139,19 +144,14 @@ std::vector<std::size_t> MaskArchive::Impl::units_for(std::size_t entry, const L
   return units;
 }
 
-Slab MaskArchive::Impl::slab(std::size_t entry, std::size_t chunk) const {
-  const ArchiveEntry& e = entries[entry];
-  if (e.open) {
-    // The writer's own volume: shared without ownership, valid while the archive is unchanged.
-    return Slab{
-        std::shared_ptr<const LabelVolume>(std::shared_ptr<void>(), &open_volumes[*e.open].volume),
-        {0, 0, 0}};
-  }
+Slab MaskArchive::Impl::slab(EntryId entry, std::size_t chunk) const {
+  const ArchiveEntry& e = entries.at(entry);
+  if (e.open) return Slab{e.open->volume, {0, 0, 0}};  // the writer's own voxels, shared
   const bool chunked = e.in_file && (e.record.coding == detail::kCodingMedmaskCm ||
                                      e.record.coding == detail::kCodingMedmaskTiles);
   const Shape3 origin =
       chunked ? detail::unit_box(e.record, chunk, space.shape_zyx()).origin_zyx : Shape3{0, 0, 0};
-  if (auto cached = cache.find({entry, chunk})) return Slab{std::move(cached), origin};
+  if (auto cached = cache.find({entry, chunk})) return Slab{*cached, origin};
   std::shared_ptr<const LabelVolume> volume;
   if (chunked) {
     const detail::ChunkRecord& record = e.record.chunks.at(chunk);
@@ -163,19 +163,19 @@ Slab MaskArchive::Impl::slab(std::size_t entry, std::size_t chunk) const {
     volume = std::make_shared<const LabelVolume>(decode_entry(e));
   }
   cache.insert({entry, chunk}, volume);
-  return Slab{std::move(volume), origin};
+  return Slab{*volume, origin};
 }
 
 // Decodes the chunks not yet cached, on the archive's threads.
 void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   ChunkKeys missing;
   for (const auto& key : keys) {
-    if (!entries[key.first].open && !cache.find(key)) missing.push_back(key);
+    if (!entries.at(key.first).open && !cache.find(key)) missing.push_back(key);
   }
   // Decoding time follows a chunk's coded size, and a scan's content crowds into a few chunks:
   // the largest go first so that no thread is left with a big one at the end.
   const auto stored_bytes = [&](const std::pair<std::size_t, std::size_t>& key) {
-    const detail::EntryRecord& record = entries[key.first].record;
+    const detail::EntryRecord& record = entries.at(key.first).record;
     return key.second < record.chunks.size() ? record.chunks[key.second].length : record.length;
   };
   std::stable_sort(missing.begin(), missing.end(),
@@ -230,7 +230,7 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
   };
   const auto meets = [](const LabelStats& b, const Slab& slab, std::int64_t z0, std::int64_t z1) {
     const Shape3& o = slab.origin_zyx;
-    const Shape3& n = slab.volume->shape_zyx();
+    const Shape3& n = slab.volume.shape_zyx();
     return b.bbox_max_zyx[0] >= z0 && b.bbox_min_zyx[0] < z1 && b.bbox_max_zyx[1] >= o[1] &&
            b.bbox_min_zyx[1] < o[1] + n[1] && b.bbox_max_zyx[2] >= o[2] &&
            b.bbox_min_zyx[2] < o[2] + n[2];
@@ -263,7 +263,7 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
   for (const auto& [window, pieces] : windows) jobs.push_back(&pieces);
   detail::parallel_for(jobs.size(), threads, [&](std::size_t i) {
     for (const Piece& piece : *jobs[i]) {
-      detail::scatter_slab(*piece.slab.volume, piece.slab.origin_zyx, piece.z_begin, piece.z_end,
+      detail::scatter_slab(piece.slab.volume, piece.slab.origin_zyx, piece.z_begin, piece.z_end,
                            piece.box, grid[1], grid[2], piece.targets);
     }
   });
@@ -365,7 +365,7 @@ std::vector<std::string> MaskArchive::labels_at(std::int64_t z, std::int64_t y,
     if (info.is_group()) continue;
     for (const StructurePart& part : info.parts) {
       if (!contains_point(part.stats, z, y, x)) continue;
-      const std::size_t entry = s.entry_by_name.at(part.entry);
+      const container::EntryId entry = s.entries.find(part.entry)->id;
       LabelStats point;
       point.voxels = 1;
       point.bbox_min_zyx = point.bbox_max_zyx = {z, y, x};
@@ -373,11 +373,11 @@ std::vector<std::string> MaskArchive::labels_at(std::int64_t z, std::int64_t y,
       if (units.empty()) continue;  // an empty tile: the voxel is 0 there
       const Slab piece = s.slab(entry, units.front());
       const Shape3& o = piece.origin_zyx;
-      const Shape3& n = piece.volume->shape_zyx();
+      const Shape3& n = piece.volume.shape_zyx();
       const auto index =
           (std::size_t(z - o[0]) * std::size_t(n[1]) + std::size_t(y - o[1])) * std::size_t(n[2]) +
           std::size_t(x - o[2]);
-      if (piece.volume->get(index) == part.value) {
+      if (piece.volume.get(index) == part.value) {
         covering.insert(info.name);
         out.push_back(info.name);
         break;
@@ -413,11 +413,11 @@ std::vector<Overlap> MaskArchive::overlapping(const std::string& name) const {
     for (const StructurePart& part : info.parts) {
       const LabelStats box = intersection(part.stats, target.stats);
       if (box.voxels == 0) continue;
-      const std::size_t entry = s.entry_by_name.at(part.entry);
+      const container::EntryId entry = s.entries.find(part.entry)->id;
       for (const std::size_t unit : s.units_for(entry, box, 0, shape[0])) {
         const Slab piece = s.slab(entry, unit);
         const Shape3& o = piece.origin_zyx;
-        const Shape3& n = piece.volume->shape_zyx();
+        const Shape3& n = piece.volume.shape_zyx();
         // The box within this unit.
         LabelStats in_unit = box;
         for (std::size_t a = 0; a < 3; ++a) {
@@ -435,9 +435,8 @@ std::vector<Overlap> MaskArchive::overlapping(const std::string& name) const {
                            std::size_t(n[2]);
                        const std::size_t row_out = (std::size_t(z) * ny + std::size_t(y)) * nx;
                        for (std::int64_t x = x0; x < x1; ++x) {
-                         shared +=
-                             (inside[row_out + std::size_t(x)] != 0 &&
-                              piece.volume->get(row_in + std::size_t(x - o[2])) == part.value);
+                         shared += (inside[row_out + std::size_t(x)] != 0 &&
+                                    piece.volume.get(row_in + std::size_t(x - o[2])) == part.value);
                        }
                      });
       }

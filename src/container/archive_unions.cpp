@@ -15,15 +15,13 @@
 
 namespace medmask {
 
-using detail::EntryKind;
+using container::ArchiveEntry;
 
 namespace {
 
-bool lies_in_layers(const StructureInfo& info,
-                    const std::unordered_map<std::string, std::size_t>& entry_by_name,
-                    const std::vector<ArchiveEntry>& entries) {
+bool lies_in_layers(const StructureInfo& info, const container::EntryTable& entries) {
   return std::all_of(info.parts.begin(), info.parts.end(), [&](const StructurePart& part) {
-    return entries[entry_by_name.at(part.entry)].record.kind == EntryKind::kLayer;
+    return entries.find(part.entry)->is_layer();
   });
 }
 
@@ -42,10 +40,10 @@ std::vector<std::size_t> MaskArchive::Impl::union_members(const detail::Runs& ru
                                                           const std::string& skip) const {
   std::vector<detail::LayerParts> layers;
   std::vector<std::size_t> parts_per_structure(structures.size(), 0);
-  for (const OpenVolume& open : open_volumes) {
-    const detail::EntryRecord& record = entries[open.entry].record;
-    if (record.kind != EntryKind::kLayer) continue;
-    detail::LayerParts layer{&open.volume, {}};
+  for (const ArchiveEntry& entry : entries.all()) {
+    if (!entry.is_layer() || !entry.open) continue;
+    const detail::EntryRecord& record = entry.record;
+    detail::LayerParts layer{&entry.open->volume, {}};
     for (const Label& part : record.labels) {
       if (part.name == skip) continue;
       const auto stats = record.stats.find(part.value);
@@ -100,7 +98,7 @@ void MaskArchive::Impl::convert_unions() {
   for (std::size_t i = 0; i < structure_order.size(); ++i) {
     const StructureInfo& info = structures[structure_by_name.at(structure_order[i])];
     if (info.stats.voxels == 0 || keep_voxels.count(info.name) != 0) continue;
-    if (!lies_in_layers(info, entry_by_name, entries)) continue;
+    if (!lies_in_layers(info, entries)) continue;
     candidates.emplace_back(info.stats.voxels, i);
   }
   if (candidates.size() < 2) return;
@@ -116,15 +114,7 @@ void MaskArchive::Impl::convert_unions() {
     if (members.empty()) continue;
     // The group is added before the voxels go, so member ids still index `structures`.
     add_recognised_group(info.label, members, runs);
-    for (const StructurePart& part : info.parts) {
-      const std::size_t entry_index = entry_by_name.at(part.entry);
-      OpenVolume& open = open_volumes[open_entry(entry_index)];
-      detail::fill_runs(open.volume, detail::value_runs(open.volume, part.value, part.stats), 0);
-      detail::EntryRecord& record = entries[entry_index].record;
-      record.labels.remove(name);
-      record.stats.erase(part.value);
-      open.dirty = true;
-    }
+    for (const StructurePart& part : info.parts) clear_part(part, name);
     std::erase(structure_order, name);
     rebuild();
     changed = true;
@@ -180,7 +170,7 @@ void MaskArchive::Impl::repack_layers() {
   const Shape3 shape = space.shape_zyx();
   for (const std::string& name : structure_order) {
     const StructureInfo& info = structures[structure_by_name.at(name)];
-    if (!lies_in_layers(info, entry_by_name, entries)) continue;
+    if (!lies_in_layers(info, entries)) continue;
     Label label = info.label;
     if (const auto it = requested_values.find(name); it != requested_values.end()) {
       label.value = it->second;
@@ -188,9 +178,10 @@ void MaskArchive::Impl::repack_layers() {
     items.push_back(
         {name, label, detail::inside_runs(union_of(parts_of({name}), ZRange{0, shape[0]}))});
   }
-  for (OpenVolume& open : open_volumes) {
-    detail::EntryRecord& record = entries[open.entry].record;
-    if (record.kind != EntryKind::kLayer) continue;
+  for (ArchiveEntry& entry : entries.all()) {
+    if (!entry.is_layer() || !entry.open) continue;
+    detail::EntryRecord& record = entry.record;
+    container::OpenVolume& open = *entry.open;
     open.volume = LabelVolume(DType::kUInt8, shape);
     record.labels = LabelTable{};
     record.stats.clear();
@@ -199,7 +190,7 @@ void MaskArchive::Impl::repack_layers() {
     open.dirty = true;
   }
   for (const Item& item : items) place(item.name, item.runs, item.label);
-  drop_empty_layers();
+  entries.drop_empty_layers();
   rebuild();
 }
 

@@ -11,7 +11,7 @@ namespace medmask {
 
 void MaskArchive::verify_data() const {
   const Impl& s = *impl_;
-  for (const ArchiveEntry& entry : s.entries) {
+  for (const container::ArchiveEntry& entry : s.entries.all()) {
     if (!entry.in_file) continue;  // pending: nothing stored yet
     // The whole section: its checksum, every chunk's checksum, and the decoded voxels.
     const LabelVolume volume = s.decode_entry(entry);
