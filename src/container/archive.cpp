@@ -27,9 +27,9 @@
 namespace medmask {
 
 using container::ArchiveEntry;
+using container::EntryKind;
+using container::EntryRecord;
 using container::OpenVolume;
-using detail::EntryKind;
-using detail::EntryRecord;
 
 namespace {
 
@@ -74,10 +74,10 @@ std::uint32_t free_value(const LabelTable& labels, std::uint32_t wanted) {
 // How deeply a group with these members nests: 1 + the depth of its deepest member group. The
 // stored groups nest at most max_group_depth levels (checked on reading and adding), so that many
 // rounds of relaxation reach every depth, without recursion.
-std::uint32_t group_depth(const std::vector<detail::GroupRecord>& groups,
+std::uint32_t group_depth(const std::vector<container::GroupRecord>& groups,
                           std::span<const std::string> members, std::uint32_t max_group_depth) {
   std::unordered_map<std::string_view, std::uint32_t> depth;
-  for (const detail::GroupRecord& group : groups) depth[group.label.name] = 1;
+  for (const container::GroupRecord& group : groups) depth[group.label.name] = 1;
   const auto deepest = [&](const auto& names) {
     std::uint32_t most = 0;
     for (const std::string& name : names) {
@@ -86,7 +86,7 @@ std::uint32_t group_depth(const std::vector<detail::GroupRecord>& groups,
     return most;
   };
   for (std::uint32_t round = 0; round < max_group_depth; ++round) {
-    for (const detail::GroupRecord& group : groups) {
+    for (const container::GroupRecord& group : groups) {
       depth[group.label.name] = deepest(group.members) + 1;
     }
   }
@@ -141,27 +141,28 @@ void MaskArchive::Impl::open_existing() {
     open_legacy();
     return;
   }
-  file = detail::FileReader(path);
+  file = container::FileReader(path);
   const std::uint64_t file_size = file.size();
   const auto head = file.read(
-      0, static_cast<std::size_t>(std::min<std::uint64_t>(file_size, detail::kHeaderSize)));
-  header = detail::decode_header(head, file_size, path, limits);
+      0, static_cast<std::size_t>(std::min<std::uint64_t>(file_size, container::kHeaderSize)));
+  header = container::decode_header(head, file_size, path, limits);
   const auto index_bytes =
       file.read(header->index_offset, static_cast<std::size_t>(header->index_length));
   const std::uint64_t computed = detail::xxh3_64(index_bytes.data(), index_bytes.size());
   if (computed != header->index_xxh3) {
-    detail::throw_at<FormatError>(path, "index section", header->index_offset,
-                                  "checksum mismatch; stored " + detail::hex64(header->index_xxh3) +
-                                      ", computed " + detail::hex64(computed));
+    container::throw_at<FormatError>(path, "index section", header->index_offset,
+                                     "checksum mismatch; stored " +
+                                         detail::hex64(header->index_xxh3) + ", computed " +
+                                         detail::hex64(computed));
   }
-  const std::string text = detail::decompress_index(
+  const std::string text = container::decompress_index(
       index_bytes, header->index_raw_length, header->required_features, path, header->index_offset);
-  detail::IndexRecord index =
-      detail::decode_index_json(text, path, header->index_offset, header->file_length, limits,
-                                (header->required_features & detail::kFeatureSplitStructures) != 0);
+  container::IndexRecord index = container::decode_index_json(
+      text, path, header->index_offset, header->file_length, limits,
+      (header->required_features & container::kFeatureSplitStructures) != 0);
   if (index.version_major != header->version_major ||
       index.version_minor != header->version_minor) {
-    detail::throw_at<FormatError>(
+    container::throw_at<FormatError>(
         path, "index field version", header->index_offset,
         "disagrees with the header; expected [" + std::to_string(header->version_major) + ", " +
             std::to_string(header->version_minor) + "], found [" +
@@ -208,7 +209,7 @@ void MaskArchive::Impl::rebuild() {
     structure_by_name[name] = structures.size();
     structures.push_back(std::move(info));
   }
-  for (const detail::GroupRecord& group : groups) {
+  for (const container::GroupRecord& group : groups) {
     StructureInfo info;
     info.name = group.label.name;
     info.label = group.label;
@@ -309,9 +310,9 @@ std::vector<std::uint8_t> MaskArchive::Impl::read_section(const ArchiveEntry& en
   auto bytes = file.read(record.offset, static_cast<std::size_t>(record.length));
   const std::uint64_t computed = detail::xxh3_64(bytes.data(), bytes.size());
   if (computed != record.xxh3) {
-    detail::throw_at<FormatError>(path, entry_field(entry), record.offset,
-                                  "checksum mismatch; stored " + detail::hex64(record.xxh3) +
-                                      ", computed " + detail::hex64(computed));
+    container::throw_at<FormatError>(path, entry_field(entry), record.offset,
+                                     "checksum mismatch; stored " + detail::hex64(record.xxh3) +
+                                         ", computed " + detail::hex64(computed));
   }
   return bytes;
 }
@@ -320,25 +321,25 @@ std::vector<std::uint8_t> MaskArchive::Impl::read_section(const ArchiveEntry& en
 LabelVolume MaskArchive::Impl::decode_entry(const ArchiveEntry& entry) const {
   if (entry.open) return entry.open->volume;
   const EntryRecord& record = entry.record;
-  const bool cm =
-      record.coding == detail::kCodingMedmaskCm || record.coding == detail::kCodingMedmaskTiles;
-  if (!cm && record.coding != detail::kCodingZstd) {
-    detail::throw_at<UnsupportedError>(path, entry_field(entry), record.offset,
-                                       "unknown coding \"" + record.coding +
-                                           "\"; this reader decodes \"zstd\", \"" +
-                                           std::string(detail::kCodingMedmaskCm) + "\" and \"" +
-                                           std::string(detail::kCodingMedmaskTiles) + "\"");
+  const bool cm = record.coding == container::kCodingMedmaskCm ||
+                  record.coding == container::kCodingMedmaskTiles;
+  if (!cm && record.coding != container::kCodingZstd) {
+    container::throw_at<UnsupportedError>(
+        path, entry_field(entry), record.offset,
+        "unknown coding \"" + record.coding + "\"; this reader decodes \"zstd\", \"" +
+            std::string(container::kCodingMedmaskCm) + "\" and \"" +
+            std::string(container::kCodingMedmaskTiles) + "\"");
   }
   std::vector<std::uint8_t> read;
   if (entry.in_file) read = read_section(entry);
   const std::span<const std::uint8_t> bytes = entry.in_file ? read : entry.encoded;
   const std::uint64_t offset = entry.in_file ? record.offset : 0;
   if (cm) {
-    return detail::decode_cm_section(bytes, record, space.shape_zyx(), path, entry_field(entry),
-                                     offset, threads);
+    return container::decode_cm_section(bytes, record, space.shape_zyx(), path, entry_field(entry),
+                                        offset, threads);
   }
-  return detail::decode_volume(bytes, record.dtype, space.shape_zyx(), path, entry_field(entry),
-                               offset);
+  return container::decode_volume(bytes, record.dtype, space.shape_zyx(), path, entry_field(entry),
+                                  offset);
 }
 
 // Codes volume as options ask, filling the coding fields of record; returns the section.
@@ -351,11 +352,11 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(const LabelVolume& vol
   record.level.clear();
   record.tile_y = record.tile_x = 0;
   if (options.coding == Coding::kZstd) {
-    record.coding = std::string(detail::kCodingZstd);
-    return detail::encode_volume(volume, options.zstd_level);
+    record.coding = std::string(container::kCodingZstd);
+    return container::encode_volume(volume, options.zstd_level);
   }
   const bool tiled = options.coding == Coding::kMedmaskTiles;
-  record.coding = std::string(tiled ? detail::kCodingMedmaskTiles : detail::kCodingMedmaskCm);
+  record.coding = std::string(tiled ? container::kCodingMedmaskTiles : container::kCodingMedmaskCm);
   const std::uint32_t depth = options.chunk_depth != 0 ? options.chunk_depth
                               : tiled                  ? default_tiled_chunk_depth()
                                                        : default_chunk_depth(options.level);
@@ -371,8 +372,8 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(const LabelVolume& vol
     record.tile_y = balanced(volume.shape_zyx()[1]);
     record.tile_x = balanced(volume.shape_zyx()[2]);
   }
-  detail::CmSection section = detail::encode_cm_section(volume, depth, record.tile_y, record.tile_x,
-                                                        options.level, threads);
+  container::CmSection section = container::encode_cm_section(
+      volume, depth, record.tile_y, record.tile_x, options.level, threads);
   record.chunk_depth = depth;
   record.chunks = std::move(section.chunks);
   record.level = std::move(section.level);
@@ -418,9 +419,9 @@ void MaskArchive::Impl::place(const std::string& name, const detail::Runs& runs,
     layer_ids.push_back(entry.id);
     layer_volumes.push_back(&entry.open.value().volume);  // ensure_layers_loaded opened them
   }
-  const auto placements = detail::place_structure(layer_volumes, runs);
+  const auto placements = container::place_structure(layer_volumes, runs);
   bool first = true;
-  for (const detail::Placement& placement : placements) {
+  for (const container::Placement& placement : placements) {
     ArchiveEntry& layer =
         placement.layer < layer_ids.size() ? entries.at(layer_ids[placement.layer]) : new_layer();
     OpenVolume& open = *layer.open;
@@ -455,15 +456,15 @@ void MaskArchive::Impl::clear_part(const StructurePart& part, const std::string&
 void MaskArchive::Impl::refresh_group_stats() {
   rebuild();
   const Shape3 shape = space.shape_zyx();
-  for (detail::GroupRecord& group : groups) {
+  for (container::GroupRecord& group : groups) {
     if (group.recognised) continue;
     const LabelVolume all = union_of(parts_of(group.members), ZRange{0, shape[0]});
     group.stats = detail::stats_of_runs(detail::inside_runs(all), shape);
   }
 }
 
-const detail::GroupRecord* MaskArchive::Impl::group_listing(const std::string& member) const {
-  for (const detail::GroupRecord& group : groups) {
+const container::GroupRecord* MaskArchive::Impl::group_listing(const std::string& member) const {
+  for (const container::GroupRecord& group : groups) {
     if (std::find(group.members.begin(), group.members.end(), member) != group.members.end()) {
       return &group;
     }
@@ -471,8 +472,8 @@ const detail::GroupRecord* MaskArchive::Impl::group_listing(const std::string& m
   return nullptr;
 }
 
-detail::IndexRecord MaskArchive::Impl::index_record() const {
-  detail::IndexRecord index;
+container::IndexRecord MaskArchive::Impl::index_record() const {
+  container::IndexRecord index;
   index.space = space;
   for (const ArchiveEntry& entry : entries.all()) index.entries.push_back(entry.record);
   index.structure_order = structure_order;
@@ -484,7 +485,7 @@ namespace {
 
 std::uint32_t required_features(const std::vector<StructureInfo>& structures) {
   for (const StructureInfo& info : structures) {
-    if (info.parts.size() > 1) return detail::kFeatureSplitStructures;
+    if (info.parts.size() > 1) return container::kFeatureSplitStructures;
   }
   return 0;
 }
@@ -492,22 +493,22 @@ std::uint32_t required_features(const std::vector<StructureInfo>& structures) {
 // The index section and the header pointing at it, for a file whose sections end at `end`.
 struct IndexAndHeader {
   std::vector<std::uint8_t> index;
-  std::array<std::uint8_t, detail::kHeaderSize> header;
+  std::array<std::uint8_t, container::kHeaderSize> header;
 };
 
-IndexAndHeader make_index(const detail::IndexRecord& index, std::uint32_t features,
+IndexAndHeader make_index(const container::IndexRecord& index, std::uint32_t features,
                           std::uint64_t end, int zstd_level) {
-  const std::string text = detail::encode_index_json(index);
+  const std::string text = container::encode_index_json(index);
   IndexAndHeader out;
-  out.index = detail::compress_index(text, zstd_level);
-  detail::Header header;
-  header.required_features = features | detail::kFeatureIndexDictionary;
+  out.index = container::compress_index(text, zstd_level);
+  container::Header header;
+  header.required_features = features | container::kFeatureIndexDictionary;
   header.index_offset = end;
   header.index_length = out.index.size();
   header.index_raw_length = text.size();
   header.index_xxh3 = detail::xxh3_64(out.index.data(), out.index.size());
   header.file_length = end + out.index.size();
-  out.header = detail::encode_header(header);
+  out.header = container::encode_header(header);
   return out;
 }
 
@@ -530,10 +531,10 @@ void MaskArchive::Impl::commit(bool provisional) {
 
 // The in-place lock taken, and the header on disk still the one read at opening: otherwise
 // another writer committed since, and writing would lose its work.
-std::unique_ptr<detail::InPlaceFile> MaskArchive::Impl::lock_unchanged() const {
-  auto out = std::make_unique<detail::InPlaceFile>(path);
-  const auto on_disk = out->read(0, detail::kHeaderSize);
-  const auto expected = detail::encode_header(*header);
+std::unique_ptr<container::InPlaceFile> MaskArchive::Impl::lock_unchanged() const {
+  auto out = std::make_unique<container::InPlaceFile>(path);
+  const auto on_disk = out->read(0, container::kHeaderSize);
+  const auto expected = container::encode_header(*header);
   if (!std::equal(expected.begin(), expected.end(), on_disk.begin())) {
     throw IoError(path + ": the file changed since it was opened (another writer?); reopen it",
                   path);
@@ -546,16 +547,16 @@ std::unique_ptr<detail::InPlaceFile> MaskArchive::Impl::lock_unchanged() const {
 // is exclusive, so of two creators one gets an error instead of silently losing its write.
 void MaskArchive::Impl::commit_rewrite() {
   const bool replaces_opened = header.has_value();
-  const std::unique_ptr<detail::InPlaceFile> lock = replaces_opened ? lock_unchanged() : nullptr;
+  const std::unique_ptr<container::InPlaceFile> lock = replaces_opened ? lock_unchanged() : nullptr;
   detail::AtomicFileWriter writer(path);
-  const std::array<std::uint8_t, detail::kHeaderSize> placeholder{};
+  const std::array<std::uint8_t, container::kHeaderSize> placeholder{};
   writer.append(placeholder.data(), placeholder.size());
   std::vector<EntryRecord> records = write_sections(true, [&](std::span<const std::uint8_t> bytes) {
     const std::uint64_t offset = writer.size();
     writer.append(bytes.data(), bytes.size());
     return offset;
   });
-  detail::IndexRecord index = index_record();
+  container::IndexRecord index = index_record();
   index.entries = records;
   const IndexAndHeader tail =
       make_index(index, required_features(structures), writer.size(), commit_index_level);
@@ -573,8 +574,8 @@ void MaskArchive::Impl::commit_rewrite() {
 // then the header that points at them. A crash before the header write leaves the old header,
 // which ignores every byte past its file_length.
 void MaskArchive::Impl::commit_in_place() {
-  const std::unique_ptr<detail::InPlaceFile> lock = lock_unchanged();
-  detail::InPlaceFile& out = *lock;
+  const std::unique_ptr<container::InPlaceFile> lock = lock_unchanged();
+  container::InPlaceFile& out = *lock;
   std::uint64_t end = header->file_length;
   std::vector<EntryRecord> records =
       write_sections(false, [&](std::span<const std::uint8_t> bytes) {
@@ -583,7 +584,7 @@ void MaskArchive::Impl::commit_in_place() {
         end += bytes.size();
         return offset;
       });
-  detail::IndexRecord index = index_record();
+  container::IndexRecord index = index_record();
   index.entries = records;
   const IndexAndHeader tail =
       make_index(index, required_features(structures), end, commit_index_level);
@@ -631,9 +632,9 @@ std::vector<EntryRecord> MaskArchive::Impl::write_sections(
 
 // The written file is now the archive: later reads and appends use it.
 void MaskArchive::Impl::adopt_written(std::vector<EntryRecord> records) {
-  file = detail::FileReader(path);
-  const auto head = file.read(0, detail::kHeaderSize);
-  header = detail::decode_header(head, file.size(), path, limits);
+  file = container::FileReader(path);
+  const auto head = file.read(0, container::kHeaderSize);
+  header = container::decode_header(head, file.size(), path, limits);
   std::size_t i = 0;
   for (ArchiveEntry& entry : entries.all()) {
     entry.record = std::move(records[i++]);
@@ -657,7 +658,7 @@ MaskArchive::MaskArchive(std::string path, OpenMode mode, std::optional<Space> s
   s.limits = limits;
   s.threads = resolve_threads(options.threads);
   if (mode != OpenMode::kRead) {
-    detail::zstd_compress("", 0, options.zstd_level);  // rejects a bad level now, not at commit
+    container::zstd_compress("", 0, options.zstd_level);  // rejects a bad level now, not at commit
   }
   const bool create =
       mode == OpenMode::kWrite || (mode == OpenMode::kAppend && !file_exists(s.path));
@@ -825,7 +826,7 @@ void MaskArchive::add_group(const std::string& name, std::span<const std::string
   if (members.empty()) {
     throw ArgumentError(s.path + ": group '" + name + "' needs at least one member", s.path);
   }
-  detail::GroupRecord group;
+  container::GroupRecord group;
   group.label = label;
   group.label.name = name;
   group.label.value = 0;
@@ -861,7 +862,7 @@ void MaskArchive::remove(const std::string& name) {
 
 // replacing: the name comes back at once, so groups listing it stay valid.
 void MaskArchive::Impl::remove_structure(const std::string& name, bool replacing) {
-  if (const detail::GroupRecord* group = group_listing(name);
+  if (const container::GroupRecord* group = group_listing(name);
       group && !group->recognised && !replacing) {
     throw ArgumentError(path + ": '" + name + "' is a member of group '" + group->label.name +
                             "'; remove the group first",
@@ -870,7 +871,7 @@ void MaskArchive::Impl::remove_structure(const std::string& name, bool replacing
   materialise_recognised_groups_of(name);
   const StructureInfo info = find_structure(name);
   if (info.is_group()) {
-    std::erase_if(groups, [&](const detail::GroupRecord& g) { return g.label.name == name; });
+    std::erase_if(groups, [&](const container::GroupRecord& g) { return g.label.name == name; });
   } else {
     for (const StructurePart& part : info.parts) clear_part(part, name);
     std::erase(structure_order, name);
@@ -1003,7 +1004,7 @@ void MaskArchive::recode() {
 std::uint64_t MaskArchive::unreferenced_bytes() const {
   const Impl& s = *impl_;
   if (!s.header) return 0;
-  std::uint64_t used = detail::kHeaderSize + s.header->index_length;
+  std::uint64_t used = container::kHeaderSize + s.header->index_length;
   for (const ArchiveEntry& entry : s.entries.all()) {
     if (entry.in_file) used += entry.record.length;
   }

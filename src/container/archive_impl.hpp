@@ -57,7 +57,7 @@ struct ArchiveModel {
   EntryTable entries;
   bool layers_loaded = false;                // every layer entry is open
   std::vector<std::string> structure_order;  // structures (not groups), insertion order
-  std::vector<detail::GroupRecord> groups;
+  std::vector<container::GroupRecord> groups;
   bool dirty = false;
   // Structures added with recognise_unions = false in this session: commit keeps their voxels.
   std::set<std::string> keep_voxels;
@@ -95,15 +95,15 @@ struct MaskArchive::Impl : container::ArchiveModel {
   Space space;
   WriteOptions options;
   unsigned threads = 1;  // resolved from options.threads at opening
-  detail::ReadLimits limits;
-  detail::FileReader file;
-  std::optional<detail::Header> header;  // of the opened file
+  container::ReadLimits limits;
+  container::FileReader file;
+  std::optional<container::Header> header;  // of the opened file
   bool force_rewrite = false;
   // The file's index was written by commit_provisional (at kProvisionalIndexLevel): a full commit
   // rewrites it at options.zstd_level even when nothing else changed.
   bool index_provisional = false;
-  int commit_index_level = 19;       // zstd level of the index being committed
-  mutable detail::ChunkCache cache;  // keyed by entry id
+  int commit_index_level = 19;          // zstd level of the index being committed
+  mutable container::ChunkCache cache;  // keyed by entry id
 
   // archive.cpp
   void open_existing();
@@ -123,7 +123,7 @@ struct MaskArchive::Impl : container::ArchiveModel {
   std::vector<std::uint8_t> read_section(const ArchiveEntry& entry) const;
   LabelVolume decode_entry(const ArchiveEntry& entry) const;
   std::vector<std::uint8_t> encode_entry(const LabelVolume& volume,
-                                         detail::EntryRecord& record) const;
+                                         container::EntryRecord& record) const;
   void ensure_layers_loaded();
   ArchiveEntry& entry_of(const StructurePart& part);
   OpenVolume& open_entry(ArchiveEntry& entry);
@@ -132,16 +132,16 @@ struct MaskArchive::Impl : container::ArchiveModel {
   void clear_part(const StructurePart& part, const std::string& name);
   void remove_structure(const std::string& name, bool replacing);
   void refresh_group_stats();
-  const detail::GroupRecord* group_listing(const std::string& member) const;
+  const container::GroupRecord* group_listing(const std::string& member) const;
   void commit(bool provisional = false);
-  std::unique_ptr<detail::InPlaceFile> lock_unchanged() const;
+  std::unique_ptr<container::InPlaceFile> lock_unchanged() const;
   void commit_rewrite();
   void commit_in_place();
-  std::vector<detail::EntryRecord> write_sections(
+  std::vector<container::EntryRecord> write_sections(
       bool copy_stored,
       const std::function<std::uint64_t(std::span<const std::uint8_t>)>& write) const;
-  detail::IndexRecord index_record() const;
-  void adopt_written(std::vector<detail::EntryRecord> records);
+  container::IndexRecord index_record() const;
+  void adopt_written(std::vector<container::EntryRecord> records);
 
   // archive_unions.cpp: recognised unions (FORMAT.md 10.2)
   std::vector<std::size_t> union_members(const detail::Runs& runs, const std::string& skip) const;

@@ -121,8 +121,8 @@ std::vector<std::size_t> MaskArchive::Impl::units_for(EntryId entry, const Label
   z_begin = std::max(z_begin, box.bbox_min_zyx[0]);
   z_end = std::min(z_end, box.bbox_max_zyx[0] + 1);
   if (z_begin >= z_end || box.voxels == 0) return {};
-  const bool chunked =
-      e.record.coding == detail::kCodingMedmaskCm || e.record.coding == detail::kCodingMedmaskTiles;
+  const bool chunked = e.record.coding == container::kCodingMedmaskCm ||
+                       e.record.coding == container::kCodingMedmaskTiles;
   if (e.open || !e.in_file || !chunked) return {0};
   const auto depth = static_cast<std::int64_t>(e.record.chunk_depth);
   std::vector<std::size_t> units;
@@ -147,17 +147,17 @@ std::vector<std::size_t> MaskArchive::Impl::units_for(EntryId entry, const Label
 Slab MaskArchive::Impl::slab(EntryId entry, std::size_t chunk) const {
   const ArchiveEntry& e = entries.at(entry);
   if (e.open) return Slab{e.open->volume, {0, 0, 0}};  // the writer's own voxels, shared
-  const bool chunked = e.in_file && (e.record.coding == detail::kCodingMedmaskCm ||
-                                     e.record.coding == detail::kCodingMedmaskTiles);
-  const Shape3 origin =
-      chunked ? detail::unit_box(e.record, chunk, space.shape_zyx()).origin_zyx : Shape3{0, 0, 0};
+  const bool chunked = e.in_file && (e.record.coding == container::kCodingMedmaskCm ||
+                                     e.record.coding == container::kCodingMedmaskTiles);
+  const Shape3 origin = chunked ? container::unit_box(e.record, chunk, space.shape_zyx()).origin_zyx
+                                : Shape3{0, 0, 0};
   if (auto cached = cache.find({entry, chunk})) return Slab{*cached, origin};
   std::shared_ptr<const LabelVolume> volume;
   if (chunked) {
-    const detail::ChunkRecord& record = e.record.chunks.at(chunk);
+    const container::ChunkRecord& record = e.record.chunks.at(chunk);
     const std::uint64_t offset = e.record.offset + record.offset;
     const auto bytes = file.read(offset, static_cast<std::size_t>(record.length));
-    volume = std::make_shared<const LabelVolume>(detail::decode_cm_chunk(
+    volume = std::make_shared<const LabelVolume>(container::decode_cm_chunk(
         bytes, e.record, chunk, space.shape_zyx(), path, entry_field(e), offset));
   } else {
     volume = std::make_shared<const LabelVolume>(decode_entry(e));
@@ -175,7 +175,7 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   // Decoding time follows a chunk's coded size, and a scan's content crowds into a few chunks:
   // the largest go first so that no thread is left with a big one at the end.
   const auto stored_bytes = [&](const std::pair<std::size_t, std::size_t>& key) {
-    const detail::EntryRecord& record = entries.at(key.first).record;
+    const container::EntryRecord& record = entries.at(key.first).record;
     return key.second < record.chunks.size() ? record.chunks[key.second].length : record.length;
   };
   std::stable_sort(missing.begin(), missing.end(),
@@ -189,8 +189,8 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
 // archive's threads, into zero pages where only the chunk's crop box is written (an empty chunk
 // writes nothing).
 LabelVolume MaskArchive::Impl::decode_labelled_chunks(const ArchiveEntry& entry) const {
-  const detail::EntryRecord& record = entry.record;
-  if (entry.open || !entry.in_file || record.coding != detail::kCodingMedmaskCm) {
+  const container::EntryRecord& record = entry.record;
+  if (entry.open || !entry.in_file || record.coding != container::kCodingMedmaskCm) {
     return decode_entry(entry);
   }
   const std::vector<std::uint8_t> section = read_section(entry);
@@ -198,15 +198,15 @@ LabelVolume MaskArchive::Impl::decode_labelled_chunks(const ArchiveEntry& entry)
   // tests/cpp/test_archive_corrupt.cpp HostileCodecChunks); each writes only its crop box.
   LabelVolume volume(record.dtype, space.shape_zyx());
   detail::parallel_for(record.chunks.size(), threads, [&](std::size_t i) {
-    const detail::ChunkRecord& chunk = record.chunks[i];
+    const container::ChunkRecord& chunk = record.chunks[i];
     if (chunk.offset > section.size() || chunk.length > section.size() - chunk.offset) {
-      detail::throw_at<FormatError>(path, entry_field(entry), record.offset + chunk.offset,
-                                    "chunk lies beyond the section");
+      container::throw_at<FormatError>(path, entry_field(entry), record.offset + chunk.offset,
+                                       "chunk lies beyond the section");
     }
     const auto bytes = std::span(section).subspan(static_cast<std::size_t>(chunk.offset),
                                                   static_cast<std::size_t>(chunk.length));
-    detail::decode_cm_chunk_into(bytes, record, i, volume, path, entry_field(entry),
-                                 record.offset + chunk.offset);
+    container::decode_cm_chunk_into(bytes, record, i, volume, path, entry_field(entry),
+                                    record.offset + chunk.offset);
   });
   return volume;
 }
@@ -226,7 +226,7 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
     Slab slab;
     std::int64_t z_begin = 0, z_end = 0;
     LabelStats box;  // the rows and columns to scan: the union of the targets' boxes
-    std::vector<detail::ValueTarget> targets;
+    std::vector<container::ValueTarget> targets;
   };
   const auto meets = [](const LabelStats& b, const Slab& slab, std::int64_t z0, std::int64_t z1) {
     const Shape3& o = slab.origin_zyx;
@@ -263,8 +263,8 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
   for (const auto& [window, pieces] : windows) jobs.push_back(&pieces);
   detail::parallel_for(jobs.size(), threads, [&](std::size_t i) {
     for (const Piece& piece : *jobs[i]) {
-      detail::scatter_slab(piece.slab.volume, piece.slab.origin_zyx, piece.z_begin, piece.z_end,
-                           piece.box, grid[1], grid[2], piece.targets);
+      container::scatter_slab(piece.slab.volume, piece.slab.origin_zyx, piece.z_begin, piece.z_end,
+                              piece.box, grid[1], grid[2], piece.targets);
     }
   });
 }

@@ -38,12 +38,12 @@ std::vector<std::string> sorted_names(std::vector<std::string> names) {
 // structure named skip (the candidate itself) is not a possible member.
 std::vector<std::size_t> MaskArchive::Impl::union_members(const detail::Runs& runs,
                                                           const std::string& skip) const {
-  std::vector<detail::LayerParts> layers;
+  std::vector<container::LayerParts> layers;
   std::vector<std::size_t> parts_per_structure(structures.size(), 0);
   for (const ArchiveEntry& entry : entries.all()) {
     if (!entry.is_layer() || !entry.open) continue;
-    const detail::EntryRecord& record = entry.record;
-    detail::LayerParts layer{&entry.open->volume, {}};
+    const container::EntryRecord& record = entry.record;
+    container::LayerParts layer{&entry.open->volume, {}};
     for (const Label& part : record.labels) {
       if (part.name == skip) continue;
       const auto stats = record.stats.find(part.value);
@@ -54,13 +54,13 @@ std::vector<std::size_t> MaskArchive::Impl::union_members(const detail::Runs& ru
     }
     layers.push_back(std::move(layer));
   }
-  return detail::find_union_of_stored(layers, parts_per_structure, runs);
+  return container::find_union_of_stored(layers, parts_per_structure, runs);
 }
 
 void MaskArchive::Impl::add_recognised_group(const Label& label,
                                              const std::vector<std::size_t>& members,
                                              const detail::Runs& runs) {
-  detail::GroupRecord group;
+  container::GroupRecord group;
   group.label = label;
   group.label.value = 0;
   for (const std::size_t id : members) group.members.push_back(structures[id].name);
@@ -81,7 +81,7 @@ void MaskArchive::Impl::recognise_unions() {
   // Recognised groups take the slots they hold among the groups in name order: the same index
   // whether a union was recognised on arrival or at commit.
   std::vector<std::size_t> slots;
-  std::vector<detail::GroupRecord> recognised;
+  std::vector<container::GroupRecord> recognised;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     if (!groups[g].recognised) continue;
     slots.push_back(g);
@@ -130,7 +130,7 @@ void MaskArchive::Impl::convert_unions() {
 void MaskArchive::Impl::canonical_members() {
   using Set = std::set<std::string>;
   std::map<std::string, Set> atoms;
-  for (const detail::GroupRecord& group : groups) {
+  for (const container::GroupRecord& group : groups) {
     if (!group.recognised) continue;
     const std::vector<std::string> found = expand(group.label.name);
     atoms[group.label.name] = Set(found.begin(), found.end());
@@ -139,7 +139,7 @@ void MaskArchive::Impl::canonical_members() {
   for (const auto& [name, set] : atoms) by_size.push_back(name);
   std::stable_sort(by_size.begin(), by_size.end(),
                    [&](const auto& a, const auto& b) { return atoms[a].size() > atoms[b].size(); });
-  for (detail::GroupRecord& group : groups) {
+  for (container::GroupRecord& group : groups) {
     if (!group.recognised) continue;
     const Set& all = atoms[group.label.name];
     Set remaining = all;
@@ -180,7 +180,7 @@ void MaskArchive::Impl::repack_layers() {
   }
   for (ArchiveEntry& entry : entries.all()) {
     if (!entry.is_layer() || !entry.open) continue;
-    detail::EntryRecord& record = entry.record;
+    container::EntryRecord& record = entry.record;
     container::OpenVolume& open = *entry.open;
     open.volume = LabelVolume(DType::kUInt8, shape);
     record.labels = LabelTable{};
@@ -197,9 +197,9 @@ void MaskArchive::Impl::repack_layers() {
 // Before `member` is removed or replaced: every recognised group whose structures include it
 // becomes a structure holding the group's present voxels (its exact voxels are kept).
 void MaskArchive::Impl::materialise_recognised_groups_of(const std::string& member) {
-  std::vector<std::pair<detail::GroupRecord, detail::Runs>> affected;
+  std::vector<std::pair<container::GroupRecord, detail::Runs>> affected;
   const Shape3 shape = space.shape_zyx();
-  for (const detail::GroupRecord& group : groups) {
+  for (const container::GroupRecord& group : groups) {
     if (!group.recognised || group.label.name == member) continue;
     const std::vector<std::string> structures_of = expand(group.label.name);
     if (std::find(structures_of.begin(), structures_of.end(), member) == structures_of.end()) {
@@ -211,8 +211,8 @@ void MaskArchive::Impl::materialise_recognised_groups_of(const std::string& memb
   if (affected.empty()) return;
   ensure_layers_loaded();
   for (auto& [group, runs] : affected) {
-    std::erase_if(groups,
-                  [&](const detail::GroupRecord& g) { return g.label.name == group.label.name; });
+    std::erase_if(
+        groups, [&](const container::GroupRecord& g) { return g.label.name == group.label.name; });
     Label label = group.label;
     label.value = 0;
     place(label.name, runs, label);

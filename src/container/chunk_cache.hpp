@@ -12,7 +12,7 @@
 
 #include "medmask/volume.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 // Chunk `chunk` of entry `entry`; a "zstd" entry is one chunk holding every slice.
 using ChunkKey = std::pair<std::size_t, std::size_t>;
@@ -39,4 +39,4 @@ class ChunkCache {
   std::map<ChunkKey, Item> items_;
 };
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

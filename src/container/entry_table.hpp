@@ -29,12 +29,12 @@ struct OpenVolume {
 
 struct ArchiveEntry {
   EntryId id = 0;  // given by EntryTable::add, never changed nor reused
-  detail::EntryRecord record;
+  container::EntryRecord record;
   bool in_file = false;               // record.offset/length point into the opened file
   std::vector<std::uint8_t> encoded;  // pending data section (add_mask), not yet in a file
   std::optional<OpenVolume> open;     // decoded for writing
 
-  bool is_layer() const noexcept { return record.kind == detail::EntryKind::kLayer; }
+  bool is_layer() const noexcept { return record.kind == container::EntryKind::kLayer; }
   // Its section must be coded again from the open volume at the next commit.
   bool changed() const noexcept { return open && open->dirty; }
 };

@@ -10,7 +10,7 @@
 
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 namespace {
 
@@ -87,4 +87,4 @@ void InPlaceFile::truncate(std::uint64_t size) {
   if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) fail(path_, "cannot truncate");
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container
