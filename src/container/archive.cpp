@@ -46,19 +46,6 @@ std::string known_names(const std::vector<std::string>& names) {
   return known.empty() ? "none" : known;
 }
 
-// The union of two boxes (either may be empty).
-LabelStats merged(const LabelStats& a, const LabelStats& b) {
-  if (a.voxels == 0) return b;
-  if (b.voxels == 0) return a;
-  LabelStats out;
-  out.voxels = a.voxels + b.voxels;
-  for (std::size_t i = 0; i < 3; ++i) {
-    out.bbox_min_zyx[i] = std::min(a.bbox_min_zyx[i], b.bbox_min_zyx[i]);
-    out.bbox_max_zyx[i] = std::max(a.bbox_max_zyx[i], b.bbox_max_zyx[i]);
-  }
-  return out;
-}
-
 std::uint32_t free_value(const LabelTable& labels, std::uint32_t wanted) {
   if (wanted != 0 && labels.find_value(wanted) == nullptr) return wanted;
   std::set<std::uint32_t> used;
@@ -178,47 +165,8 @@ void MaskArchive::Impl::open_existing() {
   rebuild();
 }
 
-// Structures from the entries' labels (a structure's parts in entry order; the first part's
-// label is the structure's), then groups.
 void MaskArchive::Impl::rebuild() {
-  std::unordered_map<std::string, StructureInfo> found;
-  for (const ArchiveEntry& entry : entries.all()) {
-    const EntryRecord& record = entry.record;
-    for (const Label& label : record.labels) {
-      StructurePart part{record.name, label.value, {}};
-      if (const auto it = record.stats.find(label.value); it != record.stats.end()) {
-        part.stats = it->second;
-      }
-      auto [slot, fresh] = found.try_emplace(label.name);
-      StructureInfo& info = slot->second;
-      if (fresh) {
-        info.name = label.name;
-        info.entry = record.name;
-        info.value = label.value;
-        info.label = label;
-      }
-      info.stats = merged(info.stats, part.stats);
-      info.parts.push_back(std::move(part));
-    }
-  }
-  structures.clear();
-  structure_by_name.clear();
-  for (const std::string& name : structure_order) {
-    StructureInfo info = std::move(found.at(name));
-    info.volume_mm3 = static_cast<double>(info.stats.voxels) * space.voxel_volume_mm3();
-    structure_by_name[name] = structures.size();
-    structures.push_back(std::move(info));
-  }
-  for (const container::GroupRecord& group : groups) {
-    StructureInfo info;
-    info.name = group.label.name;
-    info.label = group.label;
-    info.stats = group.stats;
-    info.volume_mm3 = static_cast<double>(info.stats.voxels) * space.voxel_volume_mm3();
-    info.members = group.members;
-    structure_by_name[info.name] = structures.size();
-    structures.push_back(std::move(info));
-  }
+  structures.rebuild(entries, structure_order, groups, space.voxel_volume_mm3());
   // The chunk cache stays: it is keyed by entry id, and an entry's stored bytes never change
   // while it is open (commit clears it).
 }
@@ -256,8 +204,8 @@ void MaskArchive::Impl::require_valid_name(const std::string& name, const char* 
 
 void MaskArchive::Impl::require_new_name(const std::string& name) const {
   require_valid_name(name, "structure");
-  if (const auto it = structure_by_name.find(name); it != structure_by_name.end()) {
-    const StructureInfo& info = structures[it->second];
+  if (const StructureInfo* found = structures.find(name)) {
+    const StructureInfo& info = *found;
     throw ArgumentError(
         path + ": '" + name + "' already exists " +
             (info.is_group() ? std::string("as a group") : "in entry '" + info.entry + "'") +
@@ -278,24 +226,23 @@ const ArchiveEntry& MaskArchive::Impl::find_entry(const std::string& name) const
 }
 
 const StructureInfo& MaskArchive::Impl::find_structure(const std::string& name) const {
-  const auto it = structure_by_name.find(name);
-  if (it == structure_by_name.end()) {
+  const StructureInfo* found = structures.find(name);
+  if (found == nullptr) {
     std::vector<std::string> names;
-    for (const StructureInfo& info : structures) names.push_back(info.name);
+    for (const StructureInfo& info : structures.all()) names.push_back(info.name);
     throw NotFoundError(path + ": unknown structure '" + name + "'" +
                             detail::did_you_mean(names, name) + "; known: " + known_names(names),
                         path);
   }
-  return structures[it->second];
+  return *found;
 }
 
 const std::string& MaskArchive::Impl::stored_name(const std::string& name) const {
   const std::size_t slash = name.find('/');
-  if (slash == std::string::npos || structure_by_name.count(name) != 0) return name;
-  const auto plain = structure_by_name.find(name.substr(slash + 1));
-  if (plain != structure_by_name.end() &&
-      structures[plain->second].entry == std::string_view(name).substr(0, slash)) {
-    return structures[plain->second].name;
+  if (slash == std::string::npos || structures.contains(name)) return name;
+  const StructureInfo* plain = structures.find(name.substr(slash + 1));
+  if (plain != nullptr && plain->entry == std::string_view(name).substr(0, slash)) {
+    return plain->name;
   }
   return name;
 }
@@ -483,11 +430,8 @@ container::IndexRecord MaskArchive::Impl::index_record() const {
 
 namespace {
 
-std::uint32_t required_features(const std::vector<StructureInfo>& structures) {
-  for (const StructureInfo& info : structures) {
-    if (info.parts.size() > 1) return container::kFeatureSplitStructures;
-  }
-  return 0;
+std::uint32_t required_features(const container::StructureList& structures) {
+  return structures.any_split() ? container::kFeatureSplitStructures : 0;
 }
 
 // The index section and the header pointing at it, for a file whose sections end at `end`.
@@ -735,7 +679,7 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
   // Entries are namespaces: a name already taken is stored qualified by this entry.
   LabelTable labels;
   for (Label label : mask.labels()) {
-    if (s.structure_by_name.count(label.name) != 0) label.name = entry_name + "/" + label.name;
+    if (s.structures.contains(label.name)) label.name = entry_name + "/" + label.name;
     s.require_new_name(label.name);
     labels.add(std::move(label));
   }
@@ -833,7 +777,7 @@ void MaskArchive::add_group(const std::string& name, std::span<const std::string
   std::vector<std::string> stored;  // members by their stored names
   for (const std::string& given : members) {
     const std::string& member = s.stored_name(given);
-    if (s.structure_by_name.count(member) == 0) {
+    if (!s.structures.contains(member)) {
       throw ArgumentError(s.path + ": group '" + name + "' names '" + member +
                               "', which is neither a structure nor a group of this archive",
                           s.path);
@@ -920,14 +864,17 @@ void MaskArchive::replace_structure(const std::string& given_name, const LabelVo
   }
 }
 
-std::vector<StructureInfo> MaskArchive::structures() const { return impl_->structures; }
+std::vector<StructureInfo> MaskArchive::structures() const {
+  const auto all = impl_->structures.all();
+  return {all.begin(), all.end()};
+}
 
 const StructureInfo& MaskArchive::structure(const std::string& name) const {
   return impl_->find_structure(impl_->stored_name(name));
 }
 
 bool MaskArchive::contains(const std::string& name) const noexcept {
-  return impl_->structure_by_name.count(impl_->stored_name(name)) != 0;
+  return impl_->structures.contains(impl_->stored_name(name));
 }
 
 std::string MaskArchive::resolve_name(const std::string& name) const {
@@ -939,7 +886,7 @@ std::string MaskArchive::resolve_name(const std::string& name) const {
   std::size_t count = 1;
   for (const ArchiveEntry& entry : s.entries.all()) {
     const std::string qualified = entry.record.name + "/" + name;
-    if (s.structure_by_name.count(qualified) != 0) {
+    if (s.structures.contains(qualified)) {
       listed += ", '" + qualified + "'";
       ++count;
     }

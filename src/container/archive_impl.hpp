@@ -19,6 +19,7 @@
 #include "container/in_place_file.hpp"
 #include "container/index_json.hpp"
 #include "container/read_limits.hpp"
+#include "container/structure_list.hpp"
 #include "core/voxel_runs.hpp"
 #include "medmask/archive.hpp"
 
@@ -65,9 +66,7 @@ struct ArchiveModel {
   // commit honour it rather than the value the first packing happened to give.
   std::map<std::string, std::uint32_t> requested_values;
 
-  // Derived from the above by rebuild().
-  std::vector<StructureInfo> structures;  // structures in order, then groups
-  std::unordered_map<std::string, std::size_t> structure_by_name;
+  StructureList structures;  // derived from the above by rebuild()
 
   // A copy sharing no voxel buffer with this one.
   ArchiveModel deep_copy() const {

@@ -361,7 +361,7 @@ std::vector<std::string> MaskArchive::labels_at(std::int64_t z, std::int64_t y,
   }
   std::set<std::string> covering;
   std::vector<std::string> out;
-  for (const StructureInfo& info : s.structures) {
+  for (const StructureInfo& info : s.structures.all()) {
     if (info.is_group()) continue;
     for (const StructurePart& part : info.parts) {
       if (!contains_point(part.stats, z, y, x)) continue;
@@ -384,7 +384,7 @@ std::vector<std::string> MaskArchive::labels_at(std::int64_t z, std::int64_t y,
       }
     }
   }
-  for (const StructureInfo& info : s.structures) {
+  for (const StructureInfo& info : s.structures.all()) {
     if (!info.is_group()) continue;
     const auto members = s.expand(info.name);
     if (std::any_of(members.begin(), members.end(),
@@ -407,7 +407,7 @@ std::vector<Overlap> MaskArchive::overlapping(const std::string& name) const {
   const Shape3 shape = s.space.shape_zyx();
   const auto ny = static_cast<std::size_t>(shape[1]);
   const auto nx = static_cast<std::size_t>(shape[2]);
-  for (const StructureInfo& info : s.structures) {
+  for (const StructureInfo& info : s.structures.all()) {
     if (info.is_group() || own.count(info.name) != 0) continue;
     std::uint64_t shared = 0;
     for (const StructurePart& part : info.parts) {

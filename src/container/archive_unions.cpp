@@ -48,7 +48,7 @@ std::vector<std::size_t> MaskArchive::Impl::union_members(const detail::Runs& ru
       if (part.name == skip) continue;
       const auto stats = record.stats.find(part.value);
       if (stats == record.stats.end()) continue;
-      const std::size_t id = structure_by_name.at(part.name);
+      const std::size_t id = structures.position(part.name);
       layer.parts[part.value] = {id, stats->second.voxels};
       ++parts_per_structure[id];
     }
@@ -96,7 +96,7 @@ void MaskArchive::Impl::recognise_unions() {
 void MaskArchive::Impl::convert_unions() {
   std::vector<std::pair<std::uint64_t, std::size_t>> candidates;
   for (std::size_t i = 0; i < structure_order.size(); ++i) {
-    const StructureInfo& info = structures[structure_by_name.at(structure_order[i])];
+    const StructureInfo& info = *structures.find(structure_order[i]);
     if (info.stats.voxels == 0 || keep_voxels.count(info.name) != 0) continue;
     if (!lies_in_layers(info, entries)) continue;
     candidates.emplace_back(info.stats.voxels, i);
@@ -107,7 +107,7 @@ void MaskArchive::Impl::convert_unions() {
   for (const auto& [voxels, i] : candidates) names.push_back(structure_order[i]);
   bool changed = false;
   for (const std::string& name : names) {
-    const StructureInfo info = structures[structure_by_name.at(name)];
+    const StructureInfo info = *structures.find(name);
     const Shape3 shape = space.shape_zyx();
     const detail::Runs runs = detail::inside_runs(union_of(parts_of({name}), ZRange{0, shape[0]}));
     const std::vector<std::size_t> members = union_members(runs, name);
@@ -169,7 +169,7 @@ void MaskArchive::Impl::repack_layers() {
   std::vector<Item> items;
   const Shape3 shape = space.shape_zyx();
   for (const std::string& name : structure_order) {
-    const StructureInfo& info = structures[structure_by_name.at(name)];
+    const StructureInfo& info = *structures.find(name);
     if (!lies_in_layers(info, entries)) continue;
     Label label = info.label;
     if (const auto it = requested_values.find(name); it != requested_values.end()) {
