@@ -800,8 +800,11 @@ void MaskArchive::add_group(const std::string& name, std::span<const std::string
 }
 
 void MaskArchive::remove(const std::string& name) {
-  impl_->require_writable();
-  impl_->remove_structure(impl_->stored_name(name), false);
+  Impl& s = *impl_;
+  s.require_writable();
+  // A structure in several layers is taken out of each in turn; a layer that fails to decode
+  // must not leave it half removed.
+  s.all_or_nothing([&] { s.remove_structure(s.stored_name(name), false); });
 }
 
 // replacing: the name comes back at once, so groups listing it stay valid.
@@ -839,10 +842,9 @@ void MaskArchive::replace_structure(const std::string& given_name, const LabelVo
                         s.path);
   }
   s.require_grid_shape(name, binary);
-  // All or nothing: removing and adding touch several layers and groups, and any step may fail
-  // (a section that does not decode, a limit); on failure the model as it was comes back.
-  container::ArchiveModel before = s.deep_copy();
-  try {
+  // Removing and adding touch several layers and groups, and any step may fail (a section that
+  // does not decode, a limit).
+  s.all_or_nothing([&] {
     // A recognised group becomes a structure again, listed last; a structure keeps its place.
     const auto position = std::find(s.structure_order.begin(), s.structure_order.end(), name) -
                           s.structure_order.begin();
@@ -857,11 +859,7 @@ void MaskArchive::replace_structure(const std::string& given_name, const LabelVo
         name);
     s.refresh_group_stats();
     s.rebuild();
-  } catch (...) {
-    static_cast<container::ArchiveModel&>(s) = std::move(before);
-    s.cache.clear();  // entry ids given during the attempt may be given again
-    throw;
-  }
+  });
 }
 
 std::vector<StructureInfo> MaskArchive::structures() const {

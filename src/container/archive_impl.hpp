@@ -130,6 +130,19 @@ struct MaskArchive::Impl : container::ArchiveModel {
   void place(const std::string& name, const detail::Runs& runs, const Label& stored);
   void clear_part(const StructurePart& part, const std::string& name);
   void remove_structure(const std::string& name, bool replacing);
+  // Runs edit; when it throws, the model as it was before comes back (a deep copy: one copy of
+  // each open label map per call, so only for edits that are not in a loop of thousands).
+  template <class Edit>
+  void all_or_nothing(Edit&& edit) {
+    container::ArchiveModel before = deep_copy();
+    try {
+      edit();
+    } catch (...) {
+      static_cast<container::ArchiveModel&>(*this) = std::move(before);
+      cache.clear();  // entry ids given during the attempt may be given again
+      throw;
+    }
+  }
   void refresh_group_stats();
   const container::GroupRecord* group_listing(const std::string& member) const;
   void commit(bool provisional = false);

@@ -148,6 +148,8 @@ TEST(ArchiveModel, ReplaceFailingMidwayLeavesStructuresLayersAndFileUnchanged) {
     const std::string before = described(archive);
     EXPECT_THROW(archive.replace_structure("b", box(kShape, {0, 0, 8}, {7, 9, 11})), FormatError);
     EXPECT_EQ(described(archive), before);
+    EXPECT_THROW(archive.remove("b"), FormatError);
+    EXPECT_EQ(described(archive), before);
     EXPECT_TRUE(same_voxels(archive.read_structure("a"), a));
     // An edit that does not touch the layers, then a commit: the index must still give b both
     // of its parts (the failed replace had taken the first out of layer0's labels).
