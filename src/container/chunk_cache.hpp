@@ -14,7 +14,8 @@
 
 namespace medmask::container {
 
-// Chunk `chunk` of entry `entry`; a "zstd" entry is one chunk holding every slice.
+// (entry id, unit): unit `unit` (z-chunk or tile) of the entry of that id (container/entry_table;
+// ids are never reused, so a key cannot come to name another entry); a "zstd" entry is one unit.
 using ChunkKey = std::pair<std::size_t, std::size_t>;
 
 class ChunkCache {
