@@ -52,13 +52,13 @@ struct PartMask {
 inline constexpr int kProvisionalIndexLevel = 3;
 
 // What the archive's edits change: the index being built and the writer's label maps.
-// MaskArchive::replace_structure keeps a deep copy and puts it back when it fails, so every
-// field an edit may touch lives here and nowhere else.
+// MaskArchive::Impl::all_or_nothing (replace_structure, remove) keeps a deep copy and puts it
+// back when the edit fails, so every field an edit may touch lives here and nowhere else.
 struct ArchiveModel {
   EntryTable entries;
   bool layers_loaded = false;                // every layer entry is open
   std::vector<std::string> structure_order;  // structures (not groups), insertion order
-  std::vector<container::GroupRecord> groups;
+  std::vector<GroupRecord> groups;
   bool dirty = false;
   // Structures added with recognise_unions = false in this session: commit keeps their voxels.
   std::set<std::string> keep_voxels;

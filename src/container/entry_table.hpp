@@ -28,13 +28,15 @@ struct OpenVolume {
 };
 
 struct ArchiveEntry {
-  EntryId id = 0;  // given by EntryTable::add, never changed nor reused
-  container::EntryRecord record;
+  // Given by EntryTable::add and never changed; not given again by the same table (an older copy
+  // put back by MaskArchive::Impl::all_or_nothing may, so that clears the chunk cache).
+  EntryId id = 0;
+  EntryRecord record;
   bool in_file = false;               // record.offset/length point into the opened file
   std::vector<std::uint8_t> encoded;  // pending data section (add_mask), not yet in a file
   std::optional<OpenVolume> open;     // decoded for writing
 
-  bool is_layer() const noexcept { return record.kind == container::EntryKind::kLayer; }
+  bool is_layer() const noexcept { return record.kind == EntryKind::kLayer; }
   // Its section must be coded again from the open volume at the next commit.
   bool changed() const noexcept { return open && open->dirty; }
 };
