@@ -51,8 +51,10 @@ def main(root: Path) -> int:
             if inner is not None and inner not in allowed:
                 line = text.count("\n", 0, match.start()) + 1
                 wanted = " or ".join(f"medmask::{name}" for name in sorted(allowed))
-                problems.append(f"{relative}:{line}: namespace medmask::{inner} in layer "
-                                f"{layer}; expected medmask or {wanted}")
+                problems.append(
+                    f"{relative}:{line}: namespace medmask::{inner} in layer "
+                    f"{layer}; expected medmask or {wanted}"
+                )
     for problem in problems:
         print(problem)
     return 1 if problems else 0
