@@ -22,7 +22,7 @@
 namespace medmask::fuzz {
 
 struct UnsealedArchive {
-  std::uint32_t required_features = detail::kFeatureIndexDictionary;
+  std::uint32_t required_features = container::kFeatureIndexDictionary;
   std::vector<std::uint8_t> data;  // the bytes from offset 64 up to the index
   std::string index_json;
 };
@@ -50,14 +50,15 @@ inline bool section_checksum(const std::vector<std::uint8_t>& file, const nlohma
 
 // Inverse of seal for a valid 1.1/1.2 file. Throws medmask errors for a file that is not one.
 inline UnsealedArchive unseal(std::span<const std::uint8_t> file, const std::string& name) {
-  const detail::Header header = detail::decode_header(file, file.size(), name, {});
+  const container::Header header = container::decode_header(file, file.size(), name, {});
   UnsealedArchive out;
   out.required_features = header.required_features;
-  const auto data = file.subspan(detail::kHeaderSize, header.index_offset - detail::kHeaderSize);
+  const auto data =
+      file.subspan(container::kHeaderSize, header.index_offset - container::kHeaderSize);
   out.data.assign(data.begin(), data.end());
-  out.index_json = detail::decompress_index(file.subspan(header.index_offset, header.index_length),
-                                            header.index_raw_length, header.required_features, name,
-                                            header.index_offset);
+  out.index_json = container::decompress_index(
+      file.subspan(header.index_offset, header.index_length), header.index_raw_length,
+      header.required_features, name, header.index_offset);
   return out;
 }
 
@@ -66,11 +67,11 @@ inline UnsealedArchive unseal(std::span<const std::uint8_t> file, const std::str
 // text may change formatting); the header's version_minor follows the index's "version".
 inline std::vector<std::uint8_t> seal(const UnsealedArchive& parts) {
   // The file as it will be, less the header and index (memcpy: GCC 12 warns falsely on insert).
-  std::vector<std::uint8_t> file(detail::kHeaderSize + parts.data.size());
+  std::vector<std::uint8_t> file(container::kHeaderSize + parts.data.size());
   if (!parts.data.empty())
-    std::memcpy(file.data() + detail::kHeaderSize, parts.data.data(), parts.data.size());
+    std::memcpy(file.data() + container::kHeaderSize, parts.data.data(), parts.data.size());
   std::string text = parts.index_json;
-  std::uint16_t version_minor = detail::kVersionMinor;
+  std::uint16_t version_minor = container::kVersionMinor;
   nlohmann::json index = nlohmann::json::parse(text, nullptr, false);
   if (index.is_object()) {
     using seal_detail::field;
@@ -118,16 +119,16 @@ inline std::vector<std::uint8_t> seal(const UnsealedArchive& parts) {
     } catch (const nlohmann::json::exception&) {  // a string it cannot print: keep the text
     }
   }
-  const std::vector<std::uint8_t> frame = detail::compress_index(text, 1);
-  detail::Header header;
+  const std::vector<std::uint8_t> frame = container::compress_index(text, 1);
+  container::Header header;
   header.version_minor = version_minor;
-  header.required_features = parts.required_features | detail::kFeatureIndexDictionary;
+  header.required_features = parts.required_features | container::kFeatureIndexDictionary;
   header.index_offset = file.size();
   header.index_length = frame.size();
   header.index_raw_length = text.size();
   header.file_length = file.size() + frame.size();
   header.index_xxh3 = detail::xxh3_64(frame.data(), frame.size());
-  const auto head = detail::encode_header(header);
+  const auto head = container::encode_header(header);
   std::vector<std::uint8_t> sealed(head.size() + parts.data.size() + frame.size());
   std::memcpy(sealed.data(), head.data(), head.size());
   if (!parts.data.empty())
@@ -149,7 +150,7 @@ inline std::vector<std::uint8_t> to_fuzz_input(const UnsealedArchive& parts) {
 inline UnsealedArchive from_fuzz_input(const std::uint8_t* data, std::size_t size) {
   UnsealedArchive parts;
   if (size < 5) return parts;
-  parts.required_features = data[0] & detail::kKnownRequiredFeatures;
+  parts.required_features = data[0] & container::kKnownRequiredFeatures;
   std::uint32_t length = 0;
   for (int i = 0; i < 4; ++i) length |= std::uint32_t{data[1 + i]} << (8 * i);
   length = static_cast<std::uint32_t>(std::min<std::size_t>(length, size - 5));

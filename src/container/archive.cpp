@@ -26,8 +26,10 @@
 
 namespace medmask {
 
-using detail::EntryKind;
-using detail::EntryRecord;
+using container::ArchiveEntry;
+using container::EntryKind;
+using container::EntryRecord;
+using container::OpenVolume;
 
 namespace {
 
@@ -42,19 +44,6 @@ std::string known_names(const std::vector<std::string>& names) {
   for (std::size_t i = 0; i < shown; ++i) known += (i ? ", " : "") + names[i];
   if (names.size() > shown) known += ", ...";
   return known.empty() ? "none" : known;
-}
-
-// The union of two boxes (either may be empty).
-LabelStats merged(const LabelStats& a, const LabelStats& b) {
-  if (a.voxels == 0) return b;
-  if (b.voxels == 0) return a;
-  LabelStats out;
-  out.voxels = a.voxels + b.voxels;
-  for (std::size_t i = 0; i < 3; ++i) {
-    out.bbox_min_zyx[i] = std::min(a.bbox_min_zyx[i], b.bbox_min_zyx[i]);
-    out.bbox_max_zyx[i] = std::max(a.bbox_max_zyx[i], b.bbox_max_zyx[i]);
-  }
-  return out;
 }
 
 std::uint32_t free_value(const LabelTable& labels, std::uint32_t wanted) {
@@ -72,10 +61,10 @@ std::uint32_t free_value(const LabelTable& labels, std::uint32_t wanted) {
 // How deeply a group with these members nests: 1 + the depth of its deepest member group. The
 // stored groups nest at most max_group_depth levels (checked on reading and adding), so that many
 // rounds of relaxation reach every depth, without recursion.
-std::uint32_t group_depth(const std::vector<detail::GroupRecord>& groups,
+std::uint32_t group_depth(const std::vector<container::GroupRecord>& groups,
                           std::span<const std::string> members, std::uint32_t max_group_depth) {
   std::unordered_map<std::string_view, std::uint32_t> depth;
-  for (const detail::GroupRecord& group : groups) depth[group.label.name] = 1;
+  for (const container::GroupRecord& group : groups) depth[group.label.name] = 1;
   const auto deepest = [&](const auto& names) {
     std::uint32_t most = 0;
     for (const std::string& name : names) {
@@ -84,7 +73,7 @@ std::uint32_t group_depth(const std::vector<detail::GroupRecord>& groups,
     return most;
   };
   for (std::uint32_t round = 0; round < max_group_depth; ++round) {
-    for (const detail::GroupRecord& group : groups) {
+    for (const container::GroupRecord& group : groups) {
       depth[group.label.name] = deepest(group.members) + 1;
     }
   }
@@ -126,9 +115,8 @@ void MaskArchive::Impl::open_legacy() {
       }
       structure_order.push_back(label.name);
     }
-    entry.open = open_volumes.size();
-    open_volumes.push_back(OpenVolume{entries.size(), item.mask.volume(), false});
-    entries.push_back(std::move(entry));
+    entry.open = OpenVolume{item.mask.volume(), false};
+    entries.add(std::move(entry));
   }
   layers_loaded = true;
   rebuild();
@@ -140,86 +128,47 @@ void MaskArchive::Impl::open_existing() {
     open_legacy();
     return;
   }
-  file = detail::FileReader(path);
+  file = container::FileReader(path);
   const std::uint64_t file_size = file.size();
   const auto head = file.read(
-      0, static_cast<std::size_t>(std::min<std::uint64_t>(file_size, detail::kHeaderSize)));
-  header = detail::decode_header(head, file_size, path, limits);
+      0, static_cast<std::size_t>(std::min<std::uint64_t>(file_size, container::kHeaderSize)));
+  header = container::decode_header(head, file_size, path, limits);
   const auto index_bytes =
       file.read(header->index_offset, static_cast<std::size_t>(header->index_length));
   const std::uint64_t computed = detail::xxh3_64(index_bytes.data(), index_bytes.size());
   if (computed != header->index_xxh3) {
-    detail::throw_at<FormatError>(path, "index section", header->index_offset,
-                                  "checksum mismatch; stored " + detail::hex64(header->index_xxh3) +
-                                      ", computed " + detail::hex64(computed));
+    container::throw_at<FormatError>(path, "index section", header->index_offset,
+                                     "checksum mismatch; stored " +
+                                         detail::hex64(header->index_xxh3) + ", computed " +
+                                         detail::hex64(computed));
   }
-  const std::string text = detail::decompress_index(
+  const std::string text = container::decompress_index(
       index_bytes, header->index_raw_length, header->required_features, path, header->index_offset);
-  detail::IndexRecord index =
-      detail::decode_index_json(text, path, header->index_offset, header->file_length, limits,
-                                (header->required_features & detail::kFeatureSplitStructures) != 0);
+  container::IndexRecord index = container::decode_index_json(
+      text, path, header->index_offset, header->file_length, limits,
+      (header->required_features & container::kFeatureSplitStructures) != 0);
   if (index.version_major != header->version_major ||
       index.version_minor != header->version_minor) {
-    detail::throw_at<FormatError>(
+    container::throw_at<FormatError>(
         path, "index field version", header->index_offset,
         "disagrees with the header; expected [" + std::to_string(header->version_major) + ", " +
             std::to_string(header->version_minor) + "], found [" +
             std::to_string(index.version_major) + ", " + std::to_string(index.version_minor) + "]");
   }
   space = index.space;
-  entries.clear();
+  entries = container::EntryTable();
   for (EntryRecord& record : index.entries) {
-    entries.push_back(ArchiveEntry{std::move(record), true, {}, {}});
+    entries.add(ArchiveEntry{0, std::move(record), true, {}, {}});
   }
   structure_order = std::move(index.structure_order);
   groups = std::move(index.groups);
   rebuild();
 }
 
-// Structures from the entries' labels (a structure's parts in entry order; the first part's
-// label is the structure's), then groups.
 void MaskArchive::Impl::rebuild() {
-  entry_by_name.clear();
-  std::unordered_map<std::string, StructureInfo> found;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const EntryRecord& record = entries[i].record;
-    entry_by_name[record.name] = i;
-    for (const Label& label : record.labels) {
-      StructurePart part{record.name, label.value, {}};
-      if (const auto it = record.stats.find(label.value); it != record.stats.end()) {
-        part.stats = it->second;
-      }
-      auto [slot, fresh] = found.try_emplace(label.name);
-      StructureInfo& info = slot->second;
-      if (fresh) {
-        info.name = label.name;
-        info.entry = record.name;
-        info.value = label.value;
-        info.label = label;
-      }
-      info.stats = merged(info.stats, part.stats);
-      info.parts.push_back(std::move(part));
-    }
-  }
-  structures.clear();
-  structure_by_name.clear();
-  for (const std::string& name : structure_order) {
-    StructureInfo info = std::move(found.at(name));
-    info.volume_mm3 = static_cast<double>(info.stats.voxels) * space.voxel_volume_mm3();
-    structure_by_name[name] = structures.size();
-    structures.push_back(std::move(info));
-  }
-  for (const detail::GroupRecord& group : groups) {
-    StructureInfo info;
-    info.name = group.label.name;
-    info.label = group.label;
-    info.stats = group.stats;
-    info.volume_mm3 = static_cast<double>(info.stats.voxels) * space.voxel_volume_mm3();
-    info.members = group.members;
-    structure_by_name[info.name] = structures.size();
-    structures.push_back(std::move(info));
-  }
-  cache.clear();
+  structures.rebuild(entries, structure_order, groups, space.voxel_volume_mm3());
+  // The chunk cache stays: it is keyed by entry id, and an entry's stored bytes never change
+  // while it is open (commit clears it).
 }
 
 void MaskArchive::Impl::require_writable() const {
@@ -255,8 +204,8 @@ void MaskArchive::Impl::require_valid_name(const std::string& name, const char* 
 
 void MaskArchive::Impl::require_new_name(const std::string& name) const {
   require_valid_name(name, "structure");
-  if (const auto it = structure_by_name.find(name); it != structure_by_name.end()) {
-    const StructureInfo& info = structures[it->second];
+  if (const StructureInfo* found = structures.find(name)) {
+    const StructureInfo& info = *found;
     throw ArgumentError(
         path + ": '" + name + "' already exists " +
             (info.is_group() ? std::string("as a group") : "in entry '" + info.entry + "'") +
@@ -266,36 +215,34 @@ void MaskArchive::Impl::require_new_name(const std::string& name) const {
 }
 
 const ArchiveEntry& MaskArchive::Impl::find_entry(const std::string& name) const {
-  const auto it = entry_by_name.find(name);
-  if (it == entry_by_name.end()) {
-    std::vector<std::string> names;
-    for (const ArchiveEntry& entry : entries) names.push_back(entry.record.name);
+  const ArchiveEntry* entry = entries.find(name);
+  if (entry == nullptr) {
+    const std::vector<std::string> names = entries.names();
     throw NotFoundError(path + ": unknown entry '" + name + "'" +
                             detail::did_you_mean(names, name) + "; known: " + known_names(names),
                         path);
   }
-  return entries[it->second];
+  return *entry;
 }
 
 const StructureInfo& MaskArchive::Impl::find_structure(const std::string& name) const {
-  const auto it = structure_by_name.find(name);
-  if (it == structure_by_name.end()) {
+  const StructureInfo* found = structures.find(name);
+  if (found == nullptr) {
     std::vector<std::string> names;
-    for (const StructureInfo& info : structures) names.push_back(info.name);
+    for (const StructureInfo& info : structures.all()) names.push_back(info.name);
     throw NotFoundError(path + ": unknown structure '" + name + "'" +
                             detail::did_you_mean(names, name) + "; known: " + known_names(names),
                         path);
   }
-  return structures[it->second];
+  return *found;
 }
 
 const std::string& MaskArchive::Impl::stored_name(const std::string& name) const {
   const std::size_t slash = name.find('/');
-  if (slash == std::string::npos || structure_by_name.count(name) != 0) return name;
-  const auto plain = structure_by_name.find(name.substr(slash + 1));
-  if (plain != structure_by_name.end() &&
-      structures[plain->second].entry == std::string_view(name).substr(0, slash)) {
-    return structures[plain->second].name;
+  if (slash == std::string::npos || structures.contains(name)) return name;
+  const StructureInfo* plain = structures.find(name.substr(slash + 1));
+  if (plain != nullptr && plain->entry == std::string_view(name).substr(0, slash)) {
+    return plain->name;
   }
   return name;
 }
@@ -310,36 +257,36 @@ std::vector<std::uint8_t> MaskArchive::Impl::read_section(const ArchiveEntry& en
   auto bytes = file.read(record.offset, static_cast<std::size_t>(record.length));
   const std::uint64_t computed = detail::xxh3_64(bytes.data(), bytes.size());
   if (computed != record.xxh3) {
-    detail::throw_at<FormatError>(path, entry_field(entry), record.offset,
-                                  "checksum mismatch; stored " + detail::hex64(record.xxh3) +
-                                      ", computed " + detail::hex64(computed));
+    container::throw_at<FormatError>(path, entry_field(entry), record.offset,
+                                     "checksum mismatch; stored " + detail::hex64(record.xxh3) +
+                                         ", computed " + detail::hex64(computed));
   }
   return bytes;
 }
 
 // The whole label volume of an entry. For open volumes this shares the writer's buffer.
 LabelVolume MaskArchive::Impl::decode_entry(const ArchiveEntry& entry) const {
-  if (entry.open) return open_volumes[*entry.open].volume;
+  if (entry.open) return entry.open->volume;
   const EntryRecord& record = entry.record;
-  const bool cm =
-      record.coding == detail::kCodingMedmaskCm || record.coding == detail::kCodingMedmaskTiles;
-  if (!cm && record.coding != detail::kCodingZstd) {
-    detail::throw_at<UnsupportedError>(path, entry_field(entry), record.offset,
-                                       "unknown coding \"" + record.coding +
-                                           "\"; this reader decodes \"zstd\", \"" +
-                                           std::string(detail::kCodingMedmaskCm) + "\" and \"" +
-                                           std::string(detail::kCodingMedmaskTiles) + "\"");
+  const bool cm = record.coding == container::kCodingMedmaskCm ||
+                  record.coding == container::kCodingMedmaskTiles;
+  if (!cm && record.coding != container::kCodingZstd) {
+    container::throw_at<UnsupportedError>(
+        path, entry_field(entry), record.offset,
+        "unknown coding \"" + record.coding + "\"; this reader decodes \"zstd\", \"" +
+            std::string(container::kCodingMedmaskCm) + "\" and \"" +
+            std::string(container::kCodingMedmaskTiles) + "\"");
   }
   std::vector<std::uint8_t> read;
   if (entry.in_file) read = read_section(entry);
   const std::span<const std::uint8_t> bytes = entry.in_file ? read : entry.encoded;
   const std::uint64_t offset = entry.in_file ? record.offset : 0;
   if (cm) {
-    return detail::decode_cm_section(bytes, record, space.shape_zyx(), path, entry_field(entry),
-                                     offset, threads);
+    return container::decode_cm_section(bytes, record, space.shape_zyx(), path, entry_field(entry),
+                                        offset, threads);
   }
-  return detail::decode_volume(bytes, record.dtype, space.shape_zyx(), path, entry_field(entry),
-                               offset);
+  return container::decode_volume(bytes, record.dtype, space.shape_zyx(), path, entry_field(entry),
+                                  offset);
 }
 
 // Codes volume as options ask, filling the coding fields of record; returns the section.
@@ -352,11 +299,11 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(const LabelVolume& vol
   record.level.clear();
   record.tile_y = record.tile_x = 0;
   if (options.coding == Coding::kZstd) {
-    record.coding = std::string(detail::kCodingZstd);
-    return detail::encode_volume(volume, options.zstd_level);
+    record.coding = std::string(container::kCodingZstd);
+    return container::encode_volume(volume, options.zstd_level);
   }
   const bool tiled = options.coding == Coding::kMedmaskTiles;
-  record.coding = std::string(tiled ? detail::kCodingMedmaskTiles : detail::kCodingMedmaskCm);
+  record.coding = std::string(tiled ? container::kCodingMedmaskTiles : container::kCodingMedmaskCm);
   const std::uint32_t depth = options.chunk_depth != 0 ? options.chunk_depth
                               : tiled                  ? default_tiled_chunk_depth()
                                                        : default_chunk_depth(options.level);
@@ -372,48 +319,40 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(const LabelVolume& vol
     record.tile_y = balanced(volume.shape_zyx()[1]);
     record.tile_x = balanced(volume.shape_zyx()[2]);
   }
-  detail::CmSection section = detail::encode_cm_section(volume, depth, record.tile_y, record.tile_x,
-                                                        options.level, threads);
+  container::CmSection section = container::encode_cm_section(
+      volume, depth, record.tile_y, record.tile_x, options.level, threads);
   record.chunk_depth = depth;
   record.chunks = std::move(section.chunks);
   record.level = std::move(section.level);
   return std::move(section.bytes);
 }
 
-// Decodes an entry for writing (once); returns its index in open_volumes.
-std::size_t MaskArchive::Impl::open_entry(std::size_t entry_index) {
-  ArchiveEntry& entry = entries[entry_index];
-  if (entry.open) return *entry.open;
-  LabelVolume volume = decode_entry(entry).clone();
-  entry.open = open_volumes.size();
-  open_volumes.push_back(OpenVolume{entry_index, std::move(volume), false});
+// The entry holding a structure's part; it exists while the index lists the part.
+ArchiveEntry& MaskArchive::Impl::entry_of(const StructurePart& part) {
+  return *entries.find(part.entry);
+}
+
+// Decodes an entry for writing, once.
+OpenVolume& MaskArchive::Impl::open_entry(ArchiveEntry& entry) {
+  if (!entry.open) entry.open = OpenVolume{decode_entry(entry).clone(), false};
   return *entry.open;
 }
 
 void MaskArchive::Impl::ensure_layers_loaded() {
   if (layers_loaded) return;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].record.kind == EntryKind::kLayer) open_entry(i);
+  for (ArchiveEntry& entry : entries.all()) {
+    if (entry.is_layer()) open_entry(entry);
   }
   layers_loaded = true;
 }
 
-std::size_t MaskArchive::Impl::new_layer() {
-  std::string name;
-  for (std::size_t n = 0;; ++n) {
-    name = "layer" + std::to_string(n);
-    if (entry_by_name.count(name) == 0) break;
-  }
+ArchiveEntry& MaskArchive::Impl::new_layer() {
   ArchiveEntry entry;
-  entry.record.name = name;
+  entry.record.name = entries.free_layer_name();
   entry.record.kind = EntryKind::kLayer;
   entry.record.dtype = DType::kUInt8;
-  entry.open = open_volumes.size();
-  open_volumes.push_back(
-      OpenVolume{entries.size(), LabelVolume(DType::kUInt8, space.shape_zyx()), true});
-  entry_by_name[name] = entries.size();
-  entries.push_back(std::move(entry));
-  return open_volumes.size() - 1;
+  entry.open = OpenVolume{LabelVolume(DType::kUInt8, space.shape_zyx()), true};
+  return entries.add(std::move(entry));
 }
 
 // FORMAT.md 10.2: the structure's voxels into the layers, as parts; stored.value is the value
@@ -421,19 +360,19 @@ std::size_t MaskArchive::Impl::new_layer() {
 void MaskArchive::Impl::place(const std::string& name, const detail::Runs& runs,
                               const Label& stored) {
   std::vector<const LabelVolume*> layer_volumes;
-  std::vector<std::size_t> layer_open;  // open_volumes index of each layer, in entry order
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].record.kind != EntryKind::kLayer) continue;
-    layer_open.push_back(*entries[i].open);
-    layer_volumes.push_back(&open_volumes[layer_open.back()].volume);
+  std::vector<container::EntryId> layer_ids;  // in entry order
+  for (const ArchiveEntry& entry : entries.all()) {
+    if (!entry.is_layer()) continue;
+    layer_ids.push_back(entry.id);
+    layer_volumes.push_back(&entry.open.value().volume);  // ensure_layers_loaded opened them
   }
-  const auto placements = detail::place_structure(layer_volumes, runs);
+  const auto placements = container::place_structure(layer_volumes, runs);
   bool first = true;
-  for (const detail::Placement& placement : placements) {
-    const std::size_t open_index =
-        placement.layer < layer_open.size() ? layer_open[placement.layer] : new_layer();
-    OpenVolume& open = open_volumes[open_index];
-    EntryRecord& record = entries[open.entry].record;
+  for (const container::Placement& placement : placements) {
+    ArchiveEntry& layer =
+        placement.layer < layer_ids.size() ? entries.at(layer_ids[placement.layer]) : new_layer();
+    OpenVolume& open = *layer.open;
+    EntryRecord& record = layer.record;
     Label part = first ? stored : Label{name, 0, {}, {}, {}};
     part.value = free_value(record.labels, first ? stored.value : 0);
     if (part.value > dtype_max_value(open.volume.dtype())) {
@@ -450,35 +389,29 @@ void MaskArchive::Impl::place(const std::string& name, const detail::Runs& runs,
   }
 }
 
-// A layer left without structures is dropped with its section.
-void MaskArchive::Impl::drop_empty_layers() {
-  for (std::size_t i = entries.size(); i-- > 0;) {
-    ArchiveEntry& entry = entries[i];
-    if (entry.record.kind != EntryKind::kLayer || !entry.record.labels.empty()) continue;
-    if (entry.open) open_volumes.erase(open_volumes.begin() + std::ptrdiff_t(*entry.open));
-    entries.erase(entries.begin() + std::ptrdiff_t(i));
-    for (std::size_t k = 0; k < entries.size(); ++k) entries[k].open.reset();
-    for (std::size_t v = 0; v < open_volumes.size(); ++v) {
-      OpenVolume& open = open_volumes[v];
-      if (open.entry > i) --open.entry;
-      entries[open.entry].open = v;
-    }
-  }
+// A part's voxels and its label leave its entry (the entry is opened for writing).
+void MaskArchive::Impl::clear_part(const StructurePart& part, const std::string& name) {
+  ArchiveEntry& entry = entry_of(part);
+  OpenVolume& open = open_entry(entry);
+  detail::fill_runs(open.volume, detail::value_runs(open.volume, part.value, part.stats), 0);
+  entry.record.labels.remove(name);
+  entry.record.stats.erase(part.value);
+  open.dirty = true;
 }
 
 // Groups defined by members (not recognised ones, which keep their voxels) change with them.
 void MaskArchive::Impl::refresh_group_stats() {
   rebuild();
   const Shape3 shape = space.shape_zyx();
-  for (detail::GroupRecord& group : groups) {
+  for (container::GroupRecord& group : groups) {
     if (group.recognised) continue;
     const LabelVolume all = union_of(parts_of(group.members), ZRange{0, shape[0]});
     group.stats = detail::stats_of_runs(detail::inside_runs(all), shape);
   }
 }
 
-const detail::GroupRecord* MaskArchive::Impl::group_listing(const std::string& member) const {
-  for (const detail::GroupRecord& group : groups) {
+const container::GroupRecord* MaskArchive::Impl::group_listing(const std::string& member) const {
+  for (const container::GroupRecord& group : groups) {
     if (std::find(group.members.begin(), group.members.end(), member) != group.members.end()) {
       return &group;
     }
@@ -486,10 +419,10 @@ const detail::GroupRecord* MaskArchive::Impl::group_listing(const std::string& m
   return nullptr;
 }
 
-detail::IndexRecord MaskArchive::Impl::index_record() const {
-  detail::IndexRecord index;
+container::IndexRecord MaskArchive::Impl::index_record() const {
+  container::IndexRecord index;
   index.space = space;
-  for (const ArchiveEntry& entry : entries) index.entries.push_back(entry.record);
+  for (const ArchiveEntry& entry : entries.all()) index.entries.push_back(entry.record);
   index.structure_order = structure_order;
   index.groups = groups;
   return index;
@@ -497,32 +430,29 @@ detail::IndexRecord MaskArchive::Impl::index_record() const {
 
 namespace {
 
-std::uint32_t required_features(const std::vector<StructureInfo>& structures) {
-  for (const StructureInfo& info : structures) {
-    if (info.parts.size() > 1) return detail::kFeatureSplitStructures;
-  }
-  return 0;
+std::uint32_t required_features(const container::StructureList& structures) {
+  return structures.any_split() ? container::kFeatureSplitStructures : 0;
 }
 
 // The index section and the header pointing at it, for a file whose sections end at `end`.
 struct IndexAndHeader {
   std::vector<std::uint8_t> index;
-  std::array<std::uint8_t, detail::kHeaderSize> header;
+  std::array<std::uint8_t, container::kHeaderSize> header;
 };
 
-IndexAndHeader make_index(const detail::IndexRecord& index, std::uint32_t features,
+IndexAndHeader make_index(const container::IndexRecord& index, std::uint32_t features,
                           std::uint64_t end, int zstd_level) {
-  const std::string text = detail::encode_index_json(index);
+  const std::string text = container::encode_index_json(index);
   IndexAndHeader out;
-  out.index = detail::compress_index(text, zstd_level);
-  detail::Header header;
-  header.required_features = features | detail::kFeatureIndexDictionary;
+  out.index = container::compress_index(text, zstd_level);
+  container::Header header;
+  header.required_features = features | container::kFeatureIndexDictionary;
   header.index_offset = end;
   header.index_length = out.index.size();
   header.index_raw_length = text.size();
   header.index_xxh3 = detail::xxh3_64(out.index.data(), out.index.size());
   header.file_length = end + out.index.size();
-  out.header = detail::encode_header(header);
+  out.header = container::encode_header(header);
   return out;
 }
 
@@ -533,8 +463,8 @@ void MaskArchive::Impl::commit(bool provisional) {
   if (provisional && !dirty) return;  // the provisional index already describes every change
   // A provisional commit compresses the index at a fast level; a full commit (this one or a
   // later one, the destructor's included) writes it at the configured level again.
-  commit_index_level =
-      provisional ? std::min(kProvisionalIndexLevel, options.zstd_level) : options.zstd_level;
+  commit_index_level = provisional ? std::min(container::kProvisionalIndexLevel, options.zstd_level)
+                                   : options.zstd_level;
   recognise_unions();
   if (mode == OpenMode::kAppend && header && !force_rewrite) {
     commit_in_place();
@@ -545,10 +475,10 @@ void MaskArchive::Impl::commit(bool provisional) {
 
 // The in-place lock taken, and the header on disk still the one read at opening: otherwise
 // another writer committed since, and writing would lose its work.
-std::unique_ptr<detail::InPlaceFile> MaskArchive::Impl::lock_unchanged() const {
-  auto out = std::make_unique<detail::InPlaceFile>(path);
-  const auto on_disk = out->read(0, detail::kHeaderSize);
-  const auto expected = detail::encode_header(*header);
+std::unique_ptr<container::InPlaceFile> MaskArchive::Impl::lock_unchanged() const {
+  auto out = std::make_unique<container::InPlaceFile>(path);
+  const auto on_disk = out->read(0, container::kHeaderSize);
+  const auto expected = container::encode_header(*header);
   if (!std::equal(expected.begin(), expected.end(), on_disk.begin())) {
     throw IoError(path + ": the file changed since it was opened (another writer?); reopen it",
                   path);
@@ -561,32 +491,16 @@ std::unique_ptr<detail::InPlaceFile> MaskArchive::Impl::lock_unchanged() const {
 // is exclusive, so of two creators one gets an error instead of silently losing its write.
 void MaskArchive::Impl::commit_rewrite() {
   const bool replaces_opened = header.has_value();
-  const std::unique_ptr<detail::InPlaceFile> lock = replaces_opened ? lock_unchanged() : nullptr;
+  const std::unique_ptr<container::InPlaceFile> lock = replaces_opened ? lock_unchanged() : nullptr;
   detail::AtomicFileWriter writer(path);
-  const std::array<std::uint8_t, detail::kHeaderSize> placeholder{};
+  const std::array<std::uint8_t, container::kHeaderSize> placeholder{};
   writer.append(placeholder.data(), placeholder.size());
-  std::vector<EntryRecord> records;
-  records.reserve(entries.size());
-  for (const ArchiveEntry& entry : entries) {
-    EntryRecord record = entry.record;
-    std::vector<std::uint8_t> fresh;
-    const std::vector<std::uint8_t>* bytes = &entry.encoded;
-    if (entry.open && open_volumes[*entry.open].dirty) {
-      fresh = encode_entry(open_volumes[*entry.open].volume, record);
-      bytes = &fresh;
-    } else if (entry.in_file) {
-      // Copied without recoding, whatever the coding (chunk offsets are relative to the
-      // section); the checksum is verified so corruption is not propagated.
-      fresh = read_section(entry);
-      bytes = &fresh;
-    }
-    record.offset = writer.size();
-    record.length = bytes->size();
-    record.xxh3 = detail::xxh3_64(bytes->data(), bytes->size());
-    writer.append(bytes->data(), bytes->size());
-    records.push_back(std::move(record));
-  }
-  detail::IndexRecord index = index_record();
+  std::vector<EntryRecord> records = write_sections(true, [&](std::span<const std::uint8_t> bytes) {
+    const std::uint64_t offset = writer.size();
+    writer.append(bytes.data(), bytes.size());
+    return offset;
+  });
+  container::IndexRecord index = index_record();
   index.entries = records;
   const IndexAndHeader tail =
       make_index(index, required_features(structures), writer.size(), commit_index_level);
@@ -604,26 +518,17 @@ void MaskArchive::Impl::commit_rewrite() {
 // then the header that points at them. A crash before the header write leaves the old header,
 // which ignores every byte past its file_length.
 void MaskArchive::Impl::commit_in_place() {
-  const std::unique_ptr<detail::InPlaceFile> lock = lock_unchanged();
-  detail::InPlaceFile& out = *lock;
+  const std::unique_ptr<container::InPlaceFile> lock = lock_unchanged();
+  container::InPlaceFile& out = *lock;
   std::uint64_t end = header->file_length;
-  std::vector<EntryRecord> records;
-  for (const ArchiveEntry& entry : entries) {
-    EntryRecord record = entry.record;
-    const bool changed = entry.open && open_volumes[*entry.open].dirty;
-    if (changed || !entry.in_file) {
-      std::vector<std::uint8_t> fresh;
-      if (changed) fresh = encode_entry(open_volumes[*entry.open].volume, record);
-      const std::vector<std::uint8_t>& bytes = changed ? fresh : entry.encoded;
-      record.offset = end;
-      record.length = bytes.size();
-      record.xxh3 = detail::xxh3_64(bytes.data(), bytes.size());
-      out.write_at(end, bytes.data(), bytes.size());
-      end += bytes.size();
-    }
-    records.push_back(std::move(record));
-  }
-  detail::IndexRecord index = index_record();
+  std::vector<EntryRecord> records =
+      write_sections(false, [&](std::span<const std::uint8_t> bytes) {
+        const std::uint64_t offset = end;
+        out.write_at(end, bytes.data(), bytes.size());
+        end += bytes.size();
+        return offset;
+      });
+  container::IndexRecord index = index_record();
   index.entries = records;
   const IndexAndHeader tail =
       make_index(index, required_features(structures), end, commit_index_level);
@@ -635,17 +540,52 @@ void MaskArchive::Impl::commit_in_place() {
   adopt_written(std::move(records));
 }
 
+// The one loop writing data sections, for both commit paths: each entry's section goes to
+// `write` (which returns the offset it lands at) when it was changed (coded again from its open
+// volume) or is pending (add_mask); a section stored in the file is copied (copy_stored: a
+// rewrite) or kept where it is (in place). Returns the entries' records as written.
+std::vector<EntryRecord> MaskArchive::Impl::write_sections(
+    bool copy_stored,
+    const std::function<std::uint64_t(std::span<const std::uint8_t>)>& write) const {
+  std::vector<EntryRecord> records;
+  records.reserve(entries.size());
+  for (const ArchiveEntry& entry : entries.all()) {
+    EntryRecord record = entry.record;
+    std::vector<std::uint8_t> fresh;
+    std::span<const std::uint8_t> bytes = entry.encoded;
+    if (entry.changed()) {
+      fresh = encode_entry(entry.open->volume, record);
+      bytes = fresh;
+    } else if (entry.in_file) {
+      if (!copy_stored) {
+        records.push_back(std::move(record));
+        continue;
+      }
+      // Copied without recoding, whatever the coding (chunk offsets are relative to the
+      // section); the checksum is verified so corruption is not propagated.
+      fresh = read_section(entry);
+      bytes = fresh;
+    }
+    record.offset = write(bytes);
+    record.length = bytes.size();
+    record.xxh3 = detail::xxh3_64(bytes.data(), bytes.size());
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
 // The written file is now the archive: later reads and appends use it.
 void MaskArchive::Impl::adopt_written(std::vector<EntryRecord> records) {
-  file = detail::FileReader(path);
-  const auto head = file.read(0, detail::kHeaderSize);
-  header = detail::decode_header(head, file.size(), path, limits);
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    entries[i].record = std::move(records[i]);
-    entries[i].in_file = true;
-    entries[i].encoded = {};
+  file = container::FileReader(path);
+  const auto head = file.read(0, container::kHeaderSize);
+  header = container::decode_header(head, file.size(), path, limits);
+  std::size_t i = 0;
+  for (ArchiveEntry& entry : entries.all()) {
+    entry.record = std::move(records[i++]);
+    entry.in_file = true;
+    entry.encoded = {};
+    if (entry.open) entry.open->dirty = false;
   }
-  for (OpenVolume& open : open_volumes) open.dirty = false;
   dirty = false;
   index_provisional = commit_index_level != options.zstd_level;
   force_rewrite = false;
@@ -662,7 +602,7 @@ MaskArchive::MaskArchive(std::string path, OpenMode mode, std::optional<Space> s
   s.limits = limits;
   s.threads = resolve_threads(options.threads);
   if (mode != OpenMode::kRead) {
-    detail::zstd_compress("", 0, options.zstd_level);  // rejects a bad level now, not at commit
+    container::zstd_compress("", 0, options.zstd_level);  // rejects a bad level now, not at commit
   }
   const bool create =
       mode == OpenMode::kWrite || (mode == OpenMode::kAppend && !file_exists(s.path));
@@ -726,7 +666,7 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
   Impl& s = *impl_;
   s.require_writable();
   s.require_valid_name(entry_name, "entry");
-  if (s.entry_by_name.count(entry_name) != 0) {
+  if (s.entries.find(entry_name) != nullptr) {
     throw ArgumentError(s.path + ": entry '" + entry_name + "' already exists", s.path);
   }
   if (mask.volume().shape_zyx() != s.space.shape_zyx() || !mask.space().is_close(s.space)) {
@@ -739,7 +679,7 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
   // Entries are namespaces: a name already taken is stored qualified by this entry.
   LabelTable labels;
   for (Label label : mask.labels()) {
-    if (s.structure_by_name.count(label.name) != 0) label.name = entry_name + "/" + label.name;
+    if (s.structures.contains(label.name)) label.name = entry_name + "/" + label.name;
     s.require_new_name(label.name);
     labels.add(std::move(label));
   }
@@ -753,8 +693,9 @@ void MaskArchive::add_mask(const std::string& entry_name, const SegmentationMask
   entry.encoded = s.encode_entry(mask.volume(), record);
   record.length = entry.encoded.size();
   record.xxh3 = detail::xxh3_64(entry.encoded.data(), entry.encoded.size());
-  s.entries.push_back(std::move(entry));
-  for (const Label& label : s.entries.back().record.labels) s.structure_order.push_back(label.name);
+  for (const Label& label : s.entries.add(std::move(entry)).record.labels) {
+    s.structure_order.push_back(label.name);
+  }
   s.rebuild();
   s.dirty = true;
 }
@@ -774,18 +715,13 @@ SegmentationMask MaskArchive::load_mask(const std::string& entry_name) const {
   return SegmentationMask(std::move(volume), std::move(labels), s.space);
 }
 
-std::vector<std::string> MaskArchive::entry_names() const {
-  std::vector<std::string> names;
-  for (const ArchiveEntry& entry : impl_->entries) names.push_back(entry.record.name);
-  return names;
-}
+std::vector<std::string> MaskArchive::entry_names() const { return impl_->entries.names(); }
 
 std::vector<EntryInfo> MaskArchive::entries() const {
   std::vector<EntryInfo> infos;
-  for (const ArchiveEntry& entry : impl_->entries) {
+  for (const ArchiveEntry& entry : impl_->entries.all()) {
     const EntryRecord& record = entry.record;
-    const bool written = (entry.in_file || !entry.encoded.empty()) &&
-                         !(entry.open && impl_->open_volumes[*entry.open].dirty);
+    const bool written = (entry.in_file || !entry.encoded.empty()) && !entry.changed();
     EntryInfo info{record.name, record.dtype, std::nullopt, std::nullopt, std::string(), 0};
     if (written) {
       info.coding = coding_from_name(record.coding);
@@ -834,14 +770,14 @@ void MaskArchive::add_group(const std::string& name, std::span<const std::string
   if (members.empty()) {
     throw ArgumentError(s.path + ": group '" + name + "' needs at least one member", s.path);
   }
-  detail::GroupRecord group;
+  container::GroupRecord group;
   group.label = label;
   group.label.name = name;
   group.label.value = 0;
   std::vector<std::string> stored;  // members by their stored names
   for (const std::string& given : members) {
     const std::string& member = s.stored_name(given);
-    if (s.structure_by_name.count(member) == 0) {
+    if (!s.structures.contains(member)) {
       throw ArgumentError(s.path + ": group '" + name + "' names '" + member +
                               "', which is neither a structure nor a group of this archive",
                           s.path);
@@ -864,13 +800,16 @@ void MaskArchive::add_group(const std::string& name, std::span<const std::string
 }
 
 void MaskArchive::remove(const std::string& name) {
-  impl_->require_writable();
-  impl_->remove_structure(impl_->stored_name(name), false);
+  Impl& s = *impl_;
+  s.require_writable();
+  // A structure in several layers is taken out of each in turn; a layer that fails to decode
+  // must not leave it half removed.
+  s.all_or_nothing([&] { s.remove_structure(s.stored_name(name), false); });
 }
 
 // replacing: the name comes back at once, so groups listing it stay valid.
 void MaskArchive::Impl::remove_structure(const std::string& name, bool replacing) {
-  if (const detail::GroupRecord* group = group_listing(name);
+  if (const container::GroupRecord* group = group_listing(name);
       group && !group->recognised && !replacing) {
     throw ArgumentError(path + ": '" + name + "' is a member of group '" + group->label.name +
                             "'; remove the group first",
@@ -879,21 +818,13 @@ void MaskArchive::Impl::remove_structure(const std::string& name, bool replacing
   materialise_recognised_groups_of(name);
   const StructureInfo info = find_structure(name);
   if (info.is_group()) {
-    std::erase_if(groups, [&](const detail::GroupRecord& g) { return g.label.name == name; });
+    std::erase_if(groups, [&](const container::GroupRecord& g) { return g.label.name == name; });
   } else {
-    for (const StructurePart& part : info.parts) {
-      const std::size_t entry_index = entry_by_name.at(part.entry);
-      OpenVolume& open = open_volumes[open_entry(entry_index)];
-      detail::fill_runs(open.volume, detail::value_runs(open.volume, part.value, part.stats), 0);
-      EntryRecord& record = entries[entry_index].record;
-      record.labels.remove(name);
-      record.stats.erase(part.value);
-      open.dirty = true;
-    }
+    for (const StructurePart& part : info.parts) clear_part(part, name);
     std::erase(structure_order, name);
     keep_voxels.erase(name);
     requested_values.erase(name);
-    drop_empty_layers();
+    entries.drop_empty_layers();
   }
   rebuild();
   dirty = true;
@@ -911,30 +842,37 @@ void MaskArchive::replace_structure(const std::string& given_name, const LabelVo
                         s.path);
   }
   s.require_grid_shape(name, binary);
-  // A recognised group becomes a structure again, listed last; a structure keeps its place.
-  const auto position = std::find(s.structure_order.begin(), s.structure_order.end(), name) -
-                        s.structure_order.begin();
-  s.remove_structure(name, true);
-  Label label = info.label;
-  if (info.is_group()) label.value = 0;
-  add_structure(name, binary, label, false);
-  s.structure_order.pop_back();
-  s.structure_order.insert(
-      s.structure_order.begin() +
-          std::min<std::ptrdiff_t>(position, std::ptrdiff_t(s.structure_order.size())),
-      name);
-  s.refresh_group_stats();
-  s.rebuild();
+  // Removing and adding touch several layers and groups, and any step may fail (a section that
+  // does not decode, a limit).
+  s.all_or_nothing([&] {
+    // A recognised group becomes a structure again, listed last; a structure keeps its place.
+    const auto position = std::find(s.structure_order.begin(), s.structure_order.end(), name) -
+                          s.structure_order.begin();
+    s.remove_structure(name, true);
+    Label label = info.label;
+    if (info.is_group()) label.value = 0;
+    add_structure(name, binary, label, false);
+    s.structure_order.pop_back();
+    s.structure_order.insert(
+        s.structure_order.begin() +
+            std::min<std::ptrdiff_t>(position, std::ptrdiff_t(s.structure_order.size())),
+        name);
+    s.refresh_group_stats();
+    s.rebuild();
+  });
 }
 
-std::vector<StructureInfo> MaskArchive::structures() const { return impl_->structures; }
+std::vector<StructureInfo> MaskArchive::structures() const {
+  const auto all = impl_->structures.all();
+  return {all.begin(), all.end()};
+}
 
 const StructureInfo& MaskArchive::structure(const std::string& name) const {
   return impl_->find_structure(impl_->stored_name(name));
 }
 
 bool MaskArchive::contains(const std::string& name) const noexcept {
-  return impl_->structure_by_name.count(impl_->stored_name(name)) != 0;
+  return impl_->structures.contains(impl_->stored_name(name));
 }
 
 std::string MaskArchive::resolve_name(const std::string& name) const {
@@ -944,9 +882,9 @@ std::string MaskArchive::resolve_name(const std::string& name) const {
   // Other entries whose structure of this name was stored qualified ("<entry>/<name>").
   std::string listed = "'" + info.entry + "/" + name + "'";
   std::size_t count = 1;
-  for (const ArchiveEntry& entry : s.entries) {
+  for (const ArchiveEntry& entry : s.entries.all()) {
     const std::string qualified = entry.record.name + "/" + name;
-    if (s.structure_by_name.count(qualified) != 0) {
+    if (s.structures.contains(qualified)) {
       listed += ", '" + qualified + "'";
       ++count;
     }
@@ -1002,9 +940,7 @@ void MaskArchive::reorder_structures(std::span<const std::string> first) {
 void MaskArchive::recode() {
   Impl& s = *impl_;
   s.require_writable();
-  for (std::size_t i = 0; i < s.entries.size(); ++i) {
-    s.open_volumes[s.open_entry(i)].dirty = true;
-  }
+  for (ArchiveEntry& entry : s.entries.all()) s.open_entry(entry).dirty = true;
   s.dirty = true;
   s.force_rewrite = true;
   s.commit();
@@ -1013,8 +949,8 @@ void MaskArchive::recode() {
 std::uint64_t MaskArchive::unreferenced_bytes() const {
   const Impl& s = *impl_;
   if (!s.header) return 0;
-  std::uint64_t used = detail::kHeaderSize + s.header->index_length;
-  for (const ArchiveEntry& entry : s.entries) {
+  std::uint64_t used = container::kHeaderSize + s.header->index_length;
+  for (const ArchiveEntry& entry : s.entries.all()) {
     if (entry.in_file) used += entry.record.length;
   }
   return s.header->file_length > used ? s.header->file_length - used : 0;

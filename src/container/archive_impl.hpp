@@ -2,51 +2,42 @@
 // (opening, writing, committing) and archive_read.cpp (queries that decode voxels).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "container/chunk_cache.hpp"
+#include "container/entry_table.hpp"
 #include "container/file_reader.hpp"
 #include "container/header.hpp"
 #include "container/in_place_file.hpp"
 #include "container/index_json.hpp"
 #include "container/read_limits.hpp"
+#include "container/structure_list.hpp"
 #include "core/voxel_runs.hpp"
 #include "medmask/archive.hpp"
 
-namespace medmask {
-
-struct ArchiveEntry {
-  detail::EntryRecord record;
-  bool in_file = false;               // record.offset/length point into the opened file
-  std::vector<std::uint8_t> encoded;  // pending data section (add_mask), not yet in a file
-  std::optional<std::size_t> open;    // index into Impl::open_volumes: decoded for writing
-};
-
-// An entry's label map held in memory by the writer (every layer once a structure is added).
-struct OpenVolume {
-  std::size_t entry = 0;
-  LabelVolume volume;
-  bool dirty = false;
-};
+namespace medmask::container {
 
 // Decoded voxels of one unit of an entry (a z-chunk, or a tile of one): its voxel (0, 0, 0) is
-// grid voxel origin_zyx.
+// grid voxel origin_zyx. The volume shares its buffer (with the cache or the writer's open
+// volume) and keeps it alive.
 struct Slab {
-  std::shared_ptr<const LabelVolume> volume;
+  LabelVolume volume;
   Shape3 origin_zyx{};
   std::int64_t z0() const { return origin_zyx[0]; }
-  std::int64_t z_end() const { return origin_zyx[0] + volume->shape_zyx()[0]; }
+  std::int64_t z_end() const { return origin_zyx[0] + volume.shape_zyx()[0]; }
 };
 
-// One part of a structure, resolved to its entry's position.
+// One part of a structure, resolved to its entry.
 struct PartRef {
-  std::size_t entry = 0;
+  EntryId entry = 0;
   std::uint32_t value = 0;
   LabelStats stats;
 };
@@ -60,37 +51,58 @@ struct PartMask {
 // zstd level of the index of MaskArchive::commit_provisional.
 inline constexpr int kProvisionalIndexLevel = 3;
 
-struct MaskArchive::Impl {
-  std::string path;
-  OpenMode mode = OpenMode::kRead;
-  Space space;
-  WriteOptions options;
-  unsigned threads = 1;  // resolved from options.threads at opening
-  detail::ReadLimits limits;
-  detail::FileReader file;
-  std::optional<detail::Header> header;  // of the opened file
-  std::vector<ArchiveEntry> entries;
-  std::vector<OpenVolume> open_volumes;
-  bool layers_loaded = false;
+// What the archive's edits change: the index being built and the writer's label maps.
+// MaskArchive::Impl::all_or_nothing (replace_structure, remove) keeps a deep copy and puts it
+// back when the edit fails, so every field an edit may touch lives here and nowhere else.
+struct ArchiveModel {
+  EntryTable entries;
+  bool layers_loaded = false;                // every layer entry is open
   std::vector<std::string> structure_order;  // structures (not groups), insertion order
-  std::vector<detail::GroupRecord> groups;
+  std::vector<GroupRecord> groups;
   bool dirty = false;
-  bool force_rewrite = false;
   // Structures added with recognise_unions = false in this session: commit keeps their voxels.
   std::set<std::string> keep_voxels;
   // The value asked for each structure added in this session (0: any); layers packed again at
   // commit honour it rather than the value the first packing happened to give.
   std::map<std::string, std::uint32_t> requested_values;
+
+  StructureList structures;  // derived from the above by rebuild()
+
+  // A copy sharing no voxel buffer with this one.
+  ArchiveModel deep_copy() const {
+    ArchiveModel copy = *this;
+    copy.entries = entries.deep_copy();
+    return copy;
+  }
+};
+
+}  // namespace medmask::container
+
+namespace medmask {
+
+// The archive's state: the model (edited) and the file it was read from (not).
+struct MaskArchive::Impl : container::ArchiveModel {
+  using ArchiveEntry = container::ArchiveEntry;
+  using EntryId = container::EntryId;
+  using OpenVolume = container::OpenVolume;
+  using PartMask = container::PartMask;
+  using PartRef = container::PartRef;
+  using Slab = container::Slab;
+
+  std::string path;
+  OpenMode mode = OpenMode::kRead;
+  Space space;
+  WriteOptions options;
+  unsigned threads = 1;  // resolved from options.threads at opening
+  container::ReadLimits limits;
+  container::FileReader file;
+  std::optional<container::Header> header;  // of the opened file
+  bool force_rewrite = false;
   // The file's index was written by commit_provisional (at kProvisionalIndexLevel): a full commit
   // rewrites it at options.zstd_level even when nothing else changed.
   bool index_provisional = false;
-  int commit_index_level = 19;  // zstd level of the index being committed
-
-  // Derived from the above by rebuild().
-  std::vector<StructureInfo> structures;  // structures in order, then groups
-  std::unordered_map<std::string, std::size_t> structure_by_name;
-  std::unordered_map<std::string, std::size_t> entry_by_name;
-  mutable detail::ChunkCache cache;
+  int commit_index_level = 19;          // zstd level of the index being committed
+  mutable container::ChunkCache cache;  // keyed by entry id
 
   // archive.cpp
   void open_existing();
@@ -110,21 +122,38 @@ struct MaskArchive::Impl {
   std::vector<std::uint8_t> read_section(const ArchiveEntry& entry) const;
   LabelVolume decode_entry(const ArchiveEntry& entry) const;
   std::vector<std::uint8_t> encode_entry(const LabelVolume& volume,
-                                         detail::EntryRecord& record) const;
+                                         container::EntryRecord& record) const;
   void ensure_layers_loaded();
-  std::size_t open_entry(std::size_t entry_index);
-  std::size_t new_layer();
+  ArchiveEntry& entry_of(const StructurePart& part);
+  OpenVolume& open_entry(ArchiveEntry& entry);
+  ArchiveEntry& new_layer();
   void place(const std::string& name, const detail::Runs& runs, const Label& stored);
-  void drop_empty_layers();
+  void clear_part(const StructurePart& part, const std::string& name);
   void remove_structure(const std::string& name, bool replacing);
+  // Runs edit; when it throws, the model as it was before comes back (a deep copy: one copy of
+  // each open label map per call, so only for edits that are not in a loop of thousands).
+  template <class Edit>
+  void all_or_nothing(Edit&& edit) {
+    container::ArchiveModel before = deep_copy();
+    try {
+      edit();
+    } catch (...) {
+      static_cast<container::ArchiveModel&>(*this) = std::move(before);
+      cache.clear();  // entry ids given during the attempt may be given again
+      throw;
+    }
+  }
   void refresh_group_stats();
-  const detail::GroupRecord* group_listing(const std::string& member) const;
+  const container::GroupRecord* group_listing(const std::string& member) const;
   void commit(bool provisional = false);
-  std::unique_ptr<detail::InPlaceFile> lock_unchanged() const;
+  std::unique_ptr<container::InPlaceFile> lock_unchanged() const;
   void commit_rewrite();
   void commit_in_place();
-  detail::IndexRecord index_record() const;
-  void adopt_written(std::vector<detail::EntryRecord> records);
+  std::vector<container::EntryRecord> write_sections(
+      bool copy_stored,
+      const std::function<std::uint64_t(std::span<const std::uint8_t>)>& write) const;
+  container::IndexRecord index_record() const;
+  void adopt_written(std::vector<container::EntryRecord> records);
 
   // archive_unions.cpp: recognised unions (FORMAT.md 10.2)
   std::vector<std::size_t> union_members(const detail::Runs& runs, const std::string& skip) const;
@@ -139,9 +168,9 @@ struct MaskArchive::Impl {
   // archive_read.cpp
   std::vector<std::string> expand(const std::string& name) const;
   std::vector<PartRef> parts_of(const std::vector<std::string>& names) const;
-  std::vector<std::size_t> units_for(std::size_t entry, const LabelStats& box, std::int64_t z_begin,
+  std::vector<std::size_t> units_for(EntryId entry, const LabelStats& box, std::int64_t z_begin,
                                      std::int64_t z_end) const;
-  Slab slab(std::size_t entry, std::size_t chunk) const;
+  Slab slab(EntryId entry, std::size_t chunk) const;
   std::vector<std::pair<std::size_t, std::size_t>> chunk_keys(const std::vector<PartRef>& parts,
                                                               ZRange range) const;
   void decode_slabs(const std::vector<std::pair<std::size_t, std::size_t>>& keys) const;

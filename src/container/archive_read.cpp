@@ -23,6 +23,11 @@
 
 namespace medmask {
 
+using container::ArchiveEntry;
+using container::PartMask;
+using container::PartRef;
+using container::Slab;
+
 namespace {
 
 using ChunkKeys = std::vector<std::pair<std::size_t, std::size_t>>;
@@ -116,7 +121,7 @@ std::vector<PartRef> MaskArchive::Impl::parts_of(const std::vector<std::string>&
     for (const StructurePart& part : find_structure(name).parts) {
       // The index's statistics are exact: an empty part needs no voxel data.
       if (part.stats.voxels == 0) continue;
-      parts.push_back(PartRef{entry_by_name.at(part.entry), part.value, part.stats});
+      parts.push_back(PartRef{entries.find(part.entry)->id, part.value, part.stats});
     }
   }
   return parts;
@@ -125,15 +130,15 @@ std::vector<PartRef> MaskArchive::Impl::parts_of(const std::vector<std::string>&
 // The units of an entry meeting box (inclusive) within slices [z_begin, z_end): z-chunks, or the
 // non-empty tiles (an empty tile holds only zeros: no request needs it). Entries without a
 // unit table (zstd, pending or open in the writer) are one unit.
-std::vector<std::size_t> MaskArchive::Impl::units_for(std::size_t entry, const LabelStats& box,
+std::vector<std::size_t> MaskArchive::Impl::units_for(EntryId entry, const LabelStats& box,
                                                       std::int64_t z_begin,
                                                       std::int64_t z_end) const {
-  const ArchiveEntry& e = entries[entry];
+  const ArchiveEntry& e = entries.at(entry);
   z_begin = std::max(z_begin, box.bbox_min_zyx[0]);
   z_end = std::min(z_end, box.bbox_max_zyx[0] + 1);
   if (z_begin >= z_end || box.voxels == 0) return {};
-  const bool chunked =
-      e.record.coding == detail::kCodingMedmaskCm || e.record.coding == detail::kCodingMedmaskTiles;
+  const bool chunked = e.record.coding == container::kCodingMedmaskCm ||
+                       e.record.coding == container::kCodingMedmaskTiles;
   if (e.open || !e.in_file || !chunked) return {0};
   const auto depth = static_cast<std::int64_t>(e.record.chunk_depth);
   std::vector<std::size_t> units;
@@ -155,43 +160,38 @@ std::vector<std::size_t> MaskArchive::Impl::units_for(std::size_t entry, const L
   return units;
 }
 
-Slab MaskArchive::Impl::slab(std::size_t entry, std::size_t chunk) const {
-  const ArchiveEntry& e = entries[entry];
-  if (e.open) {
-    // The writer's own volume: shared without ownership, valid while the archive is unchanged.
-    return Slab{
-        std::shared_ptr<const LabelVolume>(std::shared_ptr<void>(), &open_volumes[*e.open].volume),
-        {0, 0, 0}};
-  }
-  const bool chunked = e.in_file && (e.record.coding == detail::kCodingMedmaskCm ||
-                                     e.record.coding == detail::kCodingMedmaskTiles);
-  const Shape3 origin =
-      chunked ? detail::unit_box(e.record, chunk, space.shape_zyx()).origin_zyx : Shape3{0, 0, 0};
-  if (auto cached = cache.find({entry, chunk})) return Slab{std::move(cached), origin};
+Slab MaskArchive::Impl::slab(EntryId entry, std::size_t chunk) const {
+  const ArchiveEntry& e = entries.at(entry);
+  if (e.open) return Slab{e.open->volume, {0, 0, 0}};  // the writer's own voxels, shared
+  const bool chunked = e.in_file && (e.record.coding == container::kCodingMedmaskCm ||
+                                     e.record.coding == container::kCodingMedmaskTiles);
+  const Shape3 origin = chunked ? container::unit_box(e.record, chunk, space.shape_zyx()).origin_zyx
+                                : Shape3{0, 0, 0};
+  if (auto cached = cache.find({entry, chunk})) return Slab{*cached, origin};
   std::shared_ptr<const LabelVolume> volume;
   if (chunked) {
-    const detail::ChunkRecord& record = e.record.chunks.at(chunk);
+    const container::ChunkRecord& record = e.record.chunks.at(chunk);
     const std::uint64_t offset = e.record.offset + record.offset;
     const auto bytes = file.read(offset, static_cast<std::size_t>(record.length));
-    volume = std::make_shared<const LabelVolume>(detail::decode_cm_chunk(
+    volume = std::make_shared<const LabelVolume>(container::decode_cm_chunk(
         bytes, e.record, chunk, space.shape_zyx(), path, entry_field(e), offset));
   } else {
     volume = std::make_shared<const LabelVolume>(decode_entry(e));
   }
   cache.insert({entry, chunk}, volume);
-  return Slab{std::move(volume), origin};
+  return Slab{*volume, origin};
 }
 
 // Decodes the chunks not yet cached, on the archive's threads.
 void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   ChunkKeys missing;
   for (const auto& key : keys) {
-    if (!entries[key.first].open && !cache.find(key)) missing.push_back(key);
+    if (!entries.at(key.first).open && !cache.find(key)) missing.push_back(key);
   }
   // Decoding time follows a chunk's coded size, and a scan's content crowds into a few chunks:
   // the largest go first so that no thread is left with a big one at the end.
   const auto stored_bytes = [&](const std::pair<std::size_t, std::size_t>& key) {
-    const detail::EntryRecord& record = entries[key.first].record;
+    const container::EntryRecord& record = entries.at(key.first).record;
     return key.second < record.chunks.size() ? record.chunks[key.second].length : record.length;
   };
   std::stable_sort(missing.begin(), missing.end(),
@@ -205,8 +205,8 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
 // archive's threads, into zero pages where only the chunk's crop box is written (an empty chunk
 // writes nothing).
 LabelVolume MaskArchive::Impl::decode_labelled_chunks(const ArchiveEntry& entry) const {
-  const detail::EntryRecord& record = entry.record;
-  if (entry.open || !entry.in_file || record.coding != detail::kCodingMedmaskCm) {
+  const container::EntryRecord& record = entry.record;
+  if (entry.open || !entry.in_file || record.coding != container::kCodingMedmaskCm) {
     return decode_entry(entry);
   }
   const std::vector<std::uint8_t> section = read_section(entry);
@@ -214,15 +214,15 @@ LabelVolume MaskArchive::Impl::decode_labelled_chunks(const ArchiveEntry& entry)
   // tests/cpp/test_archive_corrupt.cpp HostileCodecChunks); each writes only its crop box.
   LabelVolume volume(record.dtype, space.shape_zyx());
   detail::parallel_for(record.chunks.size(), threads, [&](std::size_t i) {
-    const detail::ChunkRecord& chunk = record.chunks[i];
+    const container::ChunkRecord& chunk = record.chunks[i];
     if (chunk.offset > section.size() || chunk.length > section.size() - chunk.offset) {
-      detail::throw_at<FormatError>(path, entry_field(entry), record.offset + chunk.offset,
-                                    "chunk lies beyond the section");
+      container::throw_at<FormatError>(path, entry_field(entry), record.offset + chunk.offset,
+                                       "chunk lies beyond the section");
     }
     const auto bytes = std::span(section).subspan(static_cast<std::size_t>(chunk.offset),
                                                   static_cast<std::size_t>(chunk.length));
-    detail::decode_cm_chunk_into(bytes, record, i, volume, path, entry_field(entry),
-                                 record.offset + chunk.offset);
+    container::decode_cm_chunk_into(bytes, record, i, volume, path, entry_field(entry),
+                                    record.offset + chunk.offset);
   });
   return volume;
 }
@@ -242,11 +242,11 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
     Slab slab;
     std::int64_t z_begin = 0, z_end = 0;
     LabelStats box;  // the rows and columns to scan: the union of the targets' boxes
-    std::vector<detail::ValueTarget> targets;
+    std::vector<container::ValueTarget> targets;
   };
   const auto meets = [](const LabelStats& b, const Slab& slab, std::int64_t z0, std::int64_t z1) {
     const Shape3& o = slab.origin_zyx;
-    const Shape3& n = slab.volume->shape_zyx();
+    const Shape3& n = slab.volume.shape_zyx();
     return b.bbox_max_zyx[0] >= z0 && b.bbox_min_zyx[0] < z1 && b.bbox_max_zyx[1] >= o[1] &&
            b.bbox_min_zyx[1] < o[1] + n[1] && b.bbox_max_zyx[2] >= o[2] &&
            b.bbox_min_zyx[2] < o[2] + n[2];
@@ -279,8 +279,8 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
   for (const auto& [window, pieces] : windows) jobs.push_back(&pieces);
   detail::parallel_for(jobs.size(), threads, [&](std::size_t i) {
     for (const Piece& piece : *jobs[i]) {
-      detail::scatter_slab(*piece.slab.volume, piece.slab.origin_zyx, piece.z_begin, piece.z_end,
-                           piece.box, grid[1], grid[2], piece.targets);
+      container::scatter_slab(piece.slab.volume, piece.slab.origin_zyx, piece.z_begin, piece.z_end,
+                              piece.box, grid[1], grid[2], piece.targets);
     }
   });
 }
@@ -401,11 +401,11 @@ std::vector<std::string> MaskArchive::labels_at(std::int64_t z, std::int64_t y,
   }
   std::set<std::string> covering;
   std::vector<std::string> out;
-  for (const StructureInfo& info : s.structures) {
+  for (const StructureInfo& info : s.structures.all()) {
     if (info.is_group()) continue;
     for (const StructurePart& part : info.parts) {
       if (!contains_point(part.stats, z, y, x)) continue;
-      const std::size_t entry = s.entry_by_name.at(part.entry);
+      const container::EntryId entry = s.entries.find(part.entry)->id;
       LabelStats point;
       point.voxels = 1;
       point.bbox_min_zyx = point.bbox_max_zyx = {z, y, x};
@@ -413,18 +413,18 @@ std::vector<std::string> MaskArchive::labels_at(std::int64_t z, std::int64_t y,
       if (units.empty()) continue;  // an empty tile: the voxel is 0 there
       const Slab piece = s.slab(entry, units.front());
       const Shape3& o = piece.origin_zyx;
-      const Shape3& n = piece.volume->shape_zyx();
+      const Shape3& n = piece.volume.shape_zyx();
       const auto index =
           (std::size_t(z - o[0]) * std::size_t(n[1]) + std::size_t(y - o[1])) * std::size_t(n[2]) +
           std::size_t(x - o[2]);
-      if (piece.volume->get(index) == part.value) {
+      if (piece.volume.get(index) == part.value) {
         covering.insert(info.name);
         out.push_back(info.name);
         break;
       }
     }
   }
-  for (const StructureInfo& info : s.structures) {
+  for (const StructureInfo& info : s.structures.all()) {
     if (!info.is_group()) continue;
     const auto members = s.expand(info.name);
     if (std::any_of(members.begin(), members.end(),
@@ -447,17 +447,17 @@ std::vector<Overlap> MaskArchive::overlapping(const std::string& name) const {
   const Shape3 shape = s.space.shape_zyx();
   const auto ny = static_cast<std::size_t>(shape[1]);
   const auto nx = static_cast<std::size_t>(shape[2]);
-  for (const StructureInfo& info : s.structures) {
+  for (const StructureInfo& info : s.structures.all()) {
     if (info.is_group() || own.count(info.name) != 0) continue;
     std::uint64_t shared = 0;
     for (const StructurePart& part : info.parts) {
       const LabelStats box = intersection(part.stats, target.stats);
       if (box.voxels == 0) continue;
-      const std::size_t entry = s.entry_by_name.at(part.entry);
+      const container::EntryId entry = s.entries.find(part.entry)->id;
       for (const std::size_t unit : s.units_for(entry, box, 0, shape[0])) {
         const Slab piece = s.slab(entry, unit);
         const Shape3& o = piece.origin_zyx;
-        const Shape3& n = piece.volume->shape_zyx();
+        const Shape3& n = piece.volume.shape_zyx();
         // The box within this unit.
         LabelStats in_unit = box;
         for (std::size_t a = 0; a < 3; ++a) {
@@ -475,9 +475,8 @@ std::vector<Overlap> MaskArchive::overlapping(const std::string& name) const {
                            std::size_t(n[2]);
                        const std::size_t row_out = (std::size_t(z) * ny + std::size_t(y)) * nx;
                        for (std::int64_t x = x0; x < x1; ++x) {
-                         shared +=
-                             (inside[row_out + std::size_t(x)] != 0 &&
-                              piece.volume->get(row_in + std::size_t(x - o[2])) == part.value);
+                         shared += (inside[row_out + std::size_t(x)] != 0 &&
+                                    piece.volume.get(row_in + std::size_t(x - o[2])) == part.value);
                        }
                      });
       }

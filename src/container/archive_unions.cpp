@@ -15,15 +15,13 @@
 
 namespace medmask {
 
-using detail::EntryKind;
+using container::ArchiveEntry;
 
 namespace {
 
-bool lies_in_layers(const StructureInfo& info,
-                    const std::unordered_map<std::string, std::size_t>& entry_by_name,
-                    const std::vector<ArchiveEntry>& entries) {
+bool lies_in_layers(const StructureInfo& info, const container::EntryTable& entries) {
   return std::all_of(info.parts.begin(), info.parts.end(), [&](const StructurePart& part) {
-    return entries[entry_by_name.at(part.entry)].record.kind == EntryKind::kLayer;
+    return entries.find(part.entry)->is_layer();
   });
 }
 
@@ -40,29 +38,29 @@ std::vector<std::string> sorted_names(std::vector<std::string> names) {
 // structure named skip (the candidate itself) is not a possible member.
 std::vector<std::size_t> MaskArchive::Impl::union_members(const detail::Runs& runs,
                                                           const std::string& skip) const {
-  std::vector<detail::LayerParts> layers;
+  std::vector<container::LayerParts> layers;
   std::vector<std::size_t> parts_per_structure(structures.size(), 0);
-  for (const OpenVolume& open : open_volumes) {
-    const detail::EntryRecord& record = entries[open.entry].record;
-    if (record.kind != EntryKind::kLayer) continue;
-    detail::LayerParts layer{&open.volume, {}};
+  for (const ArchiveEntry& entry : entries.all()) {
+    if (!entry.is_layer() || !entry.open) continue;
+    const container::EntryRecord& record = entry.record;
+    container::LayerParts layer{&entry.open->volume, {}};
     for (const Label& part : record.labels) {
       if (part.name == skip) continue;
       const auto stats = record.stats.find(part.value);
       if (stats == record.stats.end()) continue;
-      const std::size_t id = structure_by_name.at(part.name);
+      const std::size_t id = structures.position(part.name);
       layer.parts[part.value] = {id, stats->second.voxels};
       ++parts_per_structure[id];
     }
     layers.push_back(std::move(layer));
   }
-  return detail::find_union_of_stored(layers, parts_per_structure, runs);
+  return container::find_union_of_stored(layers, parts_per_structure, runs);
 }
 
 void MaskArchive::Impl::add_recognised_group(const Label& label,
                                              const std::vector<std::size_t>& members,
                                              const detail::Runs& runs) {
-  detail::GroupRecord group;
+  container::GroupRecord group;
   group.label = label;
   group.label.value = 0;
   for (const std::size_t id : members) group.members.push_back(structures[id].name);
@@ -83,7 +81,7 @@ void MaskArchive::Impl::recognise_unions() {
   // Recognised groups take the slots they hold among the groups in name order: the same index
   // whether a union was recognised on arrival or at commit.
   std::vector<std::size_t> slots;
-  std::vector<detail::GroupRecord> recognised;
+  std::vector<container::GroupRecord> recognised;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     if (!groups[g].recognised) continue;
     slots.push_back(g);
@@ -98,9 +96,9 @@ void MaskArchive::Impl::recognise_unions() {
 void MaskArchive::Impl::convert_unions() {
   std::vector<std::pair<std::uint64_t, std::size_t>> candidates;
   for (std::size_t i = 0; i < structure_order.size(); ++i) {
-    const StructureInfo& info = structures[structure_by_name.at(structure_order[i])];
+    const StructureInfo& info = *structures.find(structure_order[i]);
     if (info.stats.voxels == 0 || keep_voxels.count(info.name) != 0) continue;
-    if (!lies_in_layers(info, entry_by_name, entries)) continue;
+    if (!lies_in_layers(info, entries)) continue;
     candidates.emplace_back(info.stats.voxels, i);
   }
   if (candidates.size() < 2) return;
@@ -109,22 +107,14 @@ void MaskArchive::Impl::convert_unions() {
   for (const auto& [voxels, i] : candidates) names.push_back(structure_order[i]);
   bool changed = false;
   for (const std::string& name : names) {
-    const StructureInfo info = structures[structure_by_name.at(name)];
+    const StructureInfo info = *structures.find(name);
     const Shape3 shape = space.shape_zyx();
     const detail::Runs runs = detail::inside_runs(union_of(parts_of({name}), ZRange{0, shape[0]}));
     const std::vector<std::size_t> members = union_members(runs, name);
     if (members.empty()) continue;
     // The group is added before the voxels go, so member ids still index `structures`.
     add_recognised_group(info.label, members, runs);
-    for (const StructurePart& part : info.parts) {
-      const std::size_t entry_index = entry_by_name.at(part.entry);
-      OpenVolume& open = open_volumes[open_entry(entry_index)];
-      detail::fill_runs(open.volume, detail::value_runs(open.volume, part.value, part.stats), 0);
-      detail::EntryRecord& record = entries[entry_index].record;
-      record.labels.remove(name);
-      record.stats.erase(part.value);
-      open.dirty = true;
-    }
+    for (const StructurePart& part : info.parts) clear_part(part, name);
     std::erase(structure_order, name);
     rebuild();
     changed = true;
@@ -140,7 +130,7 @@ void MaskArchive::Impl::convert_unions() {
 void MaskArchive::Impl::canonical_members() {
   using Set = std::set<std::string>;
   std::map<std::string, Set> atoms;
-  for (const detail::GroupRecord& group : groups) {
+  for (const container::GroupRecord& group : groups) {
     if (!group.recognised) continue;
     const std::vector<std::string> found = expand(group.label.name);
     atoms[group.label.name] = Set(found.begin(), found.end());
@@ -149,7 +139,7 @@ void MaskArchive::Impl::canonical_members() {
   for (const auto& [name, set] : atoms) by_size.push_back(name);
   std::stable_sort(by_size.begin(), by_size.end(),
                    [&](const auto& a, const auto& b) { return atoms[a].size() > atoms[b].size(); });
-  for (detail::GroupRecord& group : groups) {
+  for (container::GroupRecord& group : groups) {
     if (!group.recognised) continue;
     const Set& all = atoms[group.label.name];
     Set remaining = all;
@@ -179,8 +169,8 @@ void MaskArchive::Impl::repack_layers() {
   std::vector<Item> items;
   const Shape3 shape = space.shape_zyx();
   for (const std::string& name : structure_order) {
-    const StructureInfo& info = structures[structure_by_name.at(name)];
-    if (!lies_in_layers(info, entry_by_name, entries)) continue;
+    const StructureInfo& info = *structures.find(name);
+    if (!lies_in_layers(info, entries)) continue;
     Label label = info.label;
     if (const auto it = requested_values.find(name); it != requested_values.end()) {
       label.value = it->second;
@@ -188,9 +178,10 @@ void MaskArchive::Impl::repack_layers() {
     items.push_back(
         {name, label, detail::inside_runs(union_of(parts_of({name}), ZRange{0, shape[0]}))});
   }
-  for (OpenVolume& open : open_volumes) {
-    detail::EntryRecord& record = entries[open.entry].record;
-    if (record.kind != EntryKind::kLayer) continue;
+  for (ArchiveEntry& entry : entries.all()) {
+    if (!entry.is_layer() || !entry.open) continue;
+    container::EntryRecord& record = entry.record;
+    container::OpenVolume& open = *entry.open;
     open.volume = LabelVolume(DType::kUInt8, shape);
     record.labels = LabelTable{};
     record.stats.clear();
@@ -199,16 +190,16 @@ void MaskArchive::Impl::repack_layers() {
     open.dirty = true;
   }
   for (const Item& item : items) place(item.name, item.runs, item.label);
-  drop_empty_layers();
+  entries.drop_empty_layers();
   rebuild();
 }
 
 // Before `member` is removed or replaced: every recognised group whose structures include it
 // becomes a structure holding the group's present voxels (its exact voxels are kept).
 void MaskArchive::Impl::materialise_recognised_groups_of(const std::string& member) {
-  std::vector<std::pair<detail::GroupRecord, detail::Runs>> affected;
+  std::vector<std::pair<container::GroupRecord, detail::Runs>> affected;
   const Shape3 shape = space.shape_zyx();
-  for (const detail::GroupRecord& group : groups) {
+  for (const container::GroupRecord& group : groups) {
     if (!group.recognised || group.label.name == member) continue;
     const std::vector<std::string> structures_of = expand(group.label.name);
     if (std::find(structures_of.begin(), structures_of.end(), member) == structures_of.end()) {
@@ -220,8 +211,8 @@ void MaskArchive::Impl::materialise_recognised_groups_of(const std::string& memb
   if (affected.empty()) return;
   ensure_layers_loaded();
   for (auto& [group, runs] : affected) {
-    std::erase_if(groups,
-                  [&](const detail::GroupRecord& g) { return g.label.name == group.label.name; });
+    std::erase_if(
+        groups, [&](const container::GroupRecord& g) { return g.label.name == group.label.name; });
     Label label = group.label;
     label.value = 0;
     place(label.name, runs, label);

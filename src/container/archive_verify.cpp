@@ -11,12 +11,12 @@ namespace medmask {
 
 void MaskArchive::verify_data() const {
   const Impl& s = *impl_;
-  for (const ArchiveEntry& entry : s.entries) {
+  for (const container::ArchiveEntry& entry : s.entries.all()) {
     if (!entry.in_file) continue;  // pending: nothing stored yet
     // The whole section: its checksum, every chunk's checksum, and the decoded voxels.
     const LabelVolume volume = s.decode_entry(entry);
     const auto computed = compute_label_stats(volume);
-    const detail::EntryRecord& record = entry.record;
+    const container::EntryRecord& record = entry.record;
     for (const Label& label : record.labels) {
       const auto stored = record.stats.find(label.value);
       const auto actual = computed.find(label.value);
@@ -24,7 +24,7 @@ void MaskArchive::verify_data() const {
       const LabelStats& want = stored == record.stats.end() ? none : stored->second;
       const LabelStats& have = actual == computed.end() ? none : actual->second;
       if (want.voxels != have.voxels || (want.voxels > 0 && !(want == have))) {
-        detail::throw_at<FormatError>(
+        container::throw_at<FormatError>(
             s.path, "index stats of entry '" + record.name + "'", record.offset,
             "value " + std::to_string(label.value) + " ('" + label.name + "') is stored with " +
                 std::to_string(want.voxels) + " voxels and its box; the data holds " +

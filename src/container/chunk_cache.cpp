@@ -1,6 +1,6 @@
 #include "container/chunk_cache.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 std::shared_ptr<const LabelVolume> ChunkCache::find(const ChunkKey& key) {
   const std::lock_guard lock(mutex_);
@@ -33,4 +33,4 @@ void ChunkCache::clear() {
   bytes_ = 0;
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

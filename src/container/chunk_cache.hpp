@@ -12,9 +12,10 @@
 
 #include "medmask/volume.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
-// Chunk `chunk` of entry `entry`; a "zstd" entry is one chunk holding every slice.
+// (entry id, unit): unit `unit` (z-chunk or tile) of the entry of that id (container/entry_table;
+// ids are never reused, so a key cannot come to name another entry); a "zstd" entry is one unit.
 using ChunkKey = std::pair<std::size_t, std::size_t>;
 
 class ChunkCache {
@@ -39,4 +40,4 @@ class ChunkCache {
   std::map<ChunkKey, Item> items_;
 };
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

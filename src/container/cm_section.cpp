@@ -12,7 +12,7 @@
 #include "detail/volume_memory.hpp"
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 namespace {
 
@@ -60,7 +60,7 @@ CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth
   });
   for (const auto& chunk : chunks) {
     section.chunks.push_back({section.bytes.size(), chunk.size(),
-                              chunk.empty() ? 0 : xxh3_64(chunk.data(), chunk.size())});
+                              chunk.empty() ? 0 : detail::xxh3_64(chunk.data(), chunk.size())});
     section.bytes.insert(section.bytes.end(), chunk.begin(), chunk.end());
   }
   return section;
@@ -89,11 +89,11 @@ std::string chunk_field(const std::string& field, const EntryRecord& record, std
 // FormatError unless the unit's bytes carry the checksum the index stores for them.
 void require_checksum(std::span<const std::uint8_t> bytes, std::uint64_t stored,
                       const std::string& path, const std::string& name, std::uint64_t offset) {
-  const std::uint64_t computed = xxh3_64(bytes.data(), bytes.size());
+  const std::uint64_t computed = detail::xxh3_64(bytes.data(), bytes.size());
   if (computed != stored) {
-    throw_at<FormatError>(
-        path, name, offset,
-        "checksum mismatch; stored " + hex64(stored) + ", computed " + hex64(computed));
+    throw_at<FormatError>(path, name, offset,
+                          "checksum mismatch; stored " + detail::hex64(stored) + ", computed " +
+                              detail::hex64(computed));
   }
 }
 
@@ -110,7 +110,7 @@ void require_decoded(codec::Status status, const std::string& path, const std::s
 LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const EntryRecord& record,
                               const Shape3& shape_zyx, const std::string& path,
                               const std::string& field, std::uint64_t offset, unsigned threads) {
-  const auto chunk_field = [&](std::size_t i) { return detail::chunk_field(field, record, i); };
+  const auto chunk_field = [&](std::size_t i) { return container::chunk_field(field, record, i); };
   // The index checked that the chunks tile the section; the guard keeps this function safe alone.
   std::vector<std::span<const std::uint8_t>> chunks;
   for (std::size_t i = 0; i < record.chunks.size(); ++i) {
@@ -164,7 +164,7 @@ LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryReco
   require_checksum(bytes, record.chunks[k].xxh3, path, name, offset);
   const Shape3 chunk_shape = unit_box(record, k, shape_zyx).shape_zyx;
   // The decoder writes every voxel of the chunk, so its buffer need not be cleared first.
-  std::shared_ptr<void> buffer = allocate_for_overwrite(
+  std::shared_ptr<void> buffer = detail::allocate_for_overwrite(
       static_cast<std::size_t>(chunk_shape[0] * chunk_shape[1] * chunk_shape[2]) *
       dtype_size(record.dtype));
   void* voxels = buffer.get();
@@ -209,4 +209,4 @@ void decode_cm_chunk_into(std::span<const std::uint8_t> bytes, const EntryRecord
   }
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

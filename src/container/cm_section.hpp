@@ -12,7 +12,7 @@
 #include "medmask/archive.hpp"
 #include "medmask/volume.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 struct CmSection {
   std::vector<std::uint8_t> bytes;  // the units, concatenated
@@ -55,4 +55,4 @@ void decode_cm_chunk_into(std::span<const std::uint8_t> bytes, const EntryRecord
                           std::size_t k, LabelVolume& volume, const std::string& path,
                           const std::string& field, std::uint64_t offset);
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

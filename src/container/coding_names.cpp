@@ -11,9 +11,9 @@ namespace medmask {
 namespace {
 
 constexpr std::array<std::pair<Coding, std::string_view>, 3> kCodingNames{{
-    {Coding::kZstd, detail::kCodingZstd},
-    {Coding::kMedmaskCm, detail::kCodingMedmaskCm},
-    {Coding::kMedmaskTiles, detail::kCodingMedmaskTiles},
+    {Coding::kZstd, container::kCodingZstd},
+    {Coding::kMedmaskCm, container::kCodingMedmaskCm},
+    {Coding::kMedmaskTiles, container::kCodingMedmaskTiles},
 }};
 
 constexpr std::array<std::pair<CompressionLevel, std::string_view>, 3> kLevelNames{{

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace medmask::detail {
+namespace medmask::container {
 
 inline std::string file_message(const std::string& path, const std::string& field,
                                 std::uint64_t offset, const std::string& problem) {
@@ -18,4 +18,4 @@ template <class ErrorType>
   throw ErrorType(file_message(path, field, offset, problem), path, offset);
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

@@ -10,7 +10,7 @@
 
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 FileReader::FileReader(std::string path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block
@@ -74,4 +74,4 @@ std::vector<std::uint8_t> FileReader::read(std::uint64_t offset, std::size_t siz
   return bytes;
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

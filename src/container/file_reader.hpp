@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace medmask::detail {
+namespace medmask::container {
 
 class FileReader {
  public:
@@ -34,4 +34,4 @@ class FileReader {
   std::uint64_t size_ = 0;
 };
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace medmask::detail {
+namespace medmask::container {
 
 // FORMAT.md 3: PNG-style signature; the 0x89 byte and the CR LF / ^Z / LF sequence reveal 7-bit
 // transfers and text-mode newline conversion.
@@ -42,4 +42,4 @@ inline constexpr std::string_view kCodingMedmaskTiles = "medmask-cm1-tiles";
 inline constexpr std::string_view kKindMask = "mask";
 inline constexpr std::string_view kKindLayer = "layer";
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

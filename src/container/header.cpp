@@ -10,20 +10,20 @@
 #include "detail/checksum.hpp"
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 std::array<std::uint8_t, kHeaderSize> encode_header(const Header& header) {
   std::array<std::uint8_t, kHeaderSize> bytes{};
   std::copy(kMagic.begin(), kMagic.end(), bytes.begin());
-  store_le16(&bytes[kOffsetVersionMajor], header.version_major);
-  store_le16(&bytes[kOffsetVersionMinor], header.version_minor);
-  store_le32(&bytes[kOffsetRequiredFeatures], header.required_features);
-  store_le64(&bytes[kOffsetIndexOffset], header.index_offset);
-  store_le64(&bytes[kOffsetIndexLength], header.index_length);
-  store_le64(&bytes[kOffsetIndexRawLength], header.index_raw_length);
-  store_le64(&bytes[kOffsetFileLength], header.file_length);
-  store_le64(&bytes[kOffsetIndexXxh3], header.index_xxh3);
-  store_le64(&bytes[kOffsetHeaderXxh3], xxh3_64(bytes.data(), kOffsetHeaderXxh3));
+  detail::store_le16(&bytes[kOffsetVersionMajor], header.version_major);
+  detail::store_le16(&bytes[kOffsetVersionMinor], header.version_minor);
+  detail::store_le32(&bytes[kOffsetRequiredFeatures], header.required_features);
+  detail::store_le64(&bytes[kOffsetIndexOffset], header.index_offset);
+  detail::store_le64(&bytes[kOffsetIndexLength], header.index_length);
+  detail::store_le64(&bytes[kOffsetIndexRawLength], header.index_raw_length);
+  detail::store_le64(&bytes[kOffsetFileLength], header.file_length);
+  detail::store_le64(&bytes[kOffsetIndexXxh3], header.index_xxh3);
+  detail::store_le64(&bytes[kOffsetHeaderXxh3], detail::xxh3_64(bytes.data(), kOffsetHeaderXxh3));
   return bytes;
 }
 
@@ -58,8 +58,8 @@ Header decode_header(std::span<const std::uint8_t> bytes, std::uint64_t file_siz
                               std::to_string(bytes.size()) + " bytes");
   }
   Header header;
-  header.version_major = load_le16(&bytes[kOffsetVersionMajor]);
-  header.version_minor = load_le16(&bytes[kOffsetVersionMinor]);
+  header.version_major = detail::load_le16(&bytes[kOffsetVersionMajor]);
+  header.version_minor = detail::load_le16(&bytes[kOffsetVersionMinor]);
   if (header.version_major == 0) {
     throw_at<FormatError>(path, "version_major", kOffsetVersionMajor,
                           "invalid version; expected 1, found 0");
@@ -70,14 +70,14 @@ Header decode_header(std::span<const std::uint8_t> bytes, std::uint64_t file_siz
                                    std::to_string(header.version_minor) +
                                    " is newer than this reader; expected major version 1");
   }
-  const std::uint64_t stored_header_xxh3 = load_le64(&bytes[kOffsetHeaderXxh3]);
-  const std::uint64_t computed_header_xxh3 = xxh3_64(bytes.data(), kOffsetHeaderXxh3);
+  const std::uint64_t stored_header_xxh3 = detail::load_le64(&bytes[kOffsetHeaderXxh3]);
+  const std::uint64_t computed_header_xxh3 = detail::xxh3_64(bytes.data(), kOffsetHeaderXxh3);
   if (stored_header_xxh3 != computed_header_xxh3) {
     throw_at<FormatError>(path, "header_xxh3", kOffsetHeaderXxh3,
-                          "header checksum mismatch; stored " + hex64(stored_header_xxh3) +
-                              ", computed " + hex64(computed_header_xxh3));
+                          "header checksum mismatch; stored " + detail::hex64(stored_header_xxh3) +
+                              ", computed " + detail::hex64(computed_header_xxh3));
   }
-  header.required_features = load_le32(&bytes[kOffsetRequiredFeatures]);
+  header.required_features = detail::load_le32(&bytes[kOffsetRequiredFeatures]);
   if (const std::uint32_t unknown = header.required_features & ~kKnownRequiredFeatures) {
     int bit = 0;
     while (((unknown >> bit) & 1u) == 0) ++bit;
@@ -86,11 +86,11 @@ Header decode_header(std::span<const std::uint8_t> bytes, std::uint64_t file_siz
         "unknown required feature bit " + std::to_string(bit) +
             "; this reader understands bits 0 (split structures) and 1 (index dictionary)");
   }
-  header.index_offset = load_le64(&bytes[kOffsetIndexOffset]);
-  header.index_length = load_le64(&bytes[kOffsetIndexLength]);
-  header.index_raw_length = load_le64(&bytes[kOffsetIndexRawLength]);
-  header.file_length = load_le64(&bytes[kOffsetFileLength]);
-  header.index_xxh3 = load_le64(&bytes[kOffsetIndexXxh3]);
+  header.index_offset = detail::load_le64(&bytes[kOffsetIndexOffset]);
+  header.index_length = detail::load_le64(&bytes[kOffsetIndexLength]);
+  header.index_raw_length = detail::load_le64(&bytes[kOffsetIndexRawLength]);
+  header.file_length = detail::load_le64(&bytes[kOffsetFileLength]);
+  header.index_xxh3 = detail::load_le64(&bytes[kOffsetIndexXxh3]);
 
   if (header.file_length < kHeaderSize) {
     throw_at<FormatError>(
@@ -136,4 +136,4 @@ Header decode_header(std::span<const std::uint8_t> bytes, std::uint64_t file_siz
   return header;
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

@@ -9,7 +9,7 @@
 #include "container/format_constants.hpp"
 #include "container/read_limits.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 struct Header {
   std::uint16_t version_major = kVersionMajor;
@@ -32,4 +32,4 @@ std::array<std::uint8_t, kHeaderSize> encode_header(const Header& header);
 Header decode_header(std::span<const std::uint8_t> bytes, std::uint64_t file_size,
                      const std::string& path, const ReadLimits& limits);
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

@@ -11,7 +11,7 @@
 #include "detail/file_io.hpp"
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 namespace {
 
@@ -70,7 +70,7 @@ std::vector<std::uint8_t> InPlaceFile::read(std::uint64_t offset, std::size_t si
 }
 
 void InPlaceFile::write_at(std::uint64_t offset, const void* data, std::size_t size) {
-  write_all_at(fd_, path_, data, size, offset);
+  detail::write_all_at(fd_, path_, data, size, offset);
 }
 
 void InPlaceFile::sync() {
@@ -81,4 +81,4 @@ void InPlaceFile::truncate(std::uint64_t size) {
   if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) fail(path_, "cannot truncate");
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace medmask::detail {
+namespace medmask::container {
 
 class InPlaceFile {
  public:
@@ -28,4 +28,4 @@ class InPlaceFile {
   int fd_ = -1;
 };
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

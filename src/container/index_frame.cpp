@@ -3,7 +3,7 @@
 #include "container/format_constants.hpp"
 #include "container/zstd_section.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 std::vector<std::uint8_t> compress_index(const std::string& text, int zstd_level) {
   return zstd_compress(text.data(), text.size(), zstd_level, index_dictionary());
@@ -19,4 +19,4 @@ std::string decompress_index(std::span<const std::uint8_t> frame, std::uint64_t 
   return text;
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace medmask::detail {
+namespace medmask::container {
 
 // The bytes of docs/index_dictionary_v1.txt, built into the library.
 std::span<const std::uint8_t> index_dictionary();
@@ -20,4 +20,4 @@ std::string decompress_index(std::span<const std::uint8_t> frame, std::uint64_t 
                              std::uint32_t required_features, const std::string& path,
                              std::uint64_t offset);
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

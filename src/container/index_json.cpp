@@ -14,7 +14,7 @@
 #include "geometry/space_json.hpp"
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 namespace {
 
@@ -139,8 +139,8 @@ std::uint64_t checked_voxel_count(const Shape3& shape_xyz, const std::string& pa
 }
 
 Space parse_space(const Checker& check, const Json& value) {
-  return space_from_json(
-      value, DirectionSpelling::kColumns,
+  return detail::space_from_json(
+      value, detail::DirectionSpelling::kColumns,
       [&](const std::string& field, const std::string& problem) { check.fail(field, problem); });
 }
 
@@ -227,7 +227,7 @@ LabelStats parse_stats(const Checker& check, const Json& value, const std::strin
 
 std::uint64_t parse_xxh3(const Checker& check, const Json& value, const std::string& field) {
   const std::string& text = check.string(value, field);
-  const auto parsed = parse_hex64(text);
+  const auto parsed = detail::parse_hex64(text);
   if (!parsed) check.fail(field, "expected 16 hexadecimal digits, found \"" + text + "\"");
   return *parsed;
 }
@@ -476,7 +476,7 @@ std::string encode_index_json(const IndexRecord& index) {
   OrderedJson root;
   root["format"] = kFormatName;
   root["version"] = {index.version_major, index.version_minor};
-  root["space"] = space_to_json(index.space, DirectionSpelling::kColumns);
+  root["space"] = detail::space_to_json(index.space, detail::DirectionSpelling::kColumns);
   OrderedJson entries = OrderedJson::array();
   for (const EntryRecord& entry : index.entries) {
     OrderedJson out;
@@ -487,13 +487,14 @@ std::string encode_index_json(const IndexRecord& index) {
     out["offset"] = entry.offset;
     out["length"] = entry.length;
     out["raw_length"] = entry.raw_length;
-    out["xxh3"] = hex64(entry.xxh3);
+    out["xxh3"] = detail::hex64(entry.xxh3);
     if (entry.coding == kCodingMedmaskCm) {
       out["chunk_depth"] = entry.chunk_depth;
       OrderedJson chunks = OrderedJson::array();
       for (const ChunkRecord& chunk : entry.chunks) {
-        chunks.push_back(
-            {{"offset", chunk.offset}, {"length", chunk.length}, {"xxh3", hex64(chunk.xxh3)}});
+        chunks.push_back({{"offset", chunk.offset},
+                          {"length", chunk.length},
+                          {"xxh3", detail::hex64(chunk.xxh3)}});
       }
       out["chunks"] = std::move(chunks);
       if (!entry.level.empty()) out["level"] = entry.level;
@@ -503,8 +504,9 @@ std::string encode_index_json(const IndexRecord& index) {
       out["tile_yx"] = {entry.tile_y, entry.tile_x};
       OrderedJson tiles = OrderedJson::array();
       for (const ChunkRecord& tile : entry.chunks) {
-        tiles.push_back(tile.length == 0 ? OrderedJson(0)
-                                         : OrderedJson::array({tile.length, hex64(tile.xxh3)}));
+        tiles.push_back(tile.length == 0
+                            ? OrderedJson(0)
+                            : OrderedJson::array({tile.length, detail::hex64(tile.xxh3)}));
       }
       out["tiles"] = std::move(tiles);
       if (!entry.level.empty()) out["level"] = entry.level;
@@ -513,7 +515,7 @@ std::string encode_index_json(const IndexRecord& index) {
     OrderedJson labels = OrderedJson::array();
     std::uint32_t previous = 0;
     for (const Label& label : entry.labels) {
-      OrderedJson item = label_to_json<OrderedJson>(label);
+      OrderedJson item = detail::label_to_json<OrderedJson>(label);
       if (label.value == previous + 1) item.erase("value");
       previous = label.value;
       labels.push_back(std::move(item));
@@ -535,7 +537,7 @@ std::string encode_index_json(const IndexRecord& index) {
   if (!index.groups.empty()) {
     OrderedJson groups = OrderedJson::array();
     for (const GroupRecord& group : index.groups) {
-      OrderedJson out = label_to_json<OrderedJson>(group.label, false);
+      OrderedJson out = detail::label_to_json<OrderedJson>(group.label, false);
       out["members"] = group.members;
       if (group.stats.voxels > 0) out["stats"] = stats_to_json(group.stats);
       if (group.recognised) out["recognised"] = true;
@@ -551,7 +553,8 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
                               const ReadLimits& limits, bool split_structures) {
   const Checker check(path, index_offset, limits);
   std::string problem;
-  const std::optional<Json> parsed = parse_strict_json(text, limits.max_json_depth, problem);
+  const std::optional<Json> parsed =
+      detail::parse_strict_json(text, limits.max_json_depth, problem);
   if (!parsed) check.fail("(document)", problem);
   const Json& root = *parsed;
   check.object(root, "(document)");
@@ -631,4 +634,4 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
   return finish_groups(check, root, index, label_names, shape_zyx, limits);
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

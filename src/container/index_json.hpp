@@ -15,7 +15,7 @@
 #include "medmask/space.hpp"
 #include "medmask/volume.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 enum class EntryKind { kMask, kLayer };
 
@@ -85,4 +85,4 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
                               std::uint64_t index_offset, std::uint64_t file_length,
                               const ReadLimits& limits, bool split_structures);
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

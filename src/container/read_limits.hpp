@@ -4,8 +4,8 @@
 
 #include "medmask/limits.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 using ReadLimits = medmask::ReadLimits;
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

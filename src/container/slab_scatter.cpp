@@ -7,7 +7,7 @@
 #include "core/dtype_dispatch.hpp"
 #include "core/voxel_runs.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 namespace {
 
@@ -72,7 +72,7 @@ void scatter_rows(const T* slab, const Placement& at, std::int64_t z_begin, std:
           static_cast<std::size_t>(y) * at.grid_nx + static_cast<std::size_t>(at.x0);
       std::size_t x = x0;
       while (x < x1) {
-        x = skip_zeros(row, x, x1);
+        x = detail::skip_zeros(row, x, x1);
         if (x == x1) break;
         const T value = row[x];
         const std::size_t begin = x;
@@ -107,10 +107,10 @@ void scatter_slab(const LabelVolume& slab, const Shape3& origin_zyx, std::int64_
                      static_cast<std::size_t>(shape[2]),
                      static_cast<std::size_t>(grid_ny),
                      static_cast<std::size_t>(grid_nx)};
-  visit_dtype(slab.dtype(), [&](auto tag) {
+  detail::visit_dtype(slab.dtype(), [&](auto tag) {
     using T = decltype(tag);
     scatter_rows(slab.data_as<T>(), at, z_begin, z_end, y_begin, y_end, x_begin, x_end, by_value);
   });
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

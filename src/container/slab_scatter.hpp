@@ -11,7 +11,7 @@
 #include "medmask/mask.hpp"
 #include "medmask/volume.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 // Voxels holding `value` go to `mask`: a bool volume of the grid's row and slice size whose
 // slice 0 is grid slice `mask_z0`. Value 0 is background, skipped by the scan, never a target.
@@ -37,4 +37,4 @@ inline void scatter_slab(const LabelVolume& slab, std::int64_t slab_z0, std::int
                slab.shape_zyx()[2], targets);
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

@@ -4,15 +4,16 @@
 
 #include "core/dtype_dispatch.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
-void split_by_occupancy(const LabelVolume& layer, const Runs& runs, Runs& free, Runs& taken) {
+void split_by_occupancy(const LabelVolume& layer, const detail::Runs& runs, detail::Runs& free,
+                        detail::Runs& taken) {
   free.clear();
   taken.clear();
-  visit_dtype(layer.dtype(), [&](auto tag) {
+  detail::visit_dtype(layer.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* values = layer.data_as<T>();
-    for (const Run& run : runs) {
+    for (const detail::Run& run : runs) {
       std::size_t x = run.begin;
       while (x < run.end) {
         const bool is_free = values[x] == 0;
@@ -25,16 +26,16 @@ void split_by_occupancy(const LabelVolume& layer, const Runs& runs, Runs& free, 
 }
 
 std::vector<Placement> place_structure(const std::vector<const LabelVolume*>& layers,
-                                       const Runs& runs) {
+                                       const detail::Runs& runs) {
   std::vector<Placement> placements;
-  Runs remaining = runs;
-  Runs free;
-  Runs taken;
+  detail::Runs remaining = runs;
+  detail::Runs free;
+  detail::Runs taken;
   std::size_t layer = 0;
   while (!remaining.empty() && layer < layers.size()) {
     split_by_occupancy(*layers[layer], remaining, free, taken);
-    const auto total = static_cast<double>(voxel_count(remaining));
-    if (static_cast<double>(voxel_count(taken)) <= kMaxSplitFraction * total) {
+    const auto total = static_cast<double>(detail::voxel_count(remaining));
+    if (static_cast<double>(detail::voxel_count(taken)) <= kMaxSplitFraction * total) {
       placements.push_back({layer, std::move(free)});
       remaining = std::move(taken);
       free = {};
@@ -49,18 +50,18 @@ std::vector<Placement> place_structure(const std::vector<const LabelVolume*>& la
 
 std::vector<std::size_t> find_union_of_stored(const std::vector<LayerParts>& layers,
                                               const std::vector<std::size_t>& parts_per_structure,
-                                              const Runs& runs) {
-  const std::uint64_t wanted_voxels = voxel_count(runs);
+                                              const detail::Runs& runs) {
+  const std::uint64_t wanted_voxels = detail::voxel_count(runs);
   if (wanted_voxels == 0) return {};
   // Pass 1: how many voxels of each stored part lie inside runs.
   std::vector<std::map<std::uint32_t, std::uint64_t>> inside(layers.size());
   for (std::size_t l = 0; l < layers.size(); ++l) {
-    visit_dtype(layers[l].volume->dtype(), [&](auto tag) {
+    detail::visit_dtype(layers[l].volume->dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* values = layers[l].volume->data_as<T>();
       std::uint32_t last = 0;
       std::uint64_t* last_count = nullptr;
-      for (const Run& run : runs) {
+      for (const detail::Run& run : runs) {
         for (std::size_t i = run.begin; i < run.end; ++i) {
           const std::uint32_t v = values[i];
           if (v == 0) continue;
@@ -92,7 +93,7 @@ std::vector<std::size_t> find_union_of_stored(const std::vector<LayerParts>& lay
   // Pass 2: every voxel inside must be covered by a member. Prefer the contained structures of
   // one layer (the 5 lobes rather than lobes, segments and lesions), then all contained ones.
   const auto covers = [&](const std::vector<bool>& member) {
-    for (const Run& run : runs) {
+    for (const detail::Run& run : runs) {
       for (std::size_t i = run.begin; i < run.end; ++i) {
         bool covered = false;
         for (std::size_t l = 0; l < layers.size() && !covered; ++l) {
@@ -124,4 +125,4 @@ std::vector<std::size_t> find_union_of_stored(const std::vector<LayerParts>& lay
   return covers(contained) ? ids(contained) : std::vector<std::size_t>{};
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

@@ -14,15 +14,16 @@
 #include "medmask/mask.hpp"
 #include "medmask/volume.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 // Splits runs into the voxels where layer is 0 (free) and where it is not (taken).
-void split_by_occupancy(const LabelVolume& layer, const Runs& runs, Runs& free, Runs& taken);
+void split_by_occupancy(const LabelVolume& layer, const detail::Runs& runs, detail::Runs& free,
+                        detail::Runs& taken);
 
 // One piece of a placed structure: the runs that go into layer `layer`.
 struct Placement {
   std::size_t layer = 0;  // may equal layers.size(): a new layer is needed
-  Runs runs;
+  detail::Runs runs;
 };
 
 // A structure goes into the first layer where at most kMaxSplitFraction of its voxels are taken;
@@ -32,7 +33,7 @@ struct Placement {
 inline constexpr double kMaxSplitFraction = 0.05;
 
 std::vector<Placement> place_structure(const std::vector<const LabelVolume*>& layers,
-                                       const Runs& runs);
+                                       const detail::Runs& runs);
 
 // Union recognition: the stored parts of one layer, by value: (structure id, voxels of the part).
 struct LayerParts {
@@ -45,6 +46,6 @@ struct LayerParts {
 // when all its parts lie inside runs; then every voxel of runs must be covered by one of them.
 std::vector<std::size_t> find_union_of_stored(const std::vector<LayerParts>& layers,
                                               const std::vector<std::size_t>& parts_per_structure,
-                                              const Runs& runs);
+                                              const detail::Runs& runs);
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

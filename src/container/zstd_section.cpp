@@ -9,7 +9,7 @@
 #include "container/error_message.hpp"
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 namespace {
 
@@ -122,4 +122,4 @@ LabelVolume decode_volume(std::span<const std::uint8_t> frame, DType dtype, cons
   return volume;
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

@@ -9,7 +9,7 @@
 
 #include "medmask/volume.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 
 // One zstd frame with its content size recorded; dictionary, when not empty, is a raw-content
 // dictionary (zstd "prefix") the reader must supply too. Throws ArgumentError for a bad level.
@@ -34,4 +34,4 @@ std::vector<std::uint8_t> encode_volume(const LabelVolume& volume, int level);
 LabelVolume decode_volume(std::span<const std::uint8_t> frame, DType dtype, const Shape3& shape_zyx,
                           const std::string& path, const std::string& field, std::uint64_t offset);
 
-}  // namespace medmask::detail
+}  // namespace medmask::container

@@ -55,8 +55,8 @@ inline LabelVolume box(const Shape3& shape_zyx, Shape3 lo, Shape3 hi) {
 // The index of an archive file, read with the header and index-frame modules only.
 inline nlohmann::json read_index(const std::string& path) {
   const std::vector<std::uint8_t> file = read_bytes(path);
-  const detail::Header header = detail::decode_header(file, file.size(), path, {});
-  return nlohmann::json::parse(detail::decompress_index(
+  const container::Header header = container::decode_header(file, file.size(), path, {});
+  return nlohmann::json::parse(container::decompress_index(
       std::span(file).subspan(header.index_offset, header.index_length), header.index_raw_length,
       header.required_features, path, header.index_offset));
 }

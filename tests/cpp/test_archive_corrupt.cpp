@@ -64,14 +64,14 @@ WriteOptions with_coding(Coding coding, std::uint32_t chunk_depth = 64) {
 }
 
 struct Parsed {
-  detail::Header header;
+  container::Header header;
   Json index;
 };
 
 Parsed parse(const Bytes& file) {
   Parsed parsed;
-  parsed.header = detail::decode_header(file, file.size(), "valid", {});
-  parsed.index = Json::parse(detail::decompress_index(
+  parsed.header = container::decode_header(file, file.size(), "valid", {});
+  parsed.index = Json::parse(container::decompress_index(
       std::span(file).subspan(parsed.header.index_offset, parsed.header.index_length),
       parsed.header.index_raw_length, parsed.header.required_features, "valid",
       parsed.header.index_offset));
@@ -81,13 +81,13 @@ Parsed parse(const Bytes& file) {
 // The valid file's data sections with a new index (and header fields changed by tweak), every
 // checksum recomputed so that only the intended defect remains.
 Bytes rebuild(const Bytes& valid, const std::string& index_text,
-              const std::function<void(detail::Header&)>& tweak = {},
+              const std::function<void(container::Header&)>& tweak = {},
               const Bytes& extra_data = {}) {
   const Parsed parsed = parse(valid);
   Bytes out(valid.begin(), valid.begin() + static_cast<long>(parsed.header.index_offset));
   out.insert(out.end(), extra_data.begin(), extra_data.end());
-  const Bytes compressed = detail::zstd_compress(index_text.data(), index_text.size(), 3);
-  detail::Header header;
+  const Bytes compressed = container::zstd_compress(index_text.data(), index_text.size(), 3);
+  container::Header header;
   header.index_offset = out.size();
   header.index_length = compressed.size();
   header.index_raw_length = index_text.size();
@@ -95,7 +95,7 @@ Bytes rebuild(const Bytes& valid, const std::string& index_text,
   out.insert(out.end(), compressed.begin(), compressed.end());
   header.file_length = out.size();
   if (tweak) tweak(header);
-  const auto head = detail::encode_header(header);
+  const auto head = container::encode_header(header);
   std::copy(head.begin(), head.end(), out.begin());
   return out;
 }
@@ -215,7 +215,7 @@ TEST(ArchiveCorrupt, HostileHeaders) {
   const std::string index = parse(valid).index.dump();
   struct Case {
     std::string what;
-    std::function<void(detail::Header&)> tweak;
+    std::function<void(container::Header&)> tweak;
     ErrorCode kind;
     std::string fragment;
   };
@@ -363,12 +363,12 @@ TEST(ArchiveCorrupt, HostileDataSections) {
   };
   Bytes bool_two(raw_length, 0);
   bool_two[3] = 2;
-  expect_error(dir, with_section(detail::zstd_compress(bool_two.data(), bool_two.size(), 3)),
+  expect_error(dir, with_section(container::zstd_compress(bool_two.data(), bool_two.size(), 3)),
                ErrorCode::kFormat, "bool voxel 3", "bool byte 2");
   const Bytes short_raw(raw_length - 1, 0);
-  expect_error(dir, with_section(detail::zstd_compress(short_raw.data(), short_raw.size(), 3)),
+  expect_error(dir, with_section(container::zstd_compress(short_raw.data(), short_raw.size(), 3)),
                ErrorCode::kFormat, "content size", "short frame");
-  Bytes two_frames = detail::zstd_compress(bool_two.data(), bool_two.size(), 3);
+  Bytes two_frames = container::zstd_compress(bool_two.data(), bool_two.size(), 3);
   two_frames.push_back(0);
   expect_error(dir, with_section(two_frames), ErrorCode::kFormat, "one zstd frame", "tail byte");
   expect_error(dir, with_section(Bytes(40, 0xAB)), ErrorCode::kFormat, "zstd", "not zstd");

@@ -8,7 +8,7 @@
 
 #include "container/slab_scatter.hpp"
 
-namespace medmask::detail {
+namespace medmask::container {
 namespace {
 
 void check_scatter(DType dtype, const std::vector<std::uint32_t>& values) {
@@ -77,4 +77,4 @@ TEST(SlabScatter, NothingToDoLeavesMasksEmpty) {
 }
 
 }  // namespace
-}  // namespace medmask::detail
+}  // namespace medmask::container
