@@ -9,7 +9,7 @@
 
 #include "medmask/label_table.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 struct CodeTriple {
   std::string scheme, value, meaning;  // all empty when the concept is absent
@@ -25,4 +25,4 @@ struct TotalSegmentatorCode {
 // The row for a TotalSegmentator class name (exact match), or nullptr. Thread safe.
 const TotalSegmentatorCode* find_totalsegmentator_code(std::string_view name);
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

@@ -9,7 +9,7 @@
 
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 namespace {
 
 // D65 reference white (CIE 1931 2 degrees), as highdicom and dcmqi convert.
@@ -115,4 +115,4 @@ std::string new_uid() {
   return buffer;
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

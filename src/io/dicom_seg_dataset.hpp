@@ -10,7 +10,7 @@
 
 #include "medmask/label_table.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 // Silences DCMTK's logger (called before any DCMTK use: the library never prints).
 void quiet_dcmtk();
@@ -48,4 +48,4 @@ inline const DcmTag kGroupMembersTag{0x0071, 0x1001, EVR_UT};
 inline constexpr const char* kSegmentationStorage = "1.2.840.10008.5.1.4.1.1.66.4";
 inline constexpr const char* kLabelMapSegmentationStorage = "1.2.840.10008.5.1.4.1.1.66.7";
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

@@ -10,7 +10,7 @@
 #include "core/dtype_dispatch.hpp"
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 std::string ds_text(double x);
 
@@ -216,7 +216,7 @@ void cut_plane(const LabelVolume& volume, const PlaneGrid& grid, std::int64_t s,
                std::vector<std::uint32_t>& out) {
   out.assign(static_cast<std::size_t>(grid.rows * grid.cols), 0);
   if (s < grid.s_begin || s >= grid.s_end) return;
-  visit_dtype(volume.dtype(), [&](auto tag) {
+  detail::visit_dtype(volume.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* data = static_cast<const T*>(volume.data());
     const std::int64_t plane = grid.flat0 + s * grid.stride_s;
@@ -234,4 +234,4 @@ void cut_plane(const LabelVolume& volume, const PlaneGrid& grid, std::int64_t s,
   });
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

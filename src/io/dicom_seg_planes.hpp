@@ -17,7 +17,7 @@
 
 class DcmDataset;
 
-namespace medmask::detail {
+namespace medmask::io {
 
 struct ReferenceImage {
   std::string path;
@@ -71,4 +71,4 @@ void cut_plane(const LabelVolume& volume, const PlaneGrid& grid, std::int64_t s,
 // A DS value (at most 16 characters) for x.
 std::string ds_text(double x);
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

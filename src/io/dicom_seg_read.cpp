@@ -22,7 +22,7 @@
 #include "medmask/error.hpp"
 
 namespace medmask {
-namespace detail {
+namespace io {
 namespace {
 
 Vec3 cross(const Vec3& a, const Vec3& b) {
@@ -166,9 +166,9 @@ SegInstance read_instance(const std::string& path) {
     }
     seg.segments.push_back(segment_label(*item, path));
     OFString creator, members;
-    if (item->findAndGetOFString(detail::kMedmaskCreatorTag, creator).good() &&
-        creator == detail::kMedmaskPrivateCreator &&
-        item->findAndGetOFStringArray(detail::kGroupMembersTag, members).good()) {
+    if (item->findAndGetOFString(io::kMedmaskCreatorTag, creator).good() &&
+        creator == io::kMedmaskPrivateCreator &&
+        item->findAndGetOFStringArray(io::kGroupMembersTag, members).good()) {
       const auto json = nlohmann::json::parse(members.c_str(), nullptr, false);
       std::vector<std::string> names;
       if (json.is_array() && !json.empty()) {
@@ -447,7 +447,7 @@ std::vector<std::string> seg_files(const std::string& path) {
 }
 
 }  // namespace
-}  // namespace detail
+}  // namespace io
 
 bool is_dicom_file(const std::string& path) {
   namespace fs = std::filesystem;
@@ -471,7 +471,7 @@ bool is_dicom_file(const std::string& path) {
 }
 
 ImportedCase import_dicom_seg(const std::string& path) {
-  using namespace detail;
+  using namespace io;
   quiet_dcmtk();
   std::vector<SegInstance> instances;
   std::size_t skipped = 0;

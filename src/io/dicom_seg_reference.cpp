@@ -10,7 +10,7 @@
 #include "io/dicom_seg_planes.hpp"
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 namespace {
 
 std::string text_of(DcmItem& item, const DcmTagKey& tag) {
@@ -203,4 +203,4 @@ ReferenceSeries read_reference_series(const std::string& folder) {
   return series;
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

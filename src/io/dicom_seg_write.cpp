@@ -35,7 +35,7 @@ DicomSegType parse_dicom_seg_type(const std::string& text) {
   throw ArgumentError("unknown DICOM SEG type '" + text + "': expected auto, labelmap or binary");
 }
 
-namespace detail {
+namespace io {
 namespace {
 
 struct Segment {
@@ -522,11 +522,11 @@ std::string layer_path(const std::string& path, std::size_t layer) {
 }
 
 }  // namespace
-}  // namespace detail
+}  // namespace io
 
 DicomSegExportResult export_dicom_seg(const MaskArchive& archive, const std::string& path,
                                       const DicomSegExportOptions& options) {
-  using namespace detail;
+  using namespace io;
   quiet_dcmtk();
   for (const std::string& name : options.names) archive.structure(name);  // NotFoundError
   DicomSegExportResult result;

@@ -10,16 +10,16 @@
 
 namespace medmask {
 
-namespace detail {
+namespace io {
 
 nlohmann::json label_json(const Label& label, bool include_value) {
-  return label_to_json<nlohmann::json>(label, include_value);
+  return detail::label_to_json<nlohmann::json>(label, include_value);
 }
 
 void write_text_file(const std::string& path, const std::string& text) {
   const std::span<const std::uint8_t> part(reinterpret_cast<const std::uint8_t*>(text.data()),
                                            text.size());
-  write_file_atomic(path, part);
+  detail::write_file_atomic(path, part);
 }
 
 bool ends_with_nocase(const std::string& text, const std::string& suffix) {
@@ -31,7 +31,7 @@ bool ends_with_nocase(const std::string& text, const std::string& suffix) {
                     });
 }
 
-}  // namespace detail
+}  // namespace io
 
 ExportFormat parse_export_format(std::string_view text) {
   if (text == "nifti-dir") return ExportFormat::kNiftiDir;
@@ -48,16 +48,16 @@ ExportResult export_archive(const MaskArchive& archive, ExportFormat format,
   ExportResult result;
   switch (format) {
     case ExportFormat::kNiftiDir:
-      detail::export_nifti_dir(archive, path, options, result);
+      io::export_nifti_dir(archive, path, options, result);
       break;
     case ExportFormat::kNiftiMultilabel:
-      detail::export_nifti_multilabel(archive, path, options, result);
+      io::export_nifti_multilabel(archive, path, options, result);
       break;
     case ExportFormat::kSegNrrd:
-      detail::export_seg_nrrd(archive, path, options, result);
+      io::export_seg_nrrd(archive, path, options, result);
       break;
     case ExportFormat::kNpz:
-      detail::export_npz(archive, path, options, result);
+      io::export_npz(archive, path, options, result);
       break;
   }
   return result;

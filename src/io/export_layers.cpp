@@ -8,7 +8,7 @@
 
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 namespace {
 
@@ -180,4 +180,4 @@ std::string overlap_description(const ExportLayer& a, const ExportLayer& b) {
          " voxels, first at voxel (i, j, k) = " + voxel_text(first, a.volume.shape_zyx());
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

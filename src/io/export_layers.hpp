@@ -12,7 +12,7 @@
 #include "medmask/archive.hpp"
 #include "medmask/warning.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 // What to export: names resolved to structures (with voxels) and groups (unions of structures).
 struct Selection {
@@ -46,4 +46,4 @@ std::vector<ExportLayer> pack_for_export(const MaskArchive& archive,
 // its first voxel (i, j, k).
 std::string overlap_description(const ExportLayer& a, const ExportLayer& b);
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

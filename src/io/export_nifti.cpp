@@ -12,7 +12,7 @@
 #include "medmask/error.hpp"
 #include "medmask/nifti.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 namespace {
 
@@ -194,4 +194,4 @@ void export_nifti_multilabel(const MaskArchive& archive, const std::string& path
   }
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

@@ -11,7 +11,7 @@
 #include "medmask/numpy_io.hpp"
 #include "medmask/seg_nrrd.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 namespace {
 
@@ -119,4 +119,4 @@ void export_npz(const MaskArchive& archive, const std::string& path, const Expor
   result.files.push_back(path);
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

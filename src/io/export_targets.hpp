@@ -6,7 +6,7 @@
 
 #include "medmask/export.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 void export_nifti_dir(const MaskArchive& archive, const std::string& folder,
                       const ExportOptions& options, ExportResult& result);
@@ -26,4 +26,4 @@ void write_text_file(const std::string& path, const std::string& text);
 
 bool ends_with_nocase(const std::string& text, const std::string& suffix);
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

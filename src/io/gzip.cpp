@@ -8,7 +8,7 @@
 
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 namespace {
 
@@ -115,4 +115,4 @@ std::vector<std::uint8_t> gzip_compress(std::span<const std::uint8_t> bytes, int
   return out;
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

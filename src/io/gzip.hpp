@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace medmask::detail {
+namespace medmask::io {
 
 // A byte buffer that is not zero-filled on allocation (decompressed volumes are large and every
 // byte is overwritten). Shared so that a LabelVolume can borrow it without a copy.
@@ -33,4 +33,4 @@ ByteBuffer gunzip(std::span<const std::uint8_t> bytes, const std::string& name,
 // One gzip member of bytes at level (0..12, libdeflate's scale). Throws: ArgumentError (level).
 std::vector<std::uint8_t> gzip_compress(std::span<const std::uint8_t> bytes, int level);
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

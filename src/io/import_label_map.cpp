@@ -202,7 +202,7 @@ ImportedCase import_npz(const std::string& path, const NumpyGeometry& geometry,
       result.structures.push_back({member, volume, {}});
     } else {
       result.entries.push_back(
-          {member, detail::named_label_map(volume, options.labels, options.allow_unnamed,
+          {member, io::named_label_map(volume, options.labels, options.allow_unnamed,
                                            result.space, where, result.warnings)});
     }
   }
@@ -227,7 +227,7 @@ ImportedCase import_label_nifti(NiftiImage image, const std::string& path,
   if (!table) table = label_table_from_extensions(image.extensions, path);
   if (!options.labels) read_case_extras(image.extensions, path, result);
   result.entries.push_back(
-      {kFirstEntry, detail::named_label_map(std::move(image.volume), table, options.allow_unnamed,
+      {kFirstEntry, io::named_label_map(std::move(image.volume), table, options.allow_unnamed,
                                             result.space, path, result.warnings)});
   return result;
 }
@@ -244,7 +244,7 @@ ImportedCase import_numpy(const std::string& path, const NumpyGeometry& geometry
   require_shape(volume, result.space, path);
   result.entries.push_back(
       {kFirstEntry,
-       detail::named_label_map(std::move(volume), options.labels, options.allow_unnamed,
+       io::named_label_map(std::move(volume), options.labels, options.allow_unnamed,
                                result.space, path, result.warnings)});
   return result;
 }

@@ -33,7 +33,7 @@ std::map<std::size_t, std::vector<std::string>> group_segments(const SegNrrd& se
   std::map<std::size_t, std::vector<std::string>> groups;
   for (std::size_t n = 0; n < segmentation.segments.size(); ++n) {
     const SegNrrdSegment& segment = segmentation.segments[n];
-    const auto members = detail::seg_nrrd_group_members(segment.tags);
+    const auto members = io::seg_nrrd_group_members(segment.tags);
     if (!members || segment.layer >= segmentation.layers.size()) continue;
     const std::size_t size = segmentation.layers[segment.layer].size();
     std::vector<bool> own(size, false), united(size, false);

@@ -5,7 +5,7 @@
 
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 namespace {
 
@@ -81,4 +81,4 @@ SegmentationMask named_label_map(LabelVolume volume, const std::optional<LabelTa
   return SegmentationMask(std::move(volume), std::move(labels), space);
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

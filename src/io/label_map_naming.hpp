@@ -8,7 +8,7 @@
 #include "medmask/mask.hpp"
 #include "medmask/warning.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 // The mask of volume named by table (import.hpp, LabelMapOptions): without a table every
 // non-zero value v present is named "label_<v>"; with one, values present but unnamed are an
@@ -19,4 +19,4 @@ SegmentationMask named_label_map(LabelVolume volume, const std::optional<LabelTa
                                  bool allow_unnamed, const Space& space, const std::string& source,
                                  Warnings& warnings);
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

@@ -9,7 +9,7 @@
 
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 namespace {
 
@@ -426,4 +426,4 @@ void set_nifti1_qform(Nifti1Header& h, const Affine4& affine_ras) {
   for (std::size_t i = 0; i < 3; ++i) h.pixdim[i + 1] = static_cast<float>(zooms[i]);
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

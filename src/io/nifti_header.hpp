@@ -15,7 +15,7 @@
 #include "medmask/nifti.hpp"
 #include "medmask/space.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 inline constexpr std::size_t kNifti1HeaderSize = 348;
 inline constexpr std::size_t kNifti1DataOffset = 352;  // header + 4-byte extender
@@ -84,4 +84,4 @@ Affine4 nifti1_fallback_ras(const Nifti1Header& h);  // nibabel get_base_affine
 // orthonormal directions, as nibabel's set_qform does.
 void set_nifti1_qform(Nifti1Header& h, const Affine4& affine_ras);
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

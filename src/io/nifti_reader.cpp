@@ -20,23 +20,23 @@ namespace medmask {
 
 namespace {
 
-using detail::ByteBuffer;
-using detail::Nifti1Header;
+using io::ByteBuffer;
+using io::Nifti1Header;
 
 // Corner disagreement between sform and qform worth a warning (IMPORT_EXPORT.md, geometry policy).
 constexpr double kXformDisagreementMm = 1e-3;
 
 std::size_t datatype_size(std::int16_t datatype) {
   switch (datatype) {
-    case detail::kNiftiUInt8:
-    case detail::kNiftiInt8:
+    case io::kNiftiUInt8:
+    case io::kNiftiInt8:
       return 1;
-    case detail::kNiftiInt16:
-    case detail::kNiftiUInt16:
+    case io::kNiftiInt16:
+    case io::kNiftiUInt16:
       return 2;
-    case detail::kNiftiInt32:
-    case detail::kNiftiUInt32:
-    case detail::kNiftiFloat32:
+    case io::kNiftiInt32:
+    case io::kNiftiUInt32:
+    case io::kNiftiFloat32:
       return 4;
     default:
       return 8;
@@ -137,8 +137,8 @@ void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& 
 // Picks the affine; when sform and qform disagree, the warning says which one was used.
 void choose_space(const Nifti1Header& h, const Shape3& shape, const std::string& name,
                   const NiftiReadOptions& options, NiftiImage& image) {
-  const std::int16_t sform_code = detail::effective_xform_code(h.sform_code);
-  const std::int16_t qform_code = detail::effective_xform_code(h.qform_code);
+  const std::int16_t sform_code = io::effective_xform_code(h.sform_code);
+  const std::int16_t qform_code = io::effective_xform_code(h.qform_code);
   if (sform_code != h.sform_code) {
     image.warnings.push_back({WarningKind::kNiftiHeader,
                               "sform_code " + std::to_string(h.sform_code) +
@@ -151,8 +151,8 @@ void choose_space(const Nifti1Header& h, const Shape3& shape, const std::string&
   }
   pick_affine(h, shape, name, options, image);
   if (sform_code > 0 && qform_code > 0) {
-    const Affine4 sform = detail::nifti1_sform_ras(h);
-    const Affine4 qform = detail::nifti1_qform_ras(h);
+    const Affine4 sform = io::nifti1_sform_ras(h);
+    const Affine4 qform = io::nifti1_qform_ras(h);
     const double gap = corner_disagreement(sform, qform, shape);
     if (gap > kXformDisagreementMm) {
       image.warnings.push_back(
@@ -169,10 +169,10 @@ void choose_space(const Nifti1Header& h, const Shape3& shape, const std::string&
 
 void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& name,
                  const NiftiReadOptions& options, NiftiImage& image) {
-  const std::int16_t sform_code = detail::effective_xform_code(h.sform_code);
-  const std::int16_t qform_code = detail::effective_xform_code(h.qform_code);
-  const Affine4 sform = detail::nifti1_sform_ras(h);
-  const Affine4 qform = detail::nifti1_qform_ras(h);
+  const std::int16_t sform_code = io::effective_xform_code(h.sform_code);
+  const std::int16_t qform_code = io::effective_xform_code(h.qform_code);
+  const Affine4 sform = io::nifti1_sform_ras(h);
+  const Affine4 qform = io::nifti1_qform_ras(h);
   switch (options.affine_source) {
     case AffineSource::kSform:
       if (sform_code == 0) {
@@ -212,7 +212,7 @@ void pick_affine(const Nifti1Header& h, const Shape3& shape, const std::string& 
     image.affine_used = "qform";
     return;
   }
-  image.space = space_from(detail::nifti1_fallback_ras(h), shape, "fallback affine", name);
+  image.space = space_from(io::nifti1_fallback_ras(h), shape, "fallback affine", name);
   image.affine_used = "fallback";
   image.warnings.push_back({WarningKind::kAffineFallback,
                             "sform_code and qform_code are 0: fallback affine from pixdim"});
@@ -370,7 +370,7 @@ LabelVolume decode_voxels(const Nifti1Header& h, std::span<const std::uint8_t> b
   const std::uint8_t* src = bytes.data() + offset;
   const bool swap = h.big_endian != (std::endian::native == std::endian::big);
   switch (h.datatype) {
-    case detail::kNiftiUInt8:
+    case io::kNiftiUInt8:
       if (!scaling.active) {
         // The common case (binary masks): no validation needed, borrow the buffer if we own it.
         const Shape3 shape_zyx{shape[2], shape[1], shape[0]};
@@ -382,21 +382,21 @@ LabelVolume decode_voxels(const Nifti1Header& h, std::span<const std::uint8_t> b
         return volume;
       }
       return decode_typed<std::uint8_t>(src, count, swap, scaling, shape, name, offset);
-    case detail::kNiftiInt8:
+    case io::kNiftiInt8:
       return decode_typed<std::int8_t>(src, count, swap, scaling, shape, name, offset);
-    case detail::kNiftiInt16:
+    case io::kNiftiInt16:
       return decode_typed<std::int16_t>(src, count, swap, scaling, shape, name, offset);
-    case detail::kNiftiUInt16:
+    case io::kNiftiUInt16:
       return decode_typed<std::uint16_t>(src, count, swap, scaling, shape, name, offset);
-    case detail::kNiftiInt32:
+    case io::kNiftiInt32:
       return decode_typed<std::int32_t>(src, count, swap, scaling, shape, name, offset);
-    case detail::kNiftiUInt32:
+    case io::kNiftiUInt32:
       return decode_typed<std::uint32_t>(src, count, swap, scaling, shape, name, offset);
-    case detail::kNiftiInt64:
+    case io::kNiftiInt64:
       return decode_typed<std::int64_t>(src, count, swap, scaling, shape, name, offset);
-    case detail::kNiftiUInt64:
+    case io::kNiftiUInt64:
       return decode_typed<std::uint64_t>(src, count, swap, scaling, shape, name, offset);
-    case detail::kNiftiFloat32:
+    case io::kNiftiFloat32:
       return decode_typed<float>(src, count, swap, scaling, shape, name, offset);
     default:
       return decode_typed<double>(src, count, swap, scaling, shape, name, offset);
@@ -407,8 +407,8 @@ LabelVolume decode_voxels(const Nifti1Header& h, std::span<const std::uint8_t> b
 NiftiImage decode_nii(std::span<const std::uint8_t> bytes,
                       const std::shared_ptr<std::uint8_t[]>& owner, const std::string& name,
                       const NiftiReadOptions& options, const ReadLimits& limits) {
-  const Nifti1Header h = detail::parse_nifti1_header(bytes, name);
-  const Shape3 shape = detail::nifti1_shape_xyz(h);
+  const Nifti1Header h = io::parse_nifti1_header(bytes, name);
+  const Shape3 shape = io::nifti1_shape_xyz(h);
   std::uint64_t voxels = 1;
   for (const std::int64_t extent : shape) {
     voxels *= static_cast<std::uint64_t>(extent);  // each < 2^15: no overflow
@@ -418,7 +418,7 @@ NiftiImage decode_nii(std::span<const std::uint8_t> bytes,
                          " voxels exceeds the read limit of " + std::to_string(limits.max_voxels),
                      name);
   }
-  const std::uint64_t offset = detail::nifti1_data_offset(h);
+  const std::uint64_t offset = io::nifti1_data_offset(h);
   // dims are int16, so count * 8 < 2^48: no overflow.
   const auto count = static_cast<std::uint64_t>(shape[0] * shape[1] * shape[2]);
   const std::uint64_t data_bytes = count * datatype_size(h.datatype);
@@ -430,9 +430,9 @@ NiftiImage decode_nii(std::span<const std::uint8_t> bytes,
   }
   NiftiImage image;
   // Codes as nibabel reports them (invalid ones read as 0; choose_space warns about them).
-  image.sform_code = detail::effective_xform_code(h.sform_code);
-  image.qform_code = detail::effective_xform_code(h.qform_code);
-  image.extensions = detail::parse_nifti1_extensions(bytes, h, name);
+  image.sform_code = io::effective_xform_code(h.sform_code);
+  image.qform_code = io::effective_xform_code(h.qform_code);
+  image.extensions = io::parse_nifti1_extensions(bytes, h, name);
   if (h.bitpix != static_cast<std::int16_t>(datatype_size(h.datatype) * 8)) {
     image.warnings.push_back({WarningKind::kNiftiHeader,
                               "bitpix " + std::to_string(h.bitpix) + " does not match datatype " +
@@ -468,11 +468,11 @@ NiftiImage decode_nii(std::span<const std::uint8_t> bytes,
 NiftiImage decode_any(std::span<const std::uint8_t> bytes,
                       const std::shared_ptr<std::uint8_t[]>& owner, const std::string& name,
                       const NiftiReadOptions& options, const ReadLimits& limits) {
-  if (detail::is_gzip(bytes)) {
+  if (io::is_gzip(bytes)) {
     // No valid file holds more than its voxels (8 bytes each at most) and its header.
     const std::uint64_t most_bytes =
-        std::min(detail::kMaxGunzipBytes, limits.max_voxels * 8 + (std::uint64_t{64} << 20));
-    const ByteBuffer raw = detail::gunzip(bytes, name, most_bytes);
+        std::min(io::kMaxGunzipBytes, limits.max_voxels * 8 + (std::uint64_t{64} << 20));
+    const ByteBuffer raw = io::gunzip(bytes, name, most_bytes);
     return decode_nii(raw.span(), raw.data, name, options, limits);
   }
   return decode_nii(bytes, owner, name, options, limits);

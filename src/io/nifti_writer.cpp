@@ -61,7 +61,7 @@ void write_nifti(const std::string& path, const LabelVolume& volume, const Space
     throw ArgumentError(
         path + ": gzip_level must be in 0..12, found " + std::to_string(options.gzip_level), path);
   }
-  detail::Nifti1Header h;
+  io::Nifti1Header h;
   h.dim = {3, 1, 1, 1, 1, 1, 1, 1};
   for (std::size_t a = 0; a < 3; ++a) {
     const std::int64_t extent = space.shape_xyz()[a];
@@ -75,15 +75,15 @@ void write_nifti(const std::string& path, const LabelVolume& volume, const Space
   switch (volume.dtype()) {
     case DType::kBool:
     case DType::kUInt8:
-      h.datatype = detail::kNiftiUInt8;
+      h.datatype = io::kNiftiUInt8;
       h.bitpix = 8;
       break;
     case DType::kUInt16:
-      h.datatype = detail::kNiftiUInt16;
+      h.datatype = io::kNiftiUInt16;
       h.bitpix = 16;
       break;
     case DType::kUInt32:
-      h.datatype = detail::kNiftiUInt32;
+      h.datatype = io::kNiftiUInt32;
       h.bitpix = 32;
       break;
   }
@@ -92,7 +92,7 @@ void write_nifti(const std::string& path, const LabelVolume& volume, const Space
   for (std::size_t r = 0; r < 3; ++r) {
     for (std::size_t c = 0; c < 4; ++c) h.srow[r][c] = static_cast<float>(affine_ras[r][c]);
   }
-  detail::set_nifti1_qform(h, affine_ras);  // pixdim[0] = qfac, pixdim[1..3] = spacing
+  io::set_nifti1_qform(h, affine_ras);  // pixdim[0] = qfac, pixdim[1..3] = spacing
   h.sform_code = options.xform_code;
   h.qform_code = options.xform_code;
   h.scl_slope = 1.0f;
@@ -115,14 +115,14 @@ void write_nifti(const std::string& path, const LabelVolume& volume, const Space
     std::memcpy(extensions.data() + start, extension.data.data(), extension.data.size());
   }
   h.extender[0] = extensions.empty() ? 0 : 1;
-  h.vox_offset = static_cast<float>(detail::kNifti1DataOffset + extensions.size());
+  h.vox_offset = static_cast<float>(io::kNifti1DataOffset + extensions.size());
 
-  std::vector<std::uint8_t> file = detail::serialize_nifti1_header(h);
+  std::vector<std::uint8_t> file = io::serialize_nifti1_header(h);
   file.reserve(file.size() + extensions.size() + volume.byte_size());
   file.insert(file.end(), extensions.begin(), extensions.end());
   append_voxels(file, volume);
   if (gzipped) {
-    detail::write_file_atomic(path, detail::gzip_compress(file, options.gzip_level));
+    detail::write_file_atomic(path, io::gzip_compress(file, options.gzip_level));
   } else {
     detail::write_file_atomic(path, file);
   }

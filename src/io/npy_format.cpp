@@ -10,7 +10,7 @@
 
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 namespace {
 
@@ -292,4 +292,4 @@ std::vector<std::uint8_t> text_to_npy(const std::string& utf8) {
   return out;
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

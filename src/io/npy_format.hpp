@@ -9,7 +9,7 @@
 #include "medmask/limits.hpp"
 #include "medmask/volume.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 struct NpyHeader {
   char kind = 0;  // numpy dtype kind: 'b' bool, 'u', 'i', 'f', 'U' unicode
@@ -34,4 +34,4 @@ std::string npy_to_text(const NpyHeader& header, std::span<const std::uint8_t> b
 std::vector<std::uint8_t> volume_to_npy(const LabelVolume& volume);
 std::vector<std::uint8_t> text_to_npy(const std::string& utf8);
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

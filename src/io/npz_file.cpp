@@ -33,7 +33,7 @@ std::string zip_error_text(int code) {
 
 LabelVolume parse_npy(std::span<const std::uint8_t> bytes, const std::string& name,
                       const ReadLimits& limits) {
-  return detail::npy_to_volume(detail::parse_npy_header(bytes, name), bytes, name, limits);
+  return io::npy_to_volume(io::parse_npy_header(bytes, name), bytes, name, limits);
 }
 
 LabelVolume read_npy(const std::string& path, const ReadLimits& limits) {
@@ -86,11 +86,11 @@ NpzContents read_npz(const std::string& path, const ReadLimits& limits) {
       throw FormatError(where + ": ZIP member is corrupt or truncated", path);
     }
     if (member.size() > 4 && member.ends_with(".npy")) member.resize(member.size() - 4);
-    const detail::NpyHeader header = detail::parse_npy_header(bytes, where);
+    const io::NpyHeader header = io::parse_npy_header(bytes, where);
     if (header.kind == 'U') {
-      contents.texts.emplace_back(member, detail::npy_to_text(header, bytes, where));
+      contents.texts.emplace_back(member, io::npy_to_text(header, bytes, where));
     } else if (header.shape.size() == 3) {
-      contents.arrays.emplace_back(member, detail::npy_to_volume(header, bytes, where, limits));
+      contents.arrays.emplace_back(member, io::npy_to_volume(header, bytes, where, limits));
     } else {
       contents.skipped.push_back(member);
     }
@@ -104,8 +104,8 @@ void write_npz(const std::string& path,
   std::vector<std::pair<std::string, std::vector<std::uint8_t>>> members;
   std::set<std::string> names;
   for (const auto& [name, volume] : arrays)
-    members.emplace_back(name, detail::volume_to_npy(volume));
-  for (const auto& [name, text] : texts) members.emplace_back(name, detail::text_to_npy(text));
+    members.emplace_back(name, io::volume_to_npy(volume));
+  for (const auto& [name, text] : texts) members.emplace_back(name, io::text_to_npy(text));
   for (const auto& member : members) {
     if (member.first.empty() || !names.insert(member.first).second) {
       throw ArgumentError(path + ": .npz member name '" + member.first + "' is empty or repeated");

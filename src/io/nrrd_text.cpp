@@ -10,7 +10,7 @@
 
 #include "medmask/error.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 namespace {
 
@@ -218,4 +218,4 @@ std::optional<std::vector<std::string>> seg_nrrd_group_members(const std::string
   return members;
 }
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

@@ -10,7 +10,7 @@
 
 #include "medmask/space.hpp"
 
-namespace medmask::detail {
+namespace medmask::io {
 
 struct NrrdHeader {
   std::map<std::string, std::string> fields;      // "field: value", field names lower-cased
@@ -43,4 +43,4 @@ std::string format_vector(const Vec3& v);
 std::string seg_nrrd_members_tag(const std::vector<std::string>& members);
 std::optional<std::vector<std::string>> seg_nrrd_group_members(const std::string& tags);
 
-}  // namespace medmask::detail
+}  // namespace medmask::io

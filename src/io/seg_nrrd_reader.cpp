@@ -22,7 +22,7 @@ namespace medmask {
 
 namespace {
 
-using detail::NrrdHeader;
+using io::NrrdHeader;
 
 struct ScalarType {
   std::size_t size = 0;
@@ -114,7 +114,7 @@ std::string data_file_path(const std::string& name, const std::string& path) {
 // The payload bytes, decompressed when gzip: raw payloads stay in the file's buffer.
 struct Payload {
   std::vector<std::uint8_t> file_bytes;  // a detached data file
-  detail::ByteBuffer decompressed;
+  io::ByteBuffer decompressed;
   std::span<const std::uint8_t> bytes;
 };
 
@@ -132,7 +132,7 @@ Payload read_payload(const NrrdHeader& header, const std::string& path,
   if (encoding == "raw") {
     payload.bytes = encoded;
   } else if (encoding == "gzip" || encoding == "gz") {
-    payload.decompressed = detail::gunzip(encoded, path, expected_bytes);
+    payload.decompressed = io::gunzip(encoded, path, expected_bytes);
     payload.bytes = payload.decompressed.span();
   } else {
     throw UnsupportedError(
@@ -156,14 +156,14 @@ Space read_space(const NrrdHeader& header, std::size_t first_spatial, Shape3 sha
     throw UnsupportedError(
         path + ": NRRD space '" + space + "' is not supported; expected LPS or RAS", path);
   }
-  const auto directions = detail::parse_vectors(header.required("space directions", path), path);
+  const auto directions = io::parse_vectors(header.required("space directions", path), path);
   if (directions.size() != first_spatial + 3) {
     throw FormatError(path + ": 'space directions' has " + std::to_string(directions.size()) +
                           " entries; expected " + std::to_string(first_spatial + 3),
                       path);
   }
   const auto origin = header.field("space origin")
-                          ? detail::parse_vectors(*header.field("space origin"), path)
+                          ? io::parse_vectors(*header.field("space origin"), path)
                           : std::vector<std::optional<Vec3>>{Vec3{0, 0, 0}};
   if (origin.size() != 1 || !origin[0]) throw FormatError(path + ": bad 'space origin'", path);
   Affine4 affine{};
@@ -233,10 +233,10 @@ std::vector<SegNrrdSegment> read_segments(const NrrdHeader& header, const std::s
 
 SegNrrd read_seg_nrrd(const std::string& path, const ReadLimits& limits) {
   const auto file_bytes = detail::read_file(path);
-  const NrrdHeader header = detail::parse_nrrd_header(file_bytes, path);
+  const NrrdHeader header = io::parse_nrrd_header(file_bytes, path);
   const ScalarType type = parse_type(header.required("type", path), path);
-  const auto sizes = detail::parse_sizes(header.required("sizes", path), path);
-  const std::size_t dimension = detail::parse_count(header.required("dimension", path), path);
+  const auto sizes = io::parse_sizes(header.required("sizes", path), path);
+  const std::size_t dimension = io::parse_count(header.required("dimension", path), path);
   if (sizes.size() != dimension || (dimension != 3 && dimension != 4)) {
     throw UnsupportedError(path + ": NRRD dimension " + std::to_string(dimension) + " with " +
                                std::to_string(sizes.size()) +

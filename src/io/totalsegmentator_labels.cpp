@@ -10,9 +10,9 @@
 
 namespace medmask {
 
-namespace detail {
+namespace io {
 extern const std::string_view kTotalSegmentatorTable;  // generated from data/*.csv
-}  // namespace detail
+}  // namespace io
 
 namespace {
 
@@ -53,9 +53,9 @@ std::optional<Rgb> rgb_of(const std::string& text) {
 }
 
 // Columns by header name, so a reordered table still reads right.
-std::map<std::string, detail::TotalSegmentatorCode, std::less<>> parse_table() {
-  std::map<std::string, detail::TotalSegmentatorCode, std::less<>> out;
-  std::string_view text = detail::kTotalSegmentatorTable;
+std::map<std::string, io::TotalSegmentatorCode, std::less<>> parse_table() {
+  std::map<std::string, io::TotalSegmentatorCode, std::less<>> out;
+  std::string_view text = io::kTotalSegmentatorTable;
   std::vector<std::string> header;
   std::map<std::string, std::size_t> column;
   while (!text.empty()) {
@@ -74,10 +74,10 @@ std::map<std::string, detail::TotalSegmentatorCode, std::less<>> parse_table() {
       return it != column.end() && it->second < fields.size() ? fields[it->second] : "";
     };
     const auto code = [&](const std::string& sequence) {
-      return detail::CodeTriple{get(sequence + ".CodingSchemeDesignator"),
+      return io::CodeTriple{get(sequence + ".CodingSchemeDesignator"),
                                 get(sequence + ".CodeValue"), get(sequence + ".CodeMeaning")};
     };
-    detail::TotalSegmentatorCode row;
+    io::TotalSegmentatorCode row;
     row.name = get("Structure");
     if (row.name.empty()) continue;
     row.category = code("SegmentedPropertyCategoryCodeSequence");
@@ -94,7 +94,7 @@ std::map<std::string, detail::TotalSegmentatorCode, std::less<>> parse_table() {
 
 }  // namespace
 
-namespace detail {
+namespace io {
 
 const TotalSegmentatorCode* find_totalsegmentator_code(std::string_view name) {
   static const std::map<std::string, TotalSegmentatorCode, std::less<>> table = parse_table();
@@ -102,10 +102,10 @@ const TotalSegmentatorCode* find_totalsegmentator_code(std::string_view name) {
   return it == table.end() ? nullptr : &it->second;
 }
 
-}  // namespace detail
+}  // namespace io
 
 std::optional<Label> totalsegmentator_label(const std::string& name) {
-  const detail::TotalSegmentatorCode* row = detail::find_totalsegmentator_code(name);
+  const io::TotalSegmentatorCode* row = io::find_totalsegmentator_code(name);
   if (row == nullptr) return std::nullopt;
   Label label;
   label.name = row->name;

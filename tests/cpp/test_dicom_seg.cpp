@@ -82,12 +82,12 @@ TEST(DicomSeg, CielabRoundTripIsExact) {
       for (int b = 0; b < 256; b += 51) {
         const Rgb rgb{static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(g),
                       static_cast<std::uint8_t>(b)};
-        EXPECT_EQ(detail::dicom_lab_to_rgb(detail::rgb_to_dicom_lab(rgb)), rgb);
+        EXPECT_EQ(io::dicom_lab_to_rgb(io::rgb_to_dicom_lab(rgb)), rgb);
       }
     }
   }
   // White is L* 100, a* = b* = 0 (PS3.3 C.10.7.1.1 scaling).
-  const auto white = detail::rgb_to_dicom_lab({255, 255, 255});
+  const auto white = io::rgb_to_dicom_lab({255, 255, 255});
   EXPECT_EQ(white[0], 65535);
   EXPECT_NEAR(white[1], 32896, 2);
 }

@@ -155,7 +155,7 @@ TEST(NiftiGeometry, ReadBytesEqualsReadFile) {
 
 std::vector<std::uint8_t> gunzipped(const std::string& path) {
   const std::vector<std::uint8_t> packed = load_bytes(path);
-  const detail::ByteBuffer raw = detail::gunzip(packed, path);
+  const io::ByteBuffer raw = io::gunzip(packed, path);
   return {raw.data.get(), raw.data.get() + raw.size};
 }
 
@@ -269,8 +269,8 @@ TEST(NiftiGzip, MultiMemberAndPadding) {
   const std::vector<std::uint8_t> nii = load_bytes(kGeometry + "float64_integers.nii");
   ASSERT_GT(nii.size(), 400u);
   const std::span<const std::uint8_t> all(nii);
-  std::vector<std::uint8_t> two = detail::gzip_compress(all.first(200), 6);
-  const std::vector<std::uint8_t> second = detail::gzip_compress(all.subspan(200), 1);
+  std::vector<std::uint8_t> two = io::gzip_compress(all.first(200), 6);
+  const std::vector<std::uint8_t> second = io::gzip_compress(all.subspan(200), 1);
   two.insert(two.end(), second.begin(), second.end());
   const NiftiImage a = read_nifti(kGeometry + "float64_integers.nii");
   const NiftiImage b = read_nifti_bytes(two, "two_members.nii.gz");
@@ -283,10 +283,10 @@ TEST(NiftiGzip, MultiMemberAndPadding) {
 
 TEST(NiftiGzip, OutputLimit) {
   const std::vector<std::uint8_t> zeros(1 << 20, 0);
-  const std::vector<std::uint8_t> packed = detail::gzip_compress(zeros, 6);
-  EXPECT_EQ(detail::gunzip(packed, "zeros").size, zeros.size());
-  EXPECT_THROW(detail::gunzip(packed, "zeros", 1000), LimitError);
-  EXPECT_THROW(detail::gzip_compress(zeros, 13), ArgumentError);
+  const std::vector<std::uint8_t> packed = io::gzip_compress(zeros, 6);
+  EXPECT_EQ(io::gunzip(packed, "zeros").size, zeros.size());
+  EXPECT_THROW(io::gunzip(packed, "zeros", 1000), LimitError);
+  EXPECT_THROW(io::gzip_compress(zeros, 13), ArgumentError);
 }
 
 // --- Writing ---------------------------------------------------------------------------------
