@@ -202,8 +202,8 @@ ImportedCase import_npz(const std::string& path, const NumpyGeometry& geometry,
       result.structures.push_back({member, volume, {}});
     } else {
       result.entries.push_back(
-          {member, io::named_label_map(volume, options.labels, options.allow_unnamed,
-                                           result.space, where, result.warnings)});
+          {member, io::named_label_map(volume, options.labels, options.allow_unnamed, result.space,
+                                       where, result.warnings)});
     }
   }
   return result;
@@ -228,7 +228,7 @@ ImportedCase import_label_nifti(NiftiImage image, const std::string& path,
   if (!options.labels) read_case_extras(image.extensions, path, result);
   result.entries.push_back(
       {kFirstEntry, io::named_label_map(std::move(image.volume), table, options.allow_unnamed,
-                                            result.space, path, result.warnings)});
+                                        result.space, path, result.warnings)});
   return result;
 }
 
@@ -243,9 +243,8 @@ ImportedCase import_numpy(const std::string& path, const NumpyGeometry& geometry
   result.space = resolve_space(geometry, volume.shape_zyx(), path);
   require_shape(volume, result.space, path);
   result.entries.push_back(
-      {kFirstEntry,
-       io::named_label_map(std::move(volume), options.labels, options.allow_unnamed,
-                               result.space, path, result.warnings)});
+      {kFirstEntry, io::named_label_map(std::move(volume), options.labels, options.allow_unnamed,
+                                        result.space, path, result.warnings)});
   return result;
 }
 

@@ -103,8 +103,7 @@ void write_npz(const std::string& path,
                const std::vector<std::pair<std::string, std::string>>& texts) {
   std::vector<std::pair<std::string, std::vector<std::uint8_t>>> members;
   std::set<std::string> names;
-  for (const auto& [name, volume] : arrays)
-    members.emplace_back(name, io::volume_to_npy(volume));
+  for (const auto& [name, volume] : arrays) members.emplace_back(name, io::volume_to_npy(volume));
   for (const auto& [name, text] : texts) members.emplace_back(name, io::text_to_npy(text));
   for (const auto& member : members) {
     if (member.first.empty() || !names.insert(member.first).second) {

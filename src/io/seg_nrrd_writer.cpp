@@ -95,8 +95,7 @@ void write_seg_nrrd(const std::string& path, const SegNrrd& segmentation, int gz
     header << prefix << "Extent:=" << extent_text(it == stats.end() ? nullptr : &it->second)
            << "\n";
     header << prefix << "ID:="
-           << io::escape_value(segment.id.empty() ? "Segment_" + std::to_string(n + 1)
-                                                      : segment.id)
+           << io::escape_value(segment.id.empty() ? "Segment_" + std::to_string(n + 1) : segment.id)
            << "\n";
     header << prefix << "LabelValue:=" << segment.label.value << "\n";
     header << prefix << "Layer:=" << segment.layer << "\n";

@@ -74,8 +74,8 @@ std::map<std::string, io::TotalSegmentatorCode, std::less<>> parse_table() {
       return it != column.end() && it->second < fields.size() ? fields[it->second] : "";
     };
     const auto code = [&](const std::string& sequence) {
-      return io::CodeTriple{get(sequence + ".CodingSchemeDesignator"),
-                                get(sequence + ".CodeValue"), get(sequence + ".CodeMeaning")};
+      return io::CodeTriple{get(sequence + ".CodingSchemeDesignator"), get(sequence + ".CodeValue"),
+                            get(sequence + ".CodeMeaning")};
     };
     io::TotalSegmentatorCode row;
     row.name = get("Structure");
