@@ -36,7 +36,7 @@ struct ConvertOptions {
 Error naming_input(const Error& e, const std::string& temporary, const std::string& input) {
   std::string message = e.what();
   if (message.starts_with(temporary)) message.replace(0, temporary.size(), input);
-  return Error(e.code(), message, input, e.offset());
+  return Error(e.code(), message, input, e.offset(), e.remedy());
 }
 
 // A current archive: copied to a temporary file next to the output, every entry coded again at

@@ -349,7 +349,8 @@ void write_labelmap(const std::string& path, const ExportLayer& layer, const Con
   if (max_value > 65535) {
     throw ArgumentError(path + ": a LABELMAP SEG holds segment numbers up to 65535; '" +
                         layer.labels.find_value(max_value)->name + "' has value " +
-                        std::to_string(max_value) + "; write BINARY instead");
+                            std::to_string(max_value) + "; write BINARY instead",
+                        path, std::nullopt, Remedy::kBinarySegmentation);
   }
   const int bits = max_value > 255 ? 16 : 8;
   DcmFileFormat file;
