@@ -50,13 +50,13 @@ class Error : public std::runtime_error {
   Remedy remedy_;
 };
 
-#define MEDMASK_DEFINE_ERROR(Name, Code)                                                  \
-  class Name : public Error {                                                             \
-   public:                                                                                \
-    explicit Name(const std::string& message, std::string path = {},                      \
-                  std::optional<std::uint64_t> offset = std::nullopt,                     \
-                  Remedy remedy = Remedy::kNone)                                          \
-        : Error(ErrorCode::Code, message, std::move(path), offset, remedy) {}             \
+#define MEDMASK_DEFINE_ERROR(Name, Code)                                      \
+  class Name : public Error {                                                 \
+   public:                                                                    \
+    explicit Name(const std::string& message, std::string path = {},          \
+                  std::optional<std::uint64_t> offset = std::nullopt,         \
+                  Remedy remedy = Remedy::kNone)                              \
+        : Error(ErrorCode::Code, message, std::move(path), offset, remedy) {} \
   };
 
 MEDMASK_DEFINE_ERROR(FormatError, kFormat)

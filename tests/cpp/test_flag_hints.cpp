@@ -28,9 +28,9 @@ TEST(FlagHints, FollowTheRemedyWhateverTheWording) {
 }
 
 TEST(FlagHints, NoRemedyNoHintEvenInTheRemedysWords) {
-  for (const std::string text : {"x: allow unnamed values to store them",
-                                 "x: give a reference space, or an origin and a spacing",
-                                 "x: write BINARY instead"}) {
+  for (const std::string text :
+       {"x: allow unnamed values to store them",
+        "x: give a reference space, or an origin and a spacing", "x: write BINARY instead"}) {
     EXPECT_EQ(hint_of(text, Remedy::kNone), text);
   }
 }
