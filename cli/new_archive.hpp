@@ -26,7 +26,6 @@ class NewArchive {
   void create(const std::string& output, const Space& space, const WriteOptions& options) {
     archive_.emplace(output, OpenMode::kWrite, space, options);
   }
-  bool created() const noexcept { return archive_.has_value(); }
   MaskArchive& operator*() { return *archive_; }
   MaskArchive* operator->() { return &*archive_; }
 
