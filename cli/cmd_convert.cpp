@@ -16,6 +16,8 @@
 #include "medmask/error.hpp"
 #include "medmask/import.hpp"
 #include "medmask/medmask_v1.hpp"
+#include "medmask/replace_file.hpp"
+#include "new_archive.hpp"
 #include "text.hpp"
 
 namespace medmask::cli {
@@ -29,23 +31,17 @@ struct ConvertOptions {
   bool quiet = false;
 };
 
-// write(scratch) fills a file next to the output, which is then renamed over it (so that output
-// may equal input); on failure the scratch file is removed and the output left as it was.
-template <class Write>
-void write_through_scratch(const std::string& output, Write write) {
-  const std::string scratch = output + ".tmp-convert";
-  try {
-    write(scratch);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(scratch, ignored);
-    throw;
-  }
-  fs::rename(scratch, output);
+// An error of reading the copy names the copy, a temporary file the user never sees: name the
+// input it was copied from instead.
+Error naming_input(const Error& e, const std::string& temporary, const std::string& input) {
+  std::string message = e.what();
+  if (message.starts_with(temporary)) message.replace(0, temporary.size(), input);
+  return Error(e.code(), message, input, e.offset(), e.remedy());
 }
 
-// A current archive: copied next to the target, every entry coded again at the level, renamed
-// over the target (so that output may equal input).
+// A current archive: copied to a temporary file next to the output, every entry coded again at
+// the level, renamed over the output (so that output may equal input). The library writes new
+// archives only from what it is given, and recode() works on a file, hence the copy.
 void recode_archive(const ConvertOptions& options) {
   const std::uint64_t bytes_in = fs::file_size(options.input);
   static constexpr char kMagic[8] = {'\x89', 'M', 'S', 'K', '\r', '\n', '\x1a', '\n'};
@@ -57,11 +53,15 @@ void recode_archive(const ConvertOptions& options) {
                             "(magic MSK1 or MSKA)",
                         options.input);
   }
-  write_through_scratch(options.output, [&](const std::string& scratch) {
-    fs::copy_file(options.input, scratch, fs::copy_options::overwrite_existing);
-    MaskArchive archive(scratch, OpenMode::kAppend, std::nullopt,
-                        write_options_for_level(options.level), read_limits());
-    archive.recode();
+  replace_file(options.output, [&](const std::string& temporary) {
+    fs::copy_file(options.input, temporary, fs::copy_options::overwrite_existing);
+    try {
+      MaskArchive archive(temporary, OpenMode::kAppend, std::nullopt,
+                          write_options_for_level(options.level), read_limits());
+      archive.recode();
+    } catch (const Error& e) {
+      throw naming_input(e, temporary, options.input);
+    }
   });
   if (options.quiet) return;
   const MaskArchive written(options.output, OpenMode::kRead);
@@ -78,12 +78,12 @@ void run_convert(const ConvertOptions& options) {
   require_output_folder(options.output);
   if (!is_medmask_v1_file(options.input)) return recode_archive(options);
   const ImportedCase imported = import_medmask_v1(options.input, read_limits());
-  write_through_scratch(options.output, [&](const std::string& scratch) {
-    MaskArchive archive(scratch, OpenMode::kWrite, imported.space,
-                        write_options_for_level(options.level));
-    add_imported(archive, imported);
+  {  // read whole before writing, so output may equal input
+    NewArchive archive;
+    archive.create(options.output, imported.space, write_options_for_level(options.level));
+    add_imported(*archive, imported);
     archive.commit();
-  });
+  }
   if (options.quiet) return;
   const MaskArchive written(options.output, OpenMode::kRead);
   std::cout << "converted " << options.input << " (" << imported.entries.size() << " entr"

@@ -19,6 +19,7 @@
 #include "medmask/dicom_seg.hpp"
 #include "medmask/error.hpp"
 #include "medmask/known_labels.hpp"
+#include "new_archive.hpp"
 #include "pack_sources.hpp"
 #include "text.hpp"
 #include "warnings.hpp"
@@ -161,29 +162,6 @@ void check_same_space(const InputFile& first, const Space& first_space, const In
   }
 }
 
-// Removes the scratch archive unless the pack succeeded (a failed pack leaves no output).
-class ScratchFile {
- public:
-  explicit ScratchFile(fs::path path) : path_(std::move(path)) {}
-  ~ScratchFile() {
-    if (!kept_) {
-      std::error_code ignored;
-      fs::remove(path_, ignored);
-    }
-  }
-  ScratchFile(const ScratchFile&) = delete;
-  ScratchFile& operator=(const ScratchFile&) = delete;
-  const fs::path& path() const noexcept { return path_; }
-  void move_to(const fs::path& target) {
-    fs::rename(path_, target);
-    kept_ = true;
-  }
-
- private:
-  fs::path path_;
-  bool kept_ = false;
-};
-
 void print_totals(std::size_t files, std::uint64_t bytes_in, std::uint64_t bytes_out,
                   double total_s) {
   const std::string ratio =
@@ -210,14 +188,12 @@ void pack_imported(const PackOptions& options, const ImportedCase& imported,
                    Clock::time_point start) {
   const std::string& input = options.inputs.front();
   const fs::path output(options.output);
-  ScratchFile scratch(fs::path(options.output + ".tmp-pack"));
   {
-    MaskArchive archive(scratch.path().string(), OpenMode::kWrite, imported.space,
-                        write_options_for_level(options.level));
-    add_imported(archive, imported);
+    NewArchive archive;
+    archive.create(options.output, imported.space, write_options_for_level(options.level));
+    add_imported(*archive, imported);
     archive.commit();
   }
-  scratch.move_to(output);
   if (options.quiet) return;
   print_warnings(imported.warnings);
   const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
@@ -278,8 +254,7 @@ void run_pack(const PackOptions& options) {
   for (const InputFile& file : files) bytes_in += file.bytes;
 
   const fs::path output(options.output);
-  ScratchFile scratch(fs::path(options.output + ".tmp-pack"));
-  std::optional<MaskArchive> archive;  // destroyed before scratch: it commits on destruction
+  NewArchive archive;  // created with the first file's space
   std::optional<Space> first_space;
   Shifted shifted;
   FileWarnings file_warnings;
@@ -301,8 +276,7 @@ void run_pack(const PackOptions& options) {
         }
         if (!first_space) {
           first_space = image.space;
-          archive.emplace(scratch.path().string(), OpenMode::kWrite, image.space,
-                          write_options_for_level(options.level));
+          archive.create(options.output, image.space, write_options_for_level(options.level));
         } else {
           check_same_space(files.front(), *first_space, file, image.space,
                            options.tolerance_mm.value_or(default_tolerance_mm(*first_space)),
@@ -338,9 +312,7 @@ void run_pack(const PackOptions& options) {
   }
 
   const Clock::time_point write_start = Clock::now();
-  archive->commit();
-  archive.reset();
-  scratch.move_to(output);
+  archive.commit();
   const double write_s = std::chrono::duration<double>(Clock::now() - write_start).count();
   const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
 

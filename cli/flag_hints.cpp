@@ -1,30 +1,32 @@
-// Errors carry no kind, so their hints go by phrase; warnings go by kind.
-// The phrases are the library's own (src/io/*.cpp); tests/python/test_error_messages.py checks
-// that each still appears and gets its flag.
+// Hints go by structure, never by wording: an error's Remedy, a warning's WarningKind. The
+// library may reword its messages freely; tests/python/test_error_messages.py checks that each
+// hint still reaches the user.
 #include "flag_hints.hpp"
-
-#include <array>
-#include <utility>
 
 namespace medmask::cli {
 
 namespace {
 
-// (phrase in a library message, what the CLI adds)
-constexpr std::array<std::pair<const char*, const char*>, 3> kHints = {{
-    {"allow unnamed values", "--allow-unnamed does so"},
-    {"give a reference space, or an origin and a spacing",
-     "--space-from reference.nii.gz, or --origin and --spacing (and --direction)"},
-    {"write BINARY instead", "--type binary"},
-}};
+// The flag that applies remedy; nullptr for a remedy no flag gives.
+const char* flag_for(Remedy remedy) {
+  switch (remedy) {
+    case Remedy::kAllowUnnamedValues:
+      return "--allow-unnamed does so";
+    case Remedy::kGiveGeometry:
+      return "--space-from reference.nii.gz, or --origin and --spacing (and --direction)";
+    case Remedy::kBinarySegmentation:
+      return "--type binary";
+    case Remedy::kNone:
+      break;
+  }
+  return nullptr;
+}
 
 }  // namespace
 
-std::string with_flag_hint(const std::string& message) {
-  for (const auto& [phrase, hint] : kHints) {
-    if (message.find(phrase) != std::string::npos) return message + "; " + hint;
-  }
-  return message;
+std::string with_flag_hint(const Error& error) {
+  const char* hint = flag_for(error.remedy());
+  return hint == nullptr ? std::string(error.what()) : error.what() + std::string("; ") + hint;
 }
 
 std::string with_flag_hint(const Warning& warning) {

@@ -6,12 +6,13 @@
 
 #include <string>
 
+#include "medmask/error.hpp"
 #include "medmask/warning.hpp"
 
 namespace medmask::cli {
 
-// message with "; <flag hint>" appended when it asks for something a flag does; else message.
-std::string with_flag_hint(const std::string& message);
+// A library error's message with "; <flag hint>" appended when a flag gives its Remedy.
+std::string with_flag_hint(const Error& error);
 // A library warning's text with "; <flag hint>" appended when a flag answers its kind.
 std::string with_flag_hint(const Warning& warning);
 

@@ -50,7 +50,7 @@ std::uint64_t size_of(const fs::path& path) {
   } catch (const Error& e) {
     const std::string what = e.what();
     if (what.find(where) != std::string::npos) throw;
-    throw Error(e.code(), where + ": " + what, where, e.offset());
+    throw Error(e.code(), where + ": " + what, where, e.offset(), e.remedy());
   } catch (const std::exception& e) {
     throw IoError(where + ": " + e.what(), where);
   }

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
         return report(e.path() + ": not a MedMask archive but " + kind);
       }
     }
-    return report(medmask::cli::with_flag_hint(e.what()));
+    return report(medmask::cli::with_flag_hint(e));
   } catch (const std::filesystem::filesystem_error& e) {
     // libstdc++ says "filesystem error: cannot get file size: <reason> [<path>]": the file
     // first, as in every error.

@@ -14,6 +14,7 @@
 #include "medmask/medmask_v1.hpp"
 #include "medmask/nifti.hpp"
 #include "medmask/numpy_io.hpp"
+#include "medmask/replace_file.hpp"
 #include "medmask/seg_nrrd.hpp"
 #include "medmask/space.hpp"
 #include "medmask/space_json.hpp"

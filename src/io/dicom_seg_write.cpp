@@ -348,8 +348,9 @@ void write_labelmap(const std::string& path, const ExportLayer& layer, const Con
   const std::uint32_t max_value = layer.labels.max_value();
   if (max_value > 65535) {
     throw ArgumentError(path + ": a LABELMAP SEG holds segment numbers up to 65535; '" +
-                        layer.labels.find_value(max_value)->name + "' has value " +
-                        std::to_string(max_value) + "; write BINARY instead");
+                            layer.labels.find_value(max_value)->name + "' has value " +
+                            std::to_string(max_value) + "; write BINARY instead",
+                        path, std::nullopt, Remedy::kBinarySegmentation);
   }
   const int bits = max_value > 255 ? 16 : 8;
   DcmFileFormat file;

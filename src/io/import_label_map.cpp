@@ -51,7 +51,7 @@ Space resolve_space(const NumpyGeometry& geometry, const Shape3& shape_zyx,
         path +
             ": NumPy files carry no geometry: give a reference space, or an origin and "
             "a spacing (and directions)",
-        path);
+        path, std::nullopt, Remedy::kGiveGeometry);
   }
   if (geometry.space) {
     if (geometry.origin_lps || geometry.spacing_mm) {

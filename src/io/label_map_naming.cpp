@@ -48,7 +48,7 @@ SegmentationMask named_label_map(LabelVolume volume, const std::optional<LabelTa
               values + " (" + std::to_string(voxels) +
               " voxels); name them in the table, or allow unnamed values to store them "
               "as label_<value>",
-          source);
+          source, std::nullopt, Remedy::kAllowUnnamedValues);
     }
     warnings.push_back(
         {WarningKind::kUnnamedValues,

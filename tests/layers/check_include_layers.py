@@ -21,6 +21,7 @@ LAYERS = ["detail", "geometry", "core", "codec", "container", "io", "api"]
 
 PUBLIC_HEADERS = {
     "error.hpp": "detail",
+    "replace_file.hpp": "detail",
     "space.hpp": "geometry",
     "space_json.hpp": "geometry",
     "volume.hpp": "core",

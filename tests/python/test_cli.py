@@ -524,3 +524,41 @@ def test_entry_qualified_names_work_and_ambiguous_ones_are_named(tmp_path):
     assert done.returncode == 0, done.stderr
     assert np.asarray(nib.load(out).dataobj).sum() == liver.sum()
     assert_error(run("extract", path, "liver", "-o", out), "ambiguous", "'a/liver', 'b/liver'")
+
+
+# --- outputs are replaced atomically by the library's one writer --------------------------------
+
+
+def test_pack_and_convert_that_fail_leave_the_output_and_no_temporaries(tmp_path):
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    one = np.zeros((6, 5, 4), np.uint8)
+    one[1:3, 1:3, 1:3] = 1
+    save_mask(masks / "a.nii.gz", one, SMALL_AFFINE)
+    out = tmp_path / "out"
+    out.mkdir()
+    archive = out / "case.mska"
+    result = run("pack", masks, "-o", archive, "-q")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["case.mska"]
+    good = archive.read_bytes()
+
+    # Fails at the second file, after the archive was started on the first one's grid.
+    save_mask(masks / "b.nii.gz", one * 2, SMALL_AFFINE)
+    assert_error(run("pack", masks, "-o", archive), "b.nii.gz", "not a binary mask")
+    assert archive.read_bytes() == good
+    assert sorted(p.name for p in out.iterdir()) == ["case.mska"]
+
+    # Recoding fails on a corrupt data section (it starts after the 64-byte header), both to
+    # another output and in place.
+    corrupt = out / "corrupt.mska"
+    data = bytearray(good)
+    data[80] ^= 0xFF
+    corrupt.write_bytes(bytes(data))
+    for target in (archive, corrupt):
+        before = target.read_bytes()
+        line = assert_error(run("convert", corrupt, "-o", target, "--level", "max"),
+                            f"{corrupt}: ", "checksum mismatch")
+        assert ".tmp" not in line, line
+        assert target.read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["case.mska", "corrupt.mska"]
