@@ -72,16 +72,19 @@ test-python: python build
 test-consumer: build
 	bash tests/cmake_consumer/run.sh $(BUILD)
 
-format: deps
+format: deps $(VENV)/.installed
 	$(CLANG_FORMAT) -i $$(git ls-files '*.cpp' '*.hpp')
+	$(VENV)/bin/ruff format $(PYTHON_SOURCES)
 
 format-check: deps
 	$(CLANG_FORMAT) --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
 
-# ruff over the Python sources (rules in pyproject.toml).
-PYTHON_SOURCES := python tests/python tests/layers tests/docs bench
+# ruff over the Python sources (rules in pyproject.toml): the linter, and the formatter as a check
+# (`make format` applies it, with clang-format).
+PYTHON_SOURCES := python tests/python tests/layers tests/docs tests/data/golden bench examples
 lint-python: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(PYTHON_SOURCES)
+	$(VENV)/bin/ruff format --check $(PYTHON_SOURCES)
 
 # libFuzzer targets (clang, ASan + UBSan), each run FUZZ_SECONDS seconds: `make fuzz FUZZ_SECONDS=600`.
 build-fuzz:

@@ -13,6 +13,7 @@ i-th file in sorted order) and synthetic ones (small lesions, a CT-like multi-la
 thin vessels, noise, empty, full, 1x1x1). Times are the minimum of several runs; the machine's
 load changes them, so compare within a run only.
 """
+
 import argparse
 import csv
 import glob
@@ -30,6 +31,7 @@ NIFTI_BYTES = 5_367_103  # the 117 .nii.gz files of examples/data/s0000
 
 def sample_case():
     import nibabel as nib
+
     files = sorted(glob.glob(os.path.join(ROOT, "examples/data/s0000/*.nii.gz")))
     out = None
     for i, f in enumerate(files):
@@ -60,7 +62,9 @@ def synthetic_cases(rng):
     for i in range(60):
         c = (rng.integers(0, 48), rng.integers(100, 412), rng.integers(80, 432))
         r = rng.uniform(6, 40)
-        blob = ((z - c[0]) / (r * 0.6)) ** 2 + ((y - c[1]) / r) ** 2 + ((x - c[2]) / (r * 1.3)) ** 2 <= 1
+        blob = ((z - c[0]) / (r * 0.6)) ** 2 + ((y - c[1]) / r) ** 2 + (
+            (x - c[2]) / (r * 1.3)
+        ) ** 2 <= 1
         ct[blob & body] = 1001 + i
     cases["ct_multilabel_u16"] = ct
     vessels = np.zeros((96, 192, 192), np.uint8)
@@ -92,8 +96,12 @@ def best_time(fn, repeats):
 
 
 def run_tool(tool, path, repeats, threads, depth):
-    out = subprocess.run([tool, path, "all", str(depth), str(threads), str(repeats)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [tool, path, "all", str(depth), str(threads), str(repeats)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     rows = {}
     for line in out.splitlines():
         fields = dict(item.split("=") for item in line.split())
@@ -128,10 +136,18 @@ def main():
     ap.add_argument("--tool", default=default_tool())
     ap.add_argument("--case", default="all")
     ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
-                    help="threads for decode_chunks / crackle (default: all cores)")
-    ap.add_argument("--depth", type=int, default=0,
-                    help="slices per chunk; 0 (default): each level's as the archive writes it")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="threads for decode_chunks / crackle (default: all cores)",
+    )
+    ap.add_argument(
+        "--depth",
+        type=int,
+        default=0,
+        help="slices per chunk; 0 (default): each level's as the archive writes it",
+    )
     args = ap.parse_args()
     import crackle
     import zstandard
@@ -140,7 +156,9 @@ def main():
     if args.case == "all":
         cases.update(synthetic_cases(np.random.default_rng(7)))
     elif args.case != "s0000":
-        cases = {k: v for k, v in synthetic_cases(np.random.default_rng(7)).items() if k == args.case}
+        cases = {
+            k: v for k, v in synthetic_cases(np.random.default_rng(7)).items() if k == args.case
+        }
     rows = []
     names = {0: "medmask fast", 1: "medmask default", 2: "medmask max"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,65 +182,125 @@ def main():
             e_z = time.perf_counter() - t0
 
             def crackle_times():
-                return (best_time(lambda: crackle.decompress(ck, parallel=args.threads), args.repeats),
-                        best_time(lambda: crackle.decompress(ck, parallel=1), args.repeats))
+                return (
+                    best_time(lambda: crackle.decompress(ck, parallel=args.threads), args.repeats),
+                    best_time(lambda: crackle.decompress(ck, parallel=1), args.repeats),
+                )
 
             # crackle before and after ours, keeping the faster: the machine's load drifts.
             t_ck, t_ck1 = crackle_times()
             ours = run_tool(args.tool, path, args.repeats, args.threads, args.depth)
             ours1 = run_tool(args.tool, path, args.repeats, 1, args.depth)
             t_ck, t_ck1 = (min(a, b) for a, b in zip((t_ck, t_ck1), crackle_times()))
-            t_ckz = best_time(lambda: crackle.decompress(zd.decompress(ckz), parallel=args.threads),
-                              args.repeats)
+            t_ckz = best_time(
+                lambda: crackle.decompress(zd.decompress(ckz), parallel=args.threads), args.repeats
+            )
             t_z = best_time(lambda: zd.decompress(z), args.repeats)
-            base = dict(case=name, shape="x".join(map(str, arr.shape)), dtype=str(arr.dtype),
-                        reference_bytes=reference)
+            base = dict(
+                case=name,
+                shape="x".join(map(str, arr.shape)),
+                dtype=str(arr.dtype),
+                reference_bytes=reference,
+            )
             found = [
-                {**base, "method": "crackle", "bytes": len(ck), "encode_s": e_ck, "decode_s": t_ck,
-                 "decode_1t_s": t_ck1, "ok": 1},
-                {**base, "method": "crackle+zstd19", "bytes": len(ckz), "encode_s": e_ckz,
-                 "decode_s": t_ckz, "decode_1t_s": "", "ok": 1},
-                {**base, "method": "zstd19 raw", "bytes": len(z), "encode_s": e_z, "decode_s": t_z,
-                 "decode_1t_s": "", "ok": 1},
+                {
+                    **base,
+                    "method": "crackle",
+                    "bytes": len(ck),
+                    "encode_s": e_ck,
+                    "decode_s": t_ck,
+                    "decode_1t_s": t_ck1,
+                    "ok": 1,
+                },
+                {
+                    **base,
+                    "method": "crackle+zstd19",
+                    "bytes": len(ckz),
+                    "encode_s": e_ckz,
+                    "decode_s": t_ckz,
+                    "decode_1t_s": "",
+                    "ok": 1,
+                },
+                {
+                    **base,
+                    "method": "zstd19 raw",
+                    "bytes": len(z),
+                    "encode_s": e_z,
+                    "decode_s": t_z,
+                    "decode_1t_s": "",
+                    "ok": 1,
+                },
             ]
             for level in sorted(ours):
                 f, f1 = ours[level], ours1[level]
-                found.append({**base, "method": names[level], "bytes": int(f["bytes"]),
-                              "encode_s": float(f["encode_s"]), "decode_s": float(f["decode_s"]),
-                              "decode_1t_s": float(f1["decode_s"]), "chunk_depth": int(f["depth"]),
-                              "ok": int(f["ok"]) * int(f1["ok"])})
+                found.append(
+                    {
+                        **base,
+                        "method": names[level],
+                        "bytes": int(f["bytes"]),
+                        "encode_s": float(f["encode_s"]),
+                        "decode_s": float(f["decode_s"]),
+                        "decode_1t_s": float(f1["decode_s"]),
+                        "chunk_depth": int(f["depth"]),
+                        "ok": int(f["ok"]) * int(f1["ok"]),
+                    }
+                )
             for r in found:
                 r["ratio"] = reference / r["bytes"]
                 r["decode_vs_crackle"] = r["decode_s"] / t_ck if t_ck > 0 else ""
-                r["decode_1t_vs_crackle_1t"] = (r["decode_1t_s"] / t_ck1
-                                                if r["decode_1t_s"] != "" and t_ck1 > 0 else "")
+                r["decode_1t_vs_crackle_1t"] = (
+                    r["decode_1t_s"] / t_ck1 if r["decode_1t_s"] != "" and t_ck1 > 0 else ""
+                )
             rows.extend(found)
     stamp = time.strftime("%Y-%m-%d %H:%M %Z")
     host = machine()
     os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
     out_csv = os.path.join(ROOT, "bench/results/codec_peers.csv")
-    keys = ["case", "shape", "dtype", "method", "bytes", "reference_bytes", "ratio", "encode_s",
-            "decode_s", "decode_vs_crackle", "decode_1t_s", "decode_1t_vs_crackle_1t", "ok",
-            "threads", "chunk_depth", "date", "machine"]
+    keys = [
+        "case",
+        "shape",
+        "dtype",
+        "method",
+        "bytes",
+        "reference_bytes",
+        "ratio",
+        "encode_s",
+        "decode_s",
+        "decode_vs_crackle",
+        "decode_1t_s",
+        "decode_1t_vs_crackle_1t",
+        "ok",
+        "threads",
+        "chunk_depth",
+        "date",
+        "machine",
+    ]
     with open(out_csv, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
         for r in rows:
-            w.writerow({"chunk_depth": "", **r, "threads": args.threads, "date": stamp,
-                        "machine": host})
+            w.writerow(
+                {"chunk_depth": "", **r, "threads": args.threads, "date": stamp, "machine": host}
+            )
     depth = args.depth or "per level (fast 24, default and max 64)"
-    print(f"Measured {stamp} on {host}; decode with {args.threads} threads (crackle parallel="
-          f"{args.threads}) and with 1; chunk depth {depth}; best of {args.repeats}.")
+    print(
+        f"Measured {stamp} on {host}; decode with {args.threads} threads (crackle parallel="
+        f"{args.threads}) and with 1; chunk depth {depth}; best of {args.repeats}."
+    )
     print("Ratio: to the 117 .nii.gz files (5,367,103 B) for s0000, to the raw size otherwise.\n")
-    print("| case | method | bytes | ratio | encode ms | decode ms | x crackle | decode 1 thread ms "
-          "| x crackle 1 thread | ok |")
+    print(
+        "| case | method | bytes | ratio | encode ms | decode ms | x crackle | decode 1 thread ms "
+        "| x crackle 1 thread | ok |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         enc = fmt(r["encode_s"] * 1e3 if r["encode_s"] != "" else "", ".2f")
         dec1 = fmt(r["decode_1t_s"] * 1e3 if r["decode_1t_s"] != "" else "", ".2f")
-        print(f"| {r['case']} | {r['method']} | {r['bytes']:,} | {r['ratio']:.1f} | {enc} | "
-              f"{r['decode_s'] * 1e3:.2f} | {fmt(r['decode_vs_crackle'], '.2f')} | {dec1} | "
-              f"{fmt(r['decode_1t_vs_crackle_1t'], '.2f')} | {'yes' if r['ok'] else 'NO'} |")
+        print(
+            f"| {r['case']} | {r['method']} | {r['bytes']:,} | {r['ratio']:.1f} | {enc} | "
+            f"{r['decode_s'] * 1e3:.2f} | {fmt(r['decode_vs_crackle'], '.2f')} | {dec1} | "
+            f"{fmt(r['decode_1t_vs_crackle_1t'], '.2f')} | {'yes' if r['ok'] else 'NO'} |"
+        )
     print(f"\nCSV: {out_csv}")
 
 

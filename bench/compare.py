@@ -94,8 +94,9 @@ def rss_mb() -> float:
     return 0.0
 
 
-def worker(method: str, workdir: pathlib.Path, data: pathlib.Path, repeat: int,
-           memory_only: bool) -> dict:
+def worker(
+    method: str, workdir: pathlib.Path, data: pathlib.Path, repeat: int, memory_only: bool
+) -> dict:
     """Writes (unless memory_only), reads back, and returns the measurements of one method."""
     import numpy as np
 
@@ -119,8 +120,9 @@ def worker(method: str, workdir: pathlib.Path, data: pathlib.Path, repeat: int,
 
         def read_all():
             # .T: nibabel indexes (x, y, z); the transpose is the (z, y, x) view, no copy.
-            return {n: np.asarray(nib.load(str(data / f"{n}.nii.gz")).dataobj).T != 0
-                    for n in names}
+            return {
+                n: np.asarray(nib.load(str(data / f"{n}.nii.gz")).dataobj).T != 0 for n in names
+            }
 
         def read_one(name):
             return np.asarray(nib.load(str(data / f"{name}.nii.gz")).dataobj).T != 0
@@ -150,8 +152,10 @@ def worker(method: str, workdir: pathlib.Path, data: pathlib.Path, repeat: int,
         def read_all():
             archive = MaskArchive(str(file), mode="r")
             if individual:
-                return {n: archive.load_segmask(n).get_binary_mask_by_names(n)
-                        for n in archive.all_names()}
+                return {
+                    n: archive.load_segmask(n).get_binary_mask_by_names(n)
+                    for n in archive.all_names()
+                }
             mask = archive.load_segmask("all")
             return {n: mask.get_binary_mask_by_names(n) for n in names}
 
@@ -168,6 +172,7 @@ def worker(method: str, workdir: pathlib.Path, data: pathlib.Path, repeat: int,
         shape = (179, 192, 294)
 
         if method == "npz":
+
             def encode():
                 np.savez_compressed(file, labels=label_map)
 
@@ -257,23 +262,39 @@ def worker(method: str, workdir: pathlib.Path, data: pathlib.Path, repeat: int,
     empty, read_empty_s = best_of(repeat, lambda: read_one(ONE_EMPTY))
     full, read_full_s = best_of(repeat, lambda: read_one(ONE_FULL))
     assert not empty.any() and np.array_equal(full, arrays[ONE_FULL] != 0)
-    return {"method": method, "bytes": size(), "write_s": write_s, "read_all_s": read_all_s,
-            "read_one_empty_s": read_empty_s, "read_one_full_s": read_full_s,
-            "mismatched": mismatched}
+    return {
+        "method": method,
+        "bytes": size(),
+        "write_s": write_s,
+        "read_all_s": read_all_s,
+        "read_one_empty_s": read_empty_s,
+        "read_one_full_s": read_full_s,
+        "mismatched": mismatched,
+    }
 
 
 # ---------------------------------------------------------------- orchestration (any python)
 
 
-def run_worker(python: str, method: str, workdir: pathlib.Path, repeat: int,
-               memory_only: bool = False) -> dict:
-    command = [python, __file__, "--worker", method, "--workdir", str(workdir),
-               "--repeat", str(repeat)]
+def run_worker(
+    python: str, method: str, workdir: pathlib.Path, repeat: int, memory_only: bool = False
+) -> dict:
+    command = [
+        python,
+        __file__,
+        "--worker",
+        method,
+        "--workdir",
+        str(workdir),
+        "--repeat",
+        str(repeat),
+    ]
     if memory_only:
         command.append("--memory-only")
     env = dict(os.environ, PYTHONPATH="")  # the worker imports its own venv's medmask
-    done = subprocess.run(command, capture_output=True, text=True, env=env,
-                          cwd=tempfile.gettempdir())
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir()
+    )
     if done.returncode != 0:
         raise SystemExit(f"{method} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -288,10 +309,12 @@ def plot(csv_path: pathlib.Path, png_path: pathlib.Path) -> None:
     with open(csv_path) as f:
         rows = list(csv.DictReader(f))
     labels = [r["label"] for r in rows]
-    panels = [("ratio", "ratio to the 117 .nii.gz (higher is better)", False),
-              ("read_all_s", "read all 117 as bool arrays, s (log)", True),
-              ("read_one_full_s", f"read one ({ONE_FULL}), s (log)", True),
-              ("write_s", "write, s (log)", True)]
+    panels = [
+        ("ratio", "ratio to the 117 .nii.gz (higher is better)", False),
+        ("read_all_s", "read all 117 as bool arrays, s (log)", True),
+        ("read_one_full_s", f"read one ({ONE_FULL}), s (log)", True),
+        ("write_s", "write, s (log)", True),
+    ]
     fig, axes = plt.subplots(1, len(panels), figsize=(19, 5.5), sharey=True)
     colors = ["#1f77b4" if r["label"].startswith("MedMask") else "#999999" for r in rows]
     for ax, (key, title, log) in zip(axes, panels):
@@ -340,34 +363,56 @@ def main() -> None:
     for row in rows:
         row["ratio"] = nifti_bytes / row["bytes"]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    fields = ["label", "method", "bytes", "ratio", "write_s", "read_all_s", "read_one_empty_s",
-              "read_one_full_s", "peak_read_all_mb", "mismatched"]
+    fields = [
+        "label",
+        "method",
+        "bytes",
+        "ratio",
+        "write_s",
+        "read_all_s",
+        "read_one_empty_s",
+        "read_one_full_s",
+        "peak_read_all_mb",
+        "mismatched",
+    ]
     csv_path = RESULTS / "compare.csv"
     with open(csv_path, "w", newline="") as f:
         out = csv.DictWriter(f, fieldnames=fields)
         out.writeheader()
         for row in rows:
             out.writerow({**{k: row[k] for k in fields}, "mismatched": " ".join(row["mismatched"])})
-    subprocess.run([args.peers_python, __file__, "--plot", str(csv_path),
-                    str(RESULTS / "compare.png")], check=True)
+    subprocess.run(
+        [args.peers_python, __file__, "--plot", str(csv_path), str(RESULTS / "compare.png")],
+        check=True,
+    )
 
-    print(f"\n117 masks of examples/data/s0000, best of {args.repeat} reads "
-          f"({max(1, args.repeat // 2)} writes)\n")
-    print(f"| storage | bytes | ratio | write s | read all s | read {ONE_EMPTY} s | "
-          f"read {ONE_FULL} s | read-all peak MB | exact |")
+    print(
+        f"\n117 masks of examples/data/s0000, best of {args.repeat} reads "
+        f"({max(1, args.repeat // 2)} writes)\n"
+    )
+    print(
+        f"| storage | bytes | ratio | write s | read all s | read {ONE_EMPTY} s | "
+        f"read {ONE_FULL} s | read-all peak MB | exact |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         exact = "yes" if not r["mismatched"] else f"no ({', '.join(r['mismatched'])})"
-        print(f"| {r['label']} | {r['bytes']:,} | {r['ratio']:.1f}:1 | {r['write_s']:.2f} | "
-              f"{r['read_all_s']:.3f} | {r['read_one_empty_s']:.4f} | "
-              f"{r['read_one_full_s']:.4f} | {r['peak_read_all_mb']:.0f} | {exact} |")
+        print(
+            f"| {r['label']} | {r['bytes']:,} | {r['ratio']:.1f}:1 | {r['write_s']:.2f} | "
+            f"{r['read_all_s']:.3f} | {r['read_one_empty_s']:.4f} | "
+            f"{r['read_one_full_s']:.4f} | {r['peak_read_all_mb']:.0f} | {exact} |"
+        )
 
     by = {r["method"]: r for r in rows}
     ours = by["medmask-default"]
     print("\nTargets (MedMask default):")
     checks = [
-        ("read all vs medmask 0.1.3 one map", by["v013-combined"]["read_all_s"],
-         ours["read_all_s"], 5),
+        (
+            "read all vs medmask 0.1.3 one map",
+            by["v013-combined"]["read_all_s"],
+            ours["read_all_s"],
+            5,
+        ),
         ("read all vs nibabel", by["nibabel"]["read_all_s"], ours["read_all_s"], 100),
     ]
     for layout in ("v013-individual", "v013-combined"):

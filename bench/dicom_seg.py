@@ -35,8 +35,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         archive = tmp_path / "case.mska"
-        subprocess.run([cli, "pack", str(REPO / "examples/data/s0000"), "-o", str(archive), "-q"],
-                       check=True)
+        subprocess.run(
+            [cli, "pack", str(REPO / "examples/data/s0000"), "-o", str(archive), "-q"], check=True
+        )
         rows = []
         variants = {
             "BINARY": ["--type", "binary"],
@@ -48,8 +49,12 @@ def main() -> None:
             folder = tmp_path / name.replace(" ", "").replace("+", "_").replace("-", "")
             folder.mkdir()
             out = folder / "seg.dcm"
-            seconds = min(timed(cli, "export", str(archive), "--to", "dicom-seg", *flags, "-o",
-                                str(out), "-q") for _ in range(3))
+            seconds = min(
+                timed(
+                    cli, "export", str(archive), "--to", "dicom-seg", *flags, "-o", str(out), "-q"
+                )
+                for _ in range(3)
+            )
             size = sum(f.stat().st_size for f in folder.iterdir())
             files = len(list(folder.iterdir()))
             rows.append((name, files, size, seconds))
@@ -61,8 +66,10 @@ def main() -> None:
             print(f"| DICOM SEG {name} | {files} | {size:,} | {size / mska:.0f} | {seconds:.2f} |")
 
         binary = tmp_path / "BINARY" / "seg.dcm"
-        pack_s = min(timed(cli, "pack", str(binary), "-o", str(tmp_path / "back.mska"), "-q")
-                     for _ in range(3))
+        pack_s = min(
+            timed(cli, "pack", str(binary), "-o", str(tmp_path / "back.mska"), "-q")
+            for _ in range(3)
+        )
         import highdicom as hd
 
         start = time.perf_counter()
@@ -80,11 +87,15 @@ def main() -> None:
         print("|---|---:|")
         print(f"| medmask pack (every segment, into an archive) | {pack_s:.2f} |")
         print(f"| highdicom segread | {read_s:.2f} |")
-        print(f"| highdicom get_volume, per segment (mean of {len(timed_numbers)}) | "
-              f"{per_segment:.2f} |")
+        print(
+            f"| highdicom get_volume, per segment (mean of {len(timed_numbers)}) | "
+            f"{per_segment:.2f} |"
+        )
         note = " (extrapolated)" if len(timed_numbers) < len(numbers) else ""
-        print(f"| highdicom segread + get_volume of all {len(numbers)} segments{note} | "
-              f"{highdicom_total:.1f} |")
+        print(
+            f"| highdicom segread + get_volume of all {len(numbers)} segments{note} | "
+            f"{highdicom_total:.1f} |"
+        )
         print(f"\nmedmask is {highdicom_total / pack_s:.0f}x faster")
 
 

@@ -52,8 +52,14 @@ def best_of(repeat: int, fn):
     return result, best
 
 
-def medmask_worker(workdir: pathlib.Path, data: pathlib.Path, repeat: int, level: str,
-                   threads: list[int], archive: str | None) -> dict:
+def medmask_worker(
+    workdir: pathlib.Path,
+    data: pathlib.Path,
+    repeat: int,
+    level: str,
+    threads: list[int],
+    archive: str | None,
+) -> dict:
     import numpy as np
 
     import medmask
@@ -61,13 +67,15 @@ def medmask_worker(workdir: pathlib.Path, data: pathlib.Path, repeat: int, level
     names, arrays, _, first = load_inputs(data)
     file = pathlib.Path(archive) if archive else workdir / f"medmask-{level}.mska"
     if not archive:
-        with medmask.MaskArchive(file, "w", space=medmask.Space.from_nifti(first),
-                                 level=level) as out:
+        with medmask.MaskArchive(
+            file, "w", space=medmask.Space.from_nifti(first), level=level
+        ) as out:
             for name in names:
                 out.add(name, arrays[name])
     wanted = [n for n in names if arrays[n].any()]
     times = {}
     for n_threads in threads:
+
         def read_one(name):
             with medmask.MaskArchive(file, "r", threads=n_threads) as archive:
                 return archive[name]
@@ -81,8 +89,11 @@ def medmask_worker(workdir: pathlib.Path, data: pathlib.Path, repeat: int, level
             assert np.array_equal(mask, arrays[name] != 0), name
             times[f"{name}@{n_threads}"] = seconds
         _, times[f"*all*@{n_threads}"] = best_of(repeat, read_all)
-    return {"bytes": file.stat().st_size, "times": times,
-            "voxels": {n: int(np.count_nonzero(arrays[n])) for n in wanted}}
+    return {
+        "bytes": file.stat().st_size,
+        "times": times,
+        "voxels": {n: int(np.count_nonzero(arrays[n])) for n in wanted},
+    }
 
 
 def v013_worker(workdir: pathlib.Path, data: pathlib.Path, repeat: int) -> dict:
@@ -93,8 +104,10 @@ def v013_worker(workdir: pathlib.Path, data: pathlib.Path, repeat: int) -> dict:
     names, arrays, label_map, first = load_inputs(data)
     values = {name: value for value, name in enumerate(names, start=1)}
     space = Space.from_nifti(first).reverse_axis_order()  # 0.1.x: (z, y, x) order
-    files = {"individual": workdir / "v013-individual.mska",
-             "combined": workdir / "v013-combined.mska"}
+    files = {
+        "individual": workdir / "v013-individual.mska",
+        "combined": workdir / "v013-combined.mska",
+    }
     for layout, file in files.items():
         file.unlink(missing_ok=True)
         archive = MaskArchive(str(file), mode="w", space=space)
@@ -106,6 +119,7 @@ def v013_worker(workdir: pathlib.Path, data: pathlib.Path, repeat: int) -> dict:
     wanted = [n for n in names if arrays[n].any()]
     times = {}
     for layout, file in files.items():
+
         def read_one(name):
             archive = MaskArchive(str(file), mode="r")
             mask = archive.load_segmask(name if layout == "individual" else "all")
@@ -118,8 +132,13 @@ def v013_worker(workdir: pathlib.Path, data: pathlib.Path, repeat: int) -> dict:
 
 def run_worker(python: str, args: list[str]) -> dict:
     env = dict(os.environ, PYTHONPATH="")  # the worker imports its own venv's medmask
-    done = subprocess.run([python, __file__, *args], capture_output=True, text=True, env=env,
-                          cwd=tempfile.gettempdir())
+    done = subprocess.run(
+        [python, __file__, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
+    )
     if done.returncode != 0:
         raise SystemExit(f"worker {args[:2]} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -142,26 +161,53 @@ def main() -> None:
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     if args.worker == "medmask":
-        print(json.dumps(medmask_worker(args.workdir, args.data, args.repeat, args.level, threads,
-                                        args.archive)))
+        print(
+            json.dumps(
+                medmask_worker(
+                    args.workdir, args.data, args.repeat, args.level, threads, args.archive
+                )
+            )
+        )
         return
     if args.worker == "v013":
         print(json.dumps(v013_worker(args.workdir, args.data, args.repeat)))
         return
 
     with tempfile.TemporaryDirectory() as tmp:
-        common = ["--workdir", tmp, "--repeat", str(args.repeat), "--data", str(args.data),
-                  "--clock", args.clock]
-        ours = run_worker(sys.executable, ["--worker", "medmask", *common, "--level", args.level,
-                                           "--threads", args.threads,
-                                           *(["--archive", args.archive] if args.archive else [])])
+        common = [
+            "--workdir",
+            tmp,
+            "--repeat",
+            str(args.repeat),
+            "--data",
+            str(args.data),
+            "--clock",
+            args.clock,
+        ]
+        ours = run_worker(
+            sys.executable,
+            [
+                "--worker",
+                "medmask",
+                *common,
+                "--level",
+                args.level,
+                "--threads",
+                args.threads,
+                *(["--archive", args.archive] if args.archive else []),
+            ],
+        )
         peer = run_worker(args.peers_python, ["--worker", "v013", *common])
     rows = []
     for name, voxels in ours["voxels"].items():
         old = min(peer["times"][f"{name}@individual"], peer["times"][f"{name}@combined"])
-        row = {"structure": name, "voxels": voxels, "v013_ms": old * 1e3,
-               "v013_individual_ms": peer["times"][f"{name}@individual"] * 1e3,
-               "v013_combined_ms": peer["times"][f"{name}@combined"] * 1e3}
+        row = {
+            "structure": name,
+            "voxels": voxels,
+            "v013_ms": old * 1e3,
+            "v013_individual_ms": peer["times"][f"{name}@individual"] * 1e3,
+            "v013_combined_ms": peer["times"][f"{name}@combined"] * 1e3,
+        }
         for t in threads:
             row[f"medmask_{t}t_ms"] = ours["times"][f"{name}@{t}"] * 1e3
             row[f"speedup_{t}t"] = old / ours["times"][f"{name}@{t}"]
@@ -173,22 +219,29 @@ def main() -> None:
         writer.writerows(rows)
 
     ours_label = args.archive if args.archive else f"MedMask {args.level}"
-    print(f"{ours_label}: {ours['bytes']:,} B; medmask 0.1.3: {peer['bytes']['individual']:,}"
-          f" B (117 masks), {peer['bytes']['combined']:,} B (one map); best of {args.repeat}, "
-          f"{args.clock} time\n")
+    print(
+        f"{ours_label}: {ours['bytes']:,} B; medmask 0.1.3: {peer['bytes']['individual']:,}"
+        f" B (117 masks), {peer['bytes']['combined']:,} B (one map); best of {args.repeat}, "
+        f"{args.clock} time\n"
+    )
     head = " | ".join(f"MedMask {t} thr ms | x 0.1.3" for t in threads)
     print(f"| structure | voxels | 0.1.3 masks ms | 0.1.3 map ms | {head} |")
     print("|---|---:|---:|---:|" + "---:|---:|" * len(threads))
     for r in rows:
-        ours_cells = " | ".join(f"{r[f'medmask_{t}t_ms']:.2f} | {r[f'speedup_{t}t']:.2f}"
-                                for t in threads)
-        print(f"| {r['structure']} | {r['voxels']:,} | {r['v013_individual_ms']:.2f} | "
-              f"{r['v013_combined_ms']:.2f} | {ours_cells} |")
+        ours_cells = " | ".join(
+            f"{r[f'medmask_{t}t_ms']:.2f} | {r[f'speedup_{t}t']:.2f}" for t in threads
+        )
+        print(
+            f"| {r['structure']} | {r['voxels']:,} | {r['v013_individual_ms']:.2f} | "
+            f"{r['v013_combined_ms']:.2f} | {ours_cells} |"
+        )
     for t in threads:
         ratios = [r[f"speedup_{t}t"] for r in rows]
-        print(f"\n{t} thread(s): median {statistics.median(ratios):.2f}x 0.1.3's faster layout, "
-              f"min {min(ratios):.2f}x, {sum(x >= 1.5 for x in ratios)} of {len(ratios)} >= 1.5x; "
-              f"read all (every structure, one call): {ours['times'][f'*all*@{t}'] * 1e3:.1f} ms")
+        print(
+            f"\n{t} thread(s): median {statistics.median(ratios):.2f}x 0.1.3's faster layout, "
+            f"min {min(ratios):.2f}x, {sum(x >= 1.5 for x in ratios)} of {len(ratios)} >= 1.5x; "
+            f"read all (every structure, one call): {ours['times'][f'*all*@{t}'] * 1e3:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

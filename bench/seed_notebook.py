@@ -127,8 +127,12 @@ def worker(case_dir: str, out_dir: str) -> None:
 
 def run_side(python: str, case_dir: str) -> dict:
     with tempfile.TemporaryDirectory() as out_dir:
-        result = subprocess.run([python, __file__, "--worker", case_dir, out_dir],
-                                capture_output=True, text=True, cwd=out_dir)
+        result = subprocess.run(
+            [python, __file__, "--worker", case_dir, out_dir],
+            capture_output=True,
+            text=True,
+            cwd=out_dir,
+        )
     if result.returncode != 0:
         sys.exit(f"{python}: the notebook failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -162,10 +166,14 @@ def main() -> None:
         print(f"| {label} | {o:.3f} | {n:.3f} | {n / o:.2f}x | {target} |")
         if key.startswith("write"):
             o, n = best(old, key + "_lib"), best(new, key + "_lib")
-            print(f"| ... its medmask calls only (no nibabel/numpy) | {o:.3f} | {n:.3f} | "
-                  f"{n / o:.2f}x | <= 0.5x |")
-    print(f"\nbytes: approach 1 {old[0]['bytes1']:,} (0.1.3) / {new[0]['bytes1']:,} (MedMask); "
-          f"approach 2 {old[0]['bytes2']:,} / {new[0]['bytes2']:,}")
+            print(
+                f"| ... its medmask calls only (no nibabel/numpy) | {o:.3f} | {n:.3f} | "
+                f"{n / o:.2f}x | <= 0.5x |"
+            )
+    print(
+        f"\nbytes: approach 1 {old[0]['bytes1']:,} (0.1.3) / {new[0]['bytes1']:,} (MedMask); "
+        f"approach 2 {old[0]['bytes2']:,} / {new[0]['bytes2']:,}"
+    )
 
 
 if __name__ == "__main__":

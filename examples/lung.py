@@ -23,35 +23,51 @@ import medmask
 SEGMENTS = {
     "right_upper_lobe": ["RS1_apical", "RS2_posterior", "RS3_anterior"],
     "right_middle_lobe": ["RS4_lateral", "RS5_medial"],
-    "right_lower_lobe": ["RS6_superior", "RS7_medial_basal", "RS8_anterior_basal",
-                         "RS9_lateral_basal", "RS10_posterior_basal"],
-    "left_upper_lobe": ["LS1+2_apicoposterior", "LS3_anterior", "LS4_superior_lingular",
-                        "LS5_inferior_lingular"],
-    "left_lower_lobe": ["LS6_superior", "LS7+8_anteromedial_basal", "LS9_lateral_basal",
-                        "LS10_posterior_basal"],
+    "right_lower_lobe": [
+        "RS6_superior",
+        "RS7_medial_basal",
+        "RS8_anterior_basal",
+        "RS9_lateral_basal",
+        "RS10_posterior_basal",
+    ],
+    "left_upper_lobe": [
+        "LS1+2_apicoposterior",
+        "LS3_anterior",
+        "LS4_superior_lingular",
+        "LS5_inferior_lingular",
+    ],
+    "left_lower_lobe": [
+        "LS6_superior",
+        "LS7+8_anteromedial_basal",
+        "LS9_lateral_basal",
+        "LS10_posterior_basal",
+    ],
 }
 
 # A 1.5 mm grid of 200 x 160 x 120 voxels (x, y, z), axial, patient LPS.
-SPACE = medmask.Space(shape=(200, 160, 120), origin=(-150.0, -120.0, -90.0),
-                      spacing=(1.5, 1.5, 1.5))
+SPACE = medmask.Space(
+    shape=(200, 160, 120), origin=(-150.0, -120.0, -90.0), spacing=(1.5, 1.5, 1.5)
+)
 
 
 def build_lung() -> dict[str, np.ndarray]:
     """Every structure as a bool (z, y, x) array."""
-    z, y, x = np.meshgrid(*(np.arange(n, dtype=np.float32) for n in SPACE.shape_zyx),
-                          indexing="ij")
+    z, y, x = np.meshgrid(*(np.arange(n, dtype=np.float32) for n in SPACE.shape_zyx), indexing="ij")
     nz, ny, nx = SPACE.shape_zyx
     zn, yn = z / nz, y / ny  # 0 (inferior, anterior) .. 1 (superior, posterior)
     masks: dict[str, np.ndarray] = {}
     for side, cx in (("right", 0.3 * nx), ("left", 0.7 * nx)):
         lung = ((x - cx) / (0.18 * nx)) ** 2 + ((y - ny / 2) / (0.4 * ny)) ** 2 + (
-            (z - nz / 2) / (0.45 * nz)) ** 2 <= 1
+            (z - nz / 2) / (0.45 * nz)
+        ) ** 2 <= 1
         oblique = zn > 0.25 + 0.5 * yn  # above the oblique fissure
         if side == "right":
             horizontal = zn > 0.55
-            lobes = {"right_upper_lobe": lung & oblique & horizontal,
-                     "right_middle_lobe": lung & oblique & ~horizontal,
-                     "right_lower_lobe": lung & ~oblique}
+            lobes = {
+                "right_upper_lobe": lung & oblique & horizontal,
+                "right_middle_lobe": lung & oblique & ~horizontal,
+                "right_lower_lobe": lung & ~oblique,
+            }
         else:
             lobes = {"left_upper_lobe": lung & oblique, "left_lower_lobe": lung & ~oblique}
         for lobe, lobe_mask in lobes.items():
@@ -98,28 +114,40 @@ def main() -> None:
         archive.add_group("left_lung", [lobe for lobe in SEGMENTS if lobe.startswith("left")])
     write_s = time.perf_counter() - start
     raw = sum(m.size for m in masks.values())
-    print(f"{len(masks)} structures on {SPACE.shape} voxels: {path.stat().st_size:,} bytes "
-          f"({raw:,} bytes as one bool array each), written in {write_s:.2f} s")
+    print(
+        f"{len(masks)} structures on {SPACE.shape} voxels: {path.stat().st_size:,} bytes "
+        f"({raw:,} bytes as one bool array each), written in {write_s:.2f} s"
+    )
 
     with medmask.open(path) as archive:
         print(f"stored in {len(archive.entry_names())} label maps: {archive.entry_names()}")
         start = time.perf_counter()
         each = archive.read_each()
-        print(f"read back all {len(each)} structures and groups in "
-              f"{time.perf_counter() - start:.3f} s")
+        print(
+            f"read back all {len(each)} structures and groups in "
+            f"{time.perf_counter() - start:.3f} s"
+        )
         for name, binary in masks.items():
             assert np.array_equal(each[name], binary), name
             assert np.array_equal(archive[name], binary), name
         assert archive.structure("lung").is_group
-        assert np.array_equal(archive["right_lung"], masks["right_upper_lobe"]
-                              | masks["right_middle_lobe"] | masks["right_lower_lobe"])
+        assert np.array_equal(
+            archive["right_lung"],
+            masks["right_upper_lobe"] | masks["right_middle_lobe"] | masks["right_lower_lobe"],
+        )
 
         print("\nstructure                 voxels  volume ml  overlaps")
         for name in [*SEGMENTS, "lesion_1", "lesion_2", "lesion_3", "lung", "lesions"]:
             info = archive.structure(name)
-            overlaps = "" if info.is_group else ", ".join(
-                f"{other} {count}" for other, count in archive.overlapping(name).items()
-                if other.startswith(("lesion", "right_", "left_")) and other != name)
+            overlaps = (
+                ""
+                if info.is_group
+                else ", ".join(
+                    f"{other} {count}"
+                    for other, count in archive.overlapping(name).items()
+                    if other.startswith(("lesion", "right_", "left_")) and other != name
+                )
+            )
             print(f"{name:<22} {info.voxels:>9,} {info.volume_mm3 / 1000:>10.1f}  {overlaps}")
         z, y, x = (int(v) for v in np.argwhere(masks["lesion_2"] & masks["lesion_1"])[0])
         print(f"\nvoxel {(z, y, x)} belongs to: {', '.join(archive.labels_at(z, y, x))}")

@@ -72,8 +72,10 @@ def main() -> None:
 
     (arrays, space, nifti_bytes), read_nifti_s = timed(lambda: load_case(args.data))
     names = list(arrays)
-    print(f"{len(names)} masks on {space.shape} voxels, {nifti_bytes:,} bytes as .nii.gz, "
-          f"read in {read_nifti_s:.2f} s")
+    print(
+        f"{len(names)} masks on {space.shape} voxels, {nifti_bytes:,} bytes as .nii.gz, "
+        f"read in {read_nifti_s:.2f} s"
+    )
 
     # 1. One entry per organ (medmask 0.1.x: archive.add_mask(SegmentationMask(...), name)).
     def write_individual() -> None:
@@ -106,8 +108,11 @@ def main() -> None:
 
     print("\nread all: every structure as its own bool array (best of 3); read one: femur_left")
     print("layout       entries  structures     bytes   ratio   write s  read all s  read one s")
-    for label, write in [("individual", write_individual), ("combined", write_combined),
-                         ("structures", write_structures)]:
+    for label, write in [
+        ("individual", write_individual),
+        ("combined", write_combined),
+        ("structures", write_structures),
+    ]:
         _, write_s = timed(write)
         path = out / f"{label}.mska"
         with medmask.open(path) as archive:
@@ -121,8 +126,10 @@ def main() -> None:
                     assert np.array_equal(each[name], array != 0), name
             assert np.array_equal(one, arrays["femur_left"] != 0)
         size = path.stat().st_size
-        print(f"{label:<11} {entries:>8} {count:>11} {size:>9,} {nifti_bytes / size:>6.0f}:1 "
-              f"{write_s:>9.2f} {read_all_s:>11.3f} {read_one_s:>11.4f}")
+        print(
+            f"{label:<11} {entries:>8} {count:>11} {size:>9,} {nifti_bytes / size:>6.0f}:1 "
+            f"{write_s:>9.2f} {read_all_s:>11.3f} {read_one_s:>11.4f}"
+        )
 
     with medmask.open(out / "structures.mska") as archive:
         print("\nrib groups (no voxels stored for them):")
@@ -133,12 +140,16 @@ def main() -> None:
             for member in members:
                 union |= arrays[member] != 0
             assert np.array_equal(archive[group], union), group
-            print(f"  {group:<11} {len(members):>2} ribs, {info.voxels:>6} voxels, "
-                  f"{info.volume_mm3 / 1000:8.2f} ml")
+            print(
+                f"  {group:<11} {len(members):>2} ribs, {info.voxels:>6} voxels, "
+                f"{info.volume_mm3 / 1000:8.2f} ml"
+            )
         shared = archive.overlapping("rib_right_12")
         print(f"rib_right_12 shares voxels with: {shared}")
-    print(f"\nfiles in {out}; nibabel-free reading of all {len(names)} NIfTI took "
-          f"{read_nifti_s:.2f} s")
+    print(
+        f"\nfiles in {out}; nibabel-free reading of all {len(names)} NIfTI took "
+        f"{read_nifti_s:.2f} s"
+    )
 
 
 if __name__ == "__main__":

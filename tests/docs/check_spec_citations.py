@@ -17,7 +17,9 @@ from pathlib import Path
 SCANNED = ["src", "include", "cli", "python", "fuzz", "tests", "bench", "scripts"]
 SUFFIXES = {".cpp", ".hpp", ".in", ".py", ".pyi", ".sh", ".txt", ".cmake"}
 DOCUMENT = re.compile(r"\b([A-Z][A-Z0-9_]*\.md)\b")
-NUMBERED = re.compile(r"\b([A-Z][A-Z0-9_]*\.md),? (?:section )?((?:[0-9]+|[A-Z]|V[0-9]+)(?:\.[0-9]+)*)\b")
+NUMBERED = re.compile(
+    r"\b([A-Z][A-Z0-9_]*\.md),? (?:section )?((?:[0-9]+|[A-Z]|V[0-9]+)(?:\.[0-9]+)*)\b"
+)
 QUOTED = re.compile(r'\b([A-Z][A-Z0-9_]*\.md),? "([^"]+)"')
 HEADING = re.compile(r"^#+ (?:Appendix )?(.+)$", re.M)
 

@@ -43,7 +43,9 @@ def test_structures_read_back_equal_to_nibabel(packed, sample_masks):
             assert got.dtype == np.bool_ and got.shape == expected.shape
             np.testing.assert_array_equal(got, expected != 0, err_msg=name)
         union = archive.get(["sacrum", "rib_right_12", "colon"])
-        expected_union = (sample_masks["sacrum"] | sample_masks["rib_right_12"] | sample_masks["colon"]) != 0
+        expected_union = (
+            sample_masks["sacrum"] | sample_masks["rib_right_12"] | sample_masks["colon"]
+        ) != 0
         np.testing.assert_array_equal(union, expected_union)
         np.testing.assert_array_equal(archive.get("colon"), sample_masks["colon"] != 0)
         assert "sacrum" in archive and "spleen" not in archive and 3 not in archive
@@ -148,7 +150,9 @@ def test_errors_map_to_python_exceptions(tmp_path, packed):
         with pytest.raises(ValueError):  # wrong shape
             archive.add("y", np.ones((3, 3, 4), bool))
         with pytest.raises(ValueError):  # space differs
-            archive.add_mask(medmask.SegmentationMask(np.zeros((3, 3, 3), np.uint8), {}, other), "e")
+            archive.add_mask(
+                medmask.SegmentationMask(np.zeros((3, 3, 3), np.uint8), {}, other), "e"
+            )
 
 
 def test_close_commits_and_is_idempotent(tmp_path):
@@ -216,8 +220,9 @@ def test_write_level_round_trips(tmp_path, sample_space, sample_masks, level):
         for name, expected in sample_masks.items():
             np.testing.assert_array_equal(archive[name], expected != 0, err_msg=name)
         # entries() spells coding and level as the index does (strings, as before the C++ enums).
-        assert all(e["coding"] == "medmask-cm1-tiles" and e["level"] == level
-                   for e in archive.entries())
+        assert all(
+            e["coding"] == "medmask-cm1-tiles" and e["level"] == level for e in archive.entries()
+        )
 
 
 def test_write_level_must_be_known(tmp_path, sample_space):

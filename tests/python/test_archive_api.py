@@ -91,14 +91,20 @@ def test_z_range_reads_only_those_slices(packed, masks):
 def test_box_reads_only_that_box(packed, masks):
     both = masks["colon"] | masks["sacrum"]
     with medmask.open(packed) as archive:
-        for box in [((100, 179), (0, 192), (0, 294)), ((150, 160), (40, 130), (100, 200)),
-                    (None, (60, 61), None), ((120, 120), None, None), ((0, 1), (0, 1), (0, 1))]:
+        for box in [
+            ((100, 179), (0, 192), (0, 294)),
+            ((150, 160), (40, 130), (100, 200)),
+            (None, (60, 61), None),
+            ((120, 120), None, None),
+            ((0, 1), (0, 1), (0, 1)),
+        ]:
             part = archive.get(["colon", "sacrum"], box=box)
             z, y, x = (slice(*axis) if axis else slice(None) for axis in box)
             np.testing.assert_array_equal(part, both[z, y, x], err_msg=str(box))
-        np.testing.assert_array_equal(archive.get("pelvis", box=(None, (0, 90), (150, 294))),
-                                      (masks["hip_left"] | masks["hip_right"] | masks["sacrum"])
-                                      [:, :90, 150:])
+        np.testing.assert_array_equal(
+            archive.get("pelvis", box=(None, (0, 90), (150, 294))),
+            (masks["hip_left"] | masks["hip_right"] | masks["sacrum"])[:, :90, 150:],
+        )
         with pytest.raises(ValueError, match="y range"):
             archive.get("colon", box=(None, (90, 10), None))
         with pytest.raises(ValueError, match="x range"):
@@ -198,4 +204,6 @@ def test_results_are_the_callers_own_arrays_handed_over_without_copy(packed, mas
         np.testing.assert_array_equal(archive["colon"], masks["colon"])
         entry = archive.load_mask(archive.entry_names()[0])
         assert not entry.data.flags.writeable  # a mask's .data stays read-only, as in 0.1.x
-        assert entry.get_binary_mask_by_names(entry.mapping and next(iter(entry.mapping))).flags.writeable
+        assert entry.get_binary_mask_by_names(
+            entry.mapping and next(iter(entry.mapping))
+        ).flags.writeable

@@ -23,10 +23,14 @@ def image(tmp_path):
     rng = np.random.default_rng(17)
     data = (rng.random((5, 6, 7)) > 0.6).astype(np.uint8)
     t = 0.4
-    affine = np.array([[0.8 * np.cos(t), -1.1 * np.sin(t), 0.0, -40.0],
-                       [0.8 * np.sin(t), 1.1 * np.cos(t), 0.0, 12.5],
-                       [0.0, 0.0, 2.5, 70.0],
-                       [0.0, 0.0, 0.0, 1.0]])
+    affine = np.array(
+        [
+            [0.8 * np.cos(t), -1.1 * np.sin(t), 0.0, -40.0],
+            [0.8 * np.sin(t), 1.1 * np.cos(t), 0.0, 12.5],
+            [0.0, 0.0, 2.5, 70.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ]
+    )
     path = tmp_path / "mask.nii.gz"
     nib.save(nib.Nifti1Image(data, affine), str(path))
     return nib.load(str(path))
@@ -48,23 +52,28 @@ def test_an_array_indexed_ijk_is_refused_with_how_to_fix_it(tmp_path, image):
 
 
 def test_a_nibabel_image_is_placed_by_its_own_affine(tmp_path, image):
-    with medmask.MaskArchive(tmp_path / "a.mska", "w",
-                             space=medmask.Space.from_nifti(image)) as archive:
+    with medmask.MaskArchive(
+        tmp_path / "a.mska", "w", space=medmask.Space.from_nifti(image)
+    ) as archive:
         archive.add("f", image)
     with medmask.open(tmp_path / "a.mska") as archive:
         zyx = archive["f"]
         placed = archive.space
     np.testing.assert_array_equal(zyx, np.asanyarray(image.dataobj).T.astype(bool))
     ijk = np.argwhere(zyx)[:, ::-1].astype(float)  # (z, y, x) indices -> (i, j, k)
-    np.testing.assert_allclose(placed.ijk_to_lps(ijk), lps_from_nibabel(image.affine, ijk),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        placed.ijk_to_lps(ijk), lps_from_nibabel(image.affine, ijk), atol=1e-5
+    )
 
 
 def test_an_image_on_another_grid_names_the_structure(tmp_path, image):
-    shifted = nib.Nifti1Image(np.asanyarray(image.dataobj), image.affine + np.array(
-        [[0, 0, 0, 5.0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]))
-    with medmask.MaskArchive(tmp_path / "a.mska", "w",
-                             space=medmask.Space.from_nifti(image)) as archive:
+    shifted = nib.Nifti1Image(
+        np.asanyarray(image.dataobj),
+        image.affine + np.array([[0, 0, 0, 5.0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]),
+    )
+    with medmask.MaskArchive(
+        tmp_path / "a.mska", "w", space=medmask.Space.from_nifti(image)
+    ) as archive:
         with pytest.raises(ValueError, match=r"add 'lesion': the image's grid is not the archive"):
             archive.add("lesion", shifted)
         archive.add("f", image)

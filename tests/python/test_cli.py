@@ -30,8 +30,6 @@ LPS_FROM_RAS = np.diag([-1.0, -1.0, 1.0])
 STRICT_TOLERANCE_MM = "0.0001"
 
 
-
-
 def stem(path: Path) -> str:
     return path.name.removesuffix(".gz").removesuffix(".nii")
 
@@ -140,8 +138,7 @@ def test_pack_sample_strict_tolerance(sample_files, off_grid, tmp_path):
 def test_pack_quiet_prints_nothing(tmp_path):
     out = tmp_path / "q.mska"
     files = [
-        save_mask(tmp_path / f"m{i}.nii.gz", np.full((2, 3, 4), i), SMALL_AFFINE)
-        for i in (0, 1)
+        save_mask(tmp_path / f"m{i}.nii.gz", np.full((2, 3, 4), i), SMALL_AFFINE) for i in (0, 1)
     ]
     result = run("pack", *files, "-o", out, "--quiet")
     assert result.returncode == 0, result.stderr
@@ -557,8 +554,11 @@ def test_pack_and_convert_that_fail_leave_the_output_and_no_temporaries(tmp_path
     corrupt.write_bytes(bytes(data))
     for target in (archive, corrupt):
         before = target.read_bytes()
-        line = assert_error(run("convert", corrupt, "-o", target, "--level", "max"),
-                            f"{corrupt}: ", "checksum mismatch")
+        line = assert_error(
+            run("convert", corrupt, "-o", target, "--level", "max"),
+            f"{corrupt}: ",
+            "checksum mismatch",
+        )
         assert ".tmp" not in line, line
         assert target.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["case.mska", "corrupt.mska"]

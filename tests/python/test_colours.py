@@ -50,8 +50,9 @@ def test_totalsegmentator_names_get_its_colours_and_others_distinct_ones(tmp_pat
     out = tmp_path / "case.seg.nrrd"
     assert run("export", archive, "--to", "seg.nrrd", "-o", out, "-q").returncode == 0
     header = seg_nrrd_header(out)
-    segment_colours = {header[f"Segment{i}_Name"]: header[f"Segment{i}_Color"]
-                       for i in range(len(names))}
+    segment_colours = {
+        header[f"Segment{i}_Name"]: header[f"Segment{i}_Color"] for i in range(len(names))
+    }
     assert len(set(segment_colours.values())) == len(names), segment_colours
     liver = [float(v) for v in segment_colours["liver"].split()]
     expected = [int(v) / 255 for v in rows["liver"]["DicomRGBColor"].split(",")]

@@ -15,7 +15,9 @@ from conftest import ROOT, SAMPLE, SpacetransformerSpace, nib_zyx
 
 nib = pytest.importorskip("nibabel")
 
-PEERS_PYTHON = pathlib.Path(os.environ.get("MEDMASK_PEERS_VENV", ROOT / ".venv-peers")) / "bin" / "python"
+PEERS_PYTHON = (
+    pathlib.Path(os.environ.get("MEDMASK_PEERS_VENV", ROOT / ".venv-peers")) / "bin" / "python"
+)
 
 
 def test_nibabel_ordered_array_lies_on_the_reversed_space():
@@ -31,7 +33,7 @@ def test_nibabel_ordered_array_lies_on_the_reversed_space():
     assert in_place.space == space
     assert np.shares_memory(in_place.data, xyz)
     # Geometry against nibabel: array element [a, b, c] is nibabel voxel (a, b, c).
-    inside = np.argwhere(xyz)[:: 997]
+    inside = np.argwhere(xyz)[::997]
     ras = nib.affines.apply_affine(img.affine, inside)
     lps_expected = ras * [-1.0, -1.0, 1.0]
     # mask.space indexes the same array in (z, y, x) = (a, b, c), so ijk = (c, b, a).
@@ -52,8 +54,9 @@ def test_from_nifti_accepts_a_nibabel_image_and_matches_its_affine():
 def test_original_space_arguments_and_reverse_axis_order():
     x, y, z = (0.0, 1.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.0, -1.0)
     space = medmask.Space((4, 5, 6), (1.0, 2.0, 3.0), (0.5, 0.7, 2.0), x, y, z)
-    assert space == medmask.Space((4, 5, 6), (1.0, 2.0, 3.0), (0.5, 0.7, 2.0),
-                                  direction=np.column_stack([x, y, z]))
+    assert space == medmask.Space(
+        (4, 5, 6), (1.0, 2.0, 3.0), (0.5, 0.7, 2.0), direction=np.column_stack([x, y, z])
+    )
     assert (space.x_orientation, space.y_orientation, space.z_orientation) == (x, y, z)
     assert medmask.Space(shape=(2, 3, 4)) == medmask.Space((2, 3, 4), (0, 0, 0), (1, 1, 1))
     with pytest.raises(ValueError):
@@ -76,14 +79,17 @@ def test_a_grid_equal_in_both_orders_keeps_the_documented_one():
 
 
 def test_foreign_space_is_read_in_its_zyx_order():
-    foreign = SpacetransformerSpace(shape=(6, 5, 4), origin=(1.0, 2.0, 3.0), spacing=(3.0, 2.0, 1.0))
+    foreign = SpacetransformerSpace(
+        shape=(6, 5, 4), origin=(1.0, 2.0, 3.0), spacing=(3.0, 2.0, 1.0)
+    )
     expected = medmask.Space((6, 5, 4), (1.0, 2.0, 3.0), (3.0, 2.0, 1.0)).reverse_axis_order()
     array = np.zeros((6, 5, 4), np.uint8)
     assert medmask.SegmentationMask(array, {}, foreign).space == expected
     assert medmask.SegmentationMask.lazy_init(8, space=foreign).space == expected
     # Arrays that only fit the foreign Space's own order are still accepted.
     assert medmask.SegmentationMask(np.zeros((4, 5, 6), np.uint8), {}, foreign).space == (
-        expected.reverse_axis_order())
+        expected.reverse_axis_order()
+    )
     with pytest.raises(ValueError, match="spacetransformer"):
         medmask.SegmentationMask(array, {}, object())
 
@@ -117,8 +123,10 @@ def test_save_and_load_round_trip(tmp_path, dtype):
     mask = medmask.SegmentationMask(array, mapping, space)
     mask.save(tmp_path / "a.msk")
     medmask.save_mask(mask, str(tmp_path / "b.msk"), level="max")
-    for loaded in (medmask.SegmentationMask.load(tmp_path / "a.msk"),
-                   medmask.load_mask(tmp_path / "b.msk")):
+    for loaded in (
+        medmask.SegmentationMask.load(tmp_path / "a.msk"),
+        medmask.load_mask(tmp_path / "b.msk"),
+    ):
         assert loaded.data.dtype == np.dtype(dtype)
         np.testing.assert_array_equal(loaded.data, array)
         assert loaded.mapping == mapping
@@ -142,8 +150,10 @@ def test_add_mask_writes_through_outside_a_with_block(tmp_path):
     space = medmask.Space((3, 3, 3))
     path = tmp_path / "through.mska"
     archive = medmask.MaskArchive(path, mode="w", space=space)
-    archive.add_segmask(medmask.SegmentationMask(np.eye(3, dtype=np.uint8)[None].repeat(3, 0),
-                                                 {"diag": 1}, space), "first")
+    archive.add_segmask(
+        medmask.SegmentationMask(np.eye(3, dtype=np.uint8)[None].repeat(3, 0), {"diag": 1}, space),
+        "first",
+    )
     # Readable at once by another handle, as medmask 0.1.x files were.
     assert medmask.MaskArchive(path, mode="r").all_names() == ["first"]
     with medmask.MaskArchive(tmp_path / "batched.mska", "w", space=space) as batched:
@@ -180,7 +190,9 @@ def test_archive_given_a_zyx_ordered_space_takes_its_masks_order(tmp_path):
     with medmask.MaskArchive(tmp_path / "c.mska", "w", space=zyx_space) as archive:
         archive.add_mask(mask, "liver")
         assert archive.space == mask.space
-    with medmask.MaskArchive(tmp_path / "f.mska", "w", space=SpacetransformerSpace(shape=liver.shape)) as a:
+    with medmask.MaskArchive(
+        tmp_path / "f.mska", "w", space=SpacetransformerSpace(shape=liver.shape)
+    ) as a:
         assert a.space.shape_zyx == liver.shape
 
 

@@ -22,9 +22,22 @@ EXCEPTIONS = ["tests/test_archive_offset_bug.py::test_index_expansion_triggers_o
 def download_sdist(folder):
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-             "--disable-pip-version-check", "-d", str(folder), SDIST],
-            capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--disable-pip-version-check",
+                "-d",
+                str(folder),
+                SDIST,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     except subprocess.TimeoutExpired:
         pytest.skip(f"PyPI unreachable: downloading the {SDIST} sdist timed out")
@@ -41,12 +54,15 @@ def test_medmask_0_1_3_test_suite_passes(tmp_path):
         members = [m for m in tar.getmembers() if m.name.startswith("medmask-0.1.3/tests/")]
         assert members, "the sdist holds no tests/ folder"
         for member in members:
-            member.name = member.name[len("medmask-0.1.3/"):]
+            member.name = member.name[len("medmask-0.1.3/") :]
         tar.extractall(run, members=members)  # only tests/: its own medmask is not importable
     deselect = [arg for name in EXCEPTIONS for arg in ("--deselect", name)]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", *deselect],
-        cwd=run, capture_output=True, text=True, timeout=300,
+        cwd=run,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert f"{len(EXCEPTIONS)} deselected" in result.stdout

@@ -13,8 +13,17 @@ SPACE = medmask.Space((5, 4, 3), (1.0, -2.0, 3.5), (0.8, 0.9, 2.0))  # arrays ar
 def test_dir_shows_only_the_public_api():
     names = set(dir(medmask))
     assert not names & {"os", "Union", "annotations", "PathLike", "_core"}
-    for name in ("SegmentationMask", "MaskArchive", "LabelMapping", "MaskFile", "MedMaskWarning",
-                 "match_allowed_values", "save_mask", "load_mask", "__version__"):
+    for name in (
+        "SegmentationMask",
+        "MaskArchive",
+        "LabelMapping",
+        "MaskFile",
+        "MedMaskWarning",
+        "match_allowed_values",
+        "save_mask",
+        "load_mask",
+        "__version__",
+    ):
         assert name in names
 
 

@@ -79,8 +79,11 @@ def test_snippets_are_the_published_text():
     assert hashlib.sha256(FILES.encode()).hexdigest() == FILES_SHA256
 
 
-@pytest.mark.parametrize("space_class", [medmask.Space, SpacetransformerSpace],
-                         ids=["medmask.Space", "spacetransformer-like"])
+@pytest.mark.parametrize(
+    "space_class",
+    [medmask.Space, SpacetransformerSpace],
+    ids=["medmask.Space", "spacetransformer-like"],
+)
 def test_readme_examples_run_unchanged(tmp_path, monkeypatch, space_class):
     monkeypatch.chdir(tmp_path)
     fake = types.ModuleType("spacetransformer")

@@ -44,8 +44,12 @@ def nifti(name: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(img.dataobj).transpose(2, 1, 0) > 0, LPS @ img.affine
 
 
-def to_grid(array_frc: np.ndarray, affine_frc: np.ndarray, affine_ijk: np.ndarray,
-            shape_zyx: tuple[int, int, int]) -> np.ndarray:
+def to_grid(
+    array_frc: np.ndarray,
+    affine_frc: np.ndarray,
+    affine_ijk: np.ndarray,
+    shape_zyx: tuple[int, int, int],
+) -> np.ndarray:
     """Places a (frame, row, column) array with its affine into the (z, y, x) grid of affine_ijk.
 
     Voxel centres must coincide (within 0.1 voxel) and every voxel must land inside the grid."""
@@ -62,8 +66,17 @@ def to_grid(array_frc: np.ndarray, affine_frc: np.ndarray, affine_ijk: np.ndarra
     return out
 
 
-def write_series(folder: Path, ipp0, row_vec, col_vec, slice_vec, rows: int, cols: int,
-                 n: int, untidy: bool = False) -> list[str]:
+def write_series(
+    folder: Path,
+    ipp0,
+    row_vec,
+    col_vec,
+    slice_vec,
+    rows: int,
+    cols: int,
+    n: int,
+    untidy: bool = False,
+) -> list[str]:
     """A CT series: pixel (r, c) of image s is at ipp0 + c*row_vec + r*col_vec + s*slice_vec.
 
     untidy: SOP UIDs only in the file meta, optional attributes missing, file names in no
@@ -172,8 +185,12 @@ def test_binary_standalone_read_by_highdicom_and_dciodvfy(sample: Path) -> None:
     femur = next(d for d in seg.SegmentSequence if d.SegmentLabel == "femur_right")
     # TotalSegmentator's published code for femur_right: SCT 71341001 Femur, modifier Right.
     assert femur.SegmentedPropertyTypeCodeSequence[0].CodeValue == "71341001"
-    assert femur.SegmentedPropertyTypeCodeSequence[0].SegmentedPropertyTypeModifierCodeSequence[
-        0].CodeValue == "24028007"
+    assert (
+        femur.SegmentedPropertyTypeCodeSequence[0]
+        .SegmentedPropertyTypeModifierCodeSequence[0]
+        .CodeValue
+        == "24028007"
+    )
     assert_dciodvfy_clean(out)
 
 
@@ -196,8 +213,9 @@ def test_auto_overlap_binary_exclusive_labelmap(sample: Path) -> None:
 def test_reference_series(sample: Path, kind: str) -> None:
     series, uids = sample_series(sample, kind)
     out = sample / f"ref_{kind}.dcm"
-    result = ok("export", sample / "exclusive.mska", "--to", "dicom-seg", "--reference", series,
-                "-o", out)
+    result = ok(
+        "export", sample / "exclusive.mska", "--to", "dicom-seg", "--reference", series, "-o", out
+    )
     if kind == "untidy":
         assert "SOPClassUID taken from the file meta information" in result.stderr
     check_segments(out, EXCLUSIVE, ["urinary_bladder"])
@@ -210,7 +228,8 @@ def test_reference_series(sample: Path, kind: str) -> None:
     for file in series.iterdir():
         ds = pydicom.dcmread(file, stop_before_pixels=True)
         position_of[ds.file_meta.MediaStorageSOPInstanceUID] = np.array(
-            ds.ImagePositionPatient, float)
+            ds.ImagePositionPatient, float
+        )
     for frame in seg.PerFrameFunctionalGroupsSequence:
         ref = frame.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID
         ipp = np.array(frame.PlanePositionSequence[0].ImagePositionPatient, float)
@@ -225,8 +244,16 @@ def test_reference_off_grid_names_a_file(sample: Path) -> None:
     a_i, a_j, a_k, origin = affine[:3, 0], affine[:3, 1], affine[:3, 2], affine[:3, 3]
     series = sample / "ct_shifted"
     write_series(series, origin + 0.5 * a_i, a_i, a_j, a_k, ny, nx, 3)
-    result = run("export", sample / "exclusive.mska", "--to", "dicom-seg", "--reference", series,
-                 "-o", sample / "shifted.dcm")
+    result = run(
+        "export",
+        sample / "exclusive.mska",
+        "--to",
+        "dicom-seg",
+        "--reference",
+        series,
+        "-o",
+        sample / "shifted.dcm",
+    )
     message = assert_error(result, "voxel centres")
     assert str(series) in message
 
@@ -242,8 +269,14 @@ def test_sagittal_series_other_axis_order(tmp_path: Path) -> None:
     series = tmp_path / "sagittal"
     write_series(series, ipp0, row_vec, col_vec, slice_vec, rows, cols, n)
     origin = ipp0 + (rows - 1) * np.array(col_vec)  # the mask's k runs up
-    space = medmask.Space(shape=(n, cols, rows), origin=tuple(origin), spacing=(1.5, 1.25, 2.0),
-                          x_orientation=(1, 0, 0), y_orientation=(0, 1, 0), z_orientation=(0, 0, 1))
+    space = medmask.Space(
+        shape=(n, cols, rows),
+        origin=tuple(origin),
+        spacing=(1.5, 1.25, 2.0),
+        x_orientation=(1, 0, 0),
+        y_orientation=(0, 1, 0),
+        z_orientation=(0, 0, 1),
+    )
     rng = np.random.default_rng(7)
     masks = {f"blob{i}": rng.random(space.shape_zyx) < 0.2 for i in range(3)}
     archive = tmp_path / "sag.mska"
@@ -251,8 +284,19 @@ def test_sagittal_series_other_axis_order(tmp_path: Path) -> None:
         for name, mask in masks.items():
             a.add(name, mask)
     out = tmp_path / "sag.dcm"
-    ok("export", archive, "--to", "dicom-seg", "--type", "binary", "--reference", series, "-o",
-       out, "-q")
+    ok(
+        "export",
+        archive,
+        "--to",
+        "dicom-seg",
+        "--type",
+        "binary",
+        "--reference",
+        series,
+        "-o",
+        out,
+        "-q",
+    )
     assert_dciodvfy_clean(out)  # with source image references
     seg = hd.seg.segread(out)
     affine = space.to_affine_lps()
@@ -264,8 +308,9 @@ def test_sagittal_series_other_axis_order(tmp_path: Path) -> None:
     ok("pack", out, "-o", tmp_path / "back.mska", "-q")
     with medmask.open(tmp_path / "back.mska") as back:
         for name, mask in masks.items():
-            got = to_grid(back[name].transpose(2, 1, 0), back.space.to_affine_lps(), affine,
-                          space.shape_zyx)
+            got = to_grid(
+                back[name].transpose(2, 1, 0), back.space.to_affine_lps(), affine, space.shape_zyx
+            )
             assert np.array_equal(got, mask), name
 
 
@@ -285,16 +330,28 @@ def test_import_highdicom_files(tmp_path: Path, seg_type: str) -> None:
     tissue = hd.sr.CodedConcept("85756007", "SCT", "Tissue")
     descriptions = [
         hd.seg.SegmentDescription(
-            segment_number=v, segment_label=f"part{v}", segmented_property_category=tissue,
+            segment_number=v,
+            segment_label=f"part{v}",
+            segmented_property_category=tissue,
             segmented_property_type=tissue,
-            algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL)
+            algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
+        )
         for v in (1, 2, 3)
     ]
     seg = hd.seg.Segmentation(
-        source_images=sources, pixel_array=labels, segmentation_type=seg_type,
-        segment_descriptions=descriptions, series_instance_uid=hd.UID(), series_number=2,
-        sop_instance_uid=hd.UID(), instance_number=1, manufacturer="test",
-        manufacturer_model_name="test", software_versions="1", device_serial_number="1")
+        source_images=sources,
+        pixel_array=labels,
+        segmentation_type=seg_type,
+        segment_descriptions=descriptions,
+        series_instance_uid=hd.UID(),
+        series_number=2,
+        sop_instance_uid=hd.UID(),
+        instance_number=1,
+        manufacturer="test",
+        manufacturer_model_name="test",
+        software_versions="1",
+        device_serial_number="1",
+    )
     seg.save_as(tmp_path / "hd.dcm")
     ok("pack", tmp_path / "hd.dcm", "-o", tmp_path / "hd.mska", "-q")
     affine_series = np.eye(4)

@@ -9,8 +9,14 @@ import medmask
 
 def public_members(obj):
     for name, member in inspect.getmembers(obj):
-        if name.startswith("_") and name not in ("__init__", "__getitem__", "__enter__",
-                                                 "__exit__", "__contains__", "__iter__"):
+        if name.startswith("_") and name not in (
+            "__init__",
+            "__getitem__",
+            "__enter__",
+            "__exit__",
+            "__contains__",
+            "__iter__",
+        ):
             continue
         yield name, member
 

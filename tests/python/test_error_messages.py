@@ -73,11 +73,17 @@ def test_cli_adds_flags_to_library_errors(tmp_path: Path) -> None:
     nib.save(nib.Nifti1Image(labels.T.copy(), AFFINE), str(tmp_path / "ml.nii.gz"))
     table = tmp_path / "labels.json"
     table.write_text(json.dumps({"liver": 2}))
-    assert_error(run("pack", tmp_path / "ml.nii.gz", "--labels", table, "-o", tmp_path / "a.mska"),
-                 "allow unnamed values", "--allow-unnamed")
+    assert_error(
+        run("pack", tmp_path / "ml.nii.gz", "--labels", table, "-o", tmp_path / "a.mska"),
+        "allow unnamed values",
+        "--allow-unnamed",
+    )
     np.save(tmp_path / "a.npy", labels)
-    assert_error(run("pack", tmp_path / "a.npy", "-o", tmp_path / "b.mska"), "reference space",
-                 "--space-from")
+    assert_error(
+        run("pack", tmp_path / "a.npy", "-o", tmp_path / "b.mska"),
+        "reference space",
+        "--space-from",
+    )
 
 
 def test_cli_adds_its_flag_to_a_labelmap_seg_that_cannot_hold_a_value(tmp_path: Path) -> None:
@@ -87,19 +93,24 @@ def test_cli_adds_its_flag_to_a_labelmap_seg_that_cannot_hold_a_value(tmp_path: 
     path = tmp_path / "big.mska"
     with medmask.MaskArchive(path, "w", space=space) as a:
         a.add_segmask(medmask.SegmentationMask(labels, {"liver": 70000}, space), "big")
-    assert_error(run("export", path, "--to", "dicom-seg", "--type", "labelmap", "-o",
-                     tmp_path / "seg.dcm"),
-                 "write BINARY instead", "; --type binary")
+    assert_error(
+        run("export", path, "--to", "dicom-seg", "--type", "labelmap", "-o", tmp_path / "seg.dcm"),
+        "write BINARY instead",
+        "; --type binary",
+    )
 
 
 def test_transposed_numpy_array_in_pack_says_to_transpose(tmp_path: Path) -> None:
     reference = tmp_path / "ref.nii.gz"
     nib.save(nib.Nifti1Image(np.zeros((6, 5, 4), np.uint8), AFFINE), str(reference))
     np.save(tmp_path / "xyz.npy", np.zeros((6, 5, 4), np.uint8))  # nibabel's [i, j, k] order
-    assert_error(run("pack", tmp_path / "xyz.npy", "--space-from", reference, "-o",
-                     tmp_path / "a.mska"),
-                 "xyz.npy", "(6, 5, 4) is the space's (x, y, z) shape", "expected (4, 5, 6)",
-                 "array.T")
+    assert_error(
+        run("pack", tmp_path / "xyz.npy", "--space-from", reference, "-o", tmp_path / "a.mska"),
+        "xyz.npy",
+        "(6, 5, 4) is the space's (x, y, z) shape",
+        "expected (4, 5, 6)",
+        "array.T",
+    )
 
 
 def test_folder_file_with_reversed_axes_names_both_shapes(tmp_path: Path) -> None:
@@ -107,16 +118,22 @@ def test_folder_file_with_reversed_axes_names_both_shapes(tmp_path: Path) -> Non
     folder.mkdir()
     nib.save(nib.Nifti1Image(np.zeros((6, 5, 4), np.uint8), AFFINE), str(folder / "a.nii.gz"))
     nib.save(nib.Nifti1Image(np.zeros((4, 5, 6), np.uint8), AFFINE), str(folder / "b.nii.gz"))
-    assert_error(run("pack", folder, "-o", tmp_path / "a.mska"),
-                 "b.nii.gz: shape (x, y, z) 4 x 5 x 6", "a.nii.gz's 6 x 5 x 4, reversed", "array.T")
+    assert_error(
+        run("pack", folder, "-o", tmp_path / "a.mska"),
+        "b.nii.gz: shape (x, y, z) 4 x 5 x 6",
+        "a.nii.gz's 6 x 5 x 4, reversed",
+        "array.T",
+    )
 
 
 def test_nifti_errors_cite_no_byte_offsets(tmp_path: Path) -> None:
     data = np.zeros((6, 5, 4), np.float32)
     data[1, 2, 3] = 0.5
     nib.save(nib.Nifti1Image(data, AFFINE), str(tmp_path / "half.nii.gz"))
-    line = assert_error(run("pack", tmp_path / "half.nii.gz", "-o", tmp_path / "a.mska"),
-                        "half.nii.gz: not a label image: 1 non-integer values")
+    line = assert_error(
+        run("pack", tmp_path / "half.nii.gz", "-o", tmp_path / "a.mska"),
+        "half.nii.gz: not a label image: 1 non-integer values",
+    )
     assert "at byte" not in line, line
 
 

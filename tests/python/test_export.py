@@ -21,7 +21,9 @@ NAMES = ["colon", "sacrum", "rib_right_12", "spleen"]
 def case(tmp_path_factory):
     path = tmp_path_factory.mktemp("export") / "case.mska"
     masks = {name: nib_zyx(SAMPLE / f"{name}.nii.gz") != 0 for name in NAMES}
-    with medmask.MaskArchive(path, "w", space=medmask.Space.from_nifti(SAMPLE / "colon.nii.gz")) as a:
+    with medmask.MaskArchive(
+        path, "w", space=medmask.Space.from_nifti(SAMPLE / "colon.nii.gz")
+    ) as a:
         for name, binary in masks.items():
             a.add(name, binary, color=(200, 10, 30))
     return path, masks

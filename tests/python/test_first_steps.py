@@ -57,8 +57,11 @@ def test_split_layers_reports_only_files_it_wrote(archive, tmp_path):
     out = tmp_path / "case.nii.gz"
     result = run("export", archive, "--to", "nifti-multilabel", "--split-layers", "-o", out)
     assert result.returncode == 0, result.stderr
-    reported = [line.removeprefix("wrote ") for line in result.stdout.splitlines()
-                if line.startswith("wrote ")]
+    reported = [
+        line.removeprefix("wrote ")
+        for line in result.stdout.splitlines()
+        if line.startswith("wrote ")
+    ]
     assert len(reported) == 6, result.stdout  # three layers, each with its sidecar
     assert all(Path(p).exists() for p in reported), result.stdout
     assert not out.exists() and str(out) not in reported
@@ -69,8 +72,13 @@ def test_info_overlaps_lists_each_pair_once(archive):
     assert result.returncode == 0, result.stderr
     section = result.stdout.split("overlaps")[-1]
     pairs = [line.split(":")[0].strip() for line in section.splitlines() if "&" in line]
-    assert sorted(tuple(sorted(p.split(" & "))) for p in pairs) == [("a", "b"), ("a", "c"), ("a", "d"),
-                                                                 ("b", "d"), ("c", "d")], pairs
+    assert sorted(tuple(sorted(p.split(" & "))) for p in pairs) == [
+        ("a", "b"),
+        ("a", "c"),
+        ("a", "d"),
+        ("b", "d"),
+        ("c", "d"),
+    ], pairs
 
 
 def test_unknown_name_suggests_the_close_one(archive):

@@ -52,7 +52,9 @@ def test_limits_are_accepted_by_open_and_read_nifti(tmp_path: pathlib.Path) -> N
     array, _ = medmask.read_nifti(path, limits=medmask.ReadLimits(max_voxels=8000))
     assert array.shape == (20, 20, 20)
     with pytest.raises(medmask.LimitError):
-        medmask.open(ERRORS / "grid_2pow34_one_voxel.mska", limits=medmask.ReadLimits(max_voxels=2**30))
+        medmask.open(
+            ERRORS / "grid_2pow34_one_voxel.mska", limits=medmask.ReadLimits(max_voxels=2**30)
+        )
     with medmask.open(ERRORS / "grid_2pow34_one_voxel.mska") as archive:  # within the defaults
         assert int(np.prod(archive.space.shape, dtype=np.int64)) == 2**34
 
@@ -185,7 +187,12 @@ def test_pack_with_100000_labels_is_linear(tmp_path: pathlib.Path) -> None:
     labels = {f"s{value}": value for value in range(1, 100_001)}
     (tmp_path / "labels.json").write_text(json.dumps(labels))
     result = run(
-        "pack", tmp_path / "lab.nii", "--labels", tmp_path / "labels.json", "-o", tmp_path / "l.mska"
+        "pack",
+        tmp_path / "lab.nii",
+        "--labels",
+        tmp_path / "labels.json",
+        "-o",
+        tmp_path / "l.mska",
     )
     assert result.returncode == 0, result.stderr
     with medmask.open(tmp_path / "l.mska") as archive:
@@ -224,4 +231,3 @@ def test_cli_never_follows_a_fifo(tmp_path: pathlib.Path) -> None:
     result = run("info", fifo)
     assert result.returncode == 1
     assert "regular file" in result.stderr or "not a file" in result.stderr, result.stderr
-

@@ -27,12 +27,10 @@ LPS = np.diag([-1.0, -1.0, 1.0, 1.0])  # RAS <-> LPS (its own inverse)
 AFFINE_TOL = 1e-5
 
 
-
 def ok(*args: str | Path) -> subprocess.CompletedProcess[str]:
     result = run(*args)
     assert result.returncode == 0, (args, result.stdout, result.stderr)
     return result
-
 
 
 def info(archive: Path) -> dict:
@@ -198,9 +196,7 @@ def _synthetic(path: Path, affine_ras: np.ndarray, shape=(6, 5, 4), qform_only=F
     return path
 
 
-@pytest.mark.parametrize(
-    "orientation", ["RAS", "LPS", "LAS", "PIR", "ILA", "SRP"], ids=lambda o: o
-)
+@pytest.mark.parametrize("orientation", ["RAS", "LPS", "LAS", "PIR", "ILA", "SRP"], ids=lambda o: o)
 @pytest.mark.parametrize("qform_only", [False, True], ids=["sform", "qform"])
 def test_oriented_images_roundtrip(orientation: str, qform_only: bool, tmp_path: Path) -> None:
     """Images whose axes point along each orientation code keep voxels and affine."""
@@ -229,8 +225,11 @@ def test_oriented_images_roundtrip(orientation: str, qform_only: bool, tmp_path:
 def test_sform_qform_disagreement_warns_and_flag_chooses(tmp_path: Path) -> None:
     source = GEOMETRY / "sform_qform_disagree.nii.gz"
     img = load(source)
-    for choice, expected in (("auto", img.get_sform()), ("sform", img.get_sform()),
-                             ("qform", img.get_qform())):
+    for choice, expected in (
+        ("auto", img.get_sform()),
+        ("sform", img.get_sform()),
+        ("qform", img.get_qform()),
+    ):
         archive = tmp_path / f"{choice}.mska"
         result = ok("pack", source, "-o", archive, "--nifti-affine", choice)
         warning = [line for line in result.stderr.splitlines() if "disagree" in line]
@@ -402,7 +401,9 @@ def test_npz_with_space_from_reference(tmp_path: Path) -> None:
     ok("pack", source, "--space-from", reference, "-o", archive, "-q")
     structures = {s["name"] for s in info(archive)["structures"]}
     assert structures == {"organs_2", "organs_300", "bladder"} or structures == {
-        "label_2", "label_300", "bladder"
+        "label_2",
+        "label_300",
+        "bladder",
     }
 
     out = tmp_path / "dir"
@@ -421,8 +422,9 @@ def test_npz_with_space_from_reference(tmp_path: Path) -> None:
         for item in meta["labels"]:
             rebuilt[item["name"]] = z[item["array"]] == item["value"]
     assert np.array_equal(rebuilt["bladder"], bladder)
-    assert np.array_equal(rebuilt[sorted(n for n in rebuilt if n.endswith("_300"))[0]],
-                          labels == 300)
+    assert np.array_equal(
+        rebuilt[sorted(n for n in rebuilt if n.endswith("_300"))[0]], labels == 300
+    )
     # MedMask's own .npz carries its space: it packs again without geometry options.
     again = tmp_path / "again.mska"
     ok("pack", exported, "-o", again, "-q")
@@ -440,9 +442,17 @@ def test_npy_with_explicit_geometry(tmp_path: Path) -> None:
         [[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]]
     )
     ok(
-        "pack", source, "-o", archive, "-q",
-        "--origin", "10,-20,30", "--spacing", "0.5,0.75,2",
-        "--direction", ",".join(str(v) for v in direction.T.ravel()),
+        "pack",
+        source,
+        "-o",
+        archive,
+        "-q",
+        "--origin",
+        "10,-20,30",
+        "--spacing",
+        "0.5,0.75,2",
+        "--direction",
+        ",".join(str(v) for v in direction.T.ravel()),
     )
     out = tmp_path / "out.nii.gz"
     ok("export", archive, "--to", "nifti-multilabel", "-o", out, "-q")

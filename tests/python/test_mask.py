@@ -144,7 +144,9 @@ def test_add_label_over_earlier_labels_wins_there_and_warns():
     b = np.zeros(SPACE.shape_zyx, bool)
     b[0, 2, :] = True  # shares (0, 2, 1..3) with a: 3 voxels
     mask.add_label(a, 1, "a")
-    with pytest.warns(medmask.MedMaskWarning, match=r"'b' \(value 2\) painted over 3 voxels of 'a'"):
+    with pytest.warns(
+        medmask.MedMaskWarning, match=r"'b' \(value 2\) painted over 3 voxels of 'a'"
+    ):
         mask.add_label(b, 2, "b")
     assert issubclass(medmask.MedMaskWarning, UserWarning)
     np.testing.assert_array_equal(mask.data, np.where(b, 2, np.where(a, 1, 0)))

@@ -64,7 +64,9 @@ def save(tmp_path, rotation, form: str):
     return path
 
 
-ROTATIONS = [("perm", r) for r in signed_permutations()] + [("oblique", r) for r in oblique_rotations()]
+ROTATIONS = [("perm", r) for r in signed_permutations()] + [
+    ("oblique", r) for r in oblique_rotations()
+]
 
 
 def test_there_are_48_signed_permutations():
@@ -72,14 +74,18 @@ def test_there_are_48_signed_permutations():
 
 
 @pytest.mark.parametrize("form", ["sform", "qform"])
-@pytest.mark.parametrize(("kind", "rotation"), ROTATIONS, ids=[f"{k}{i}" for i, (k, _) in enumerate(ROTATIONS)])
+@pytest.mark.parametrize(
+    ("kind", "rotation"), ROTATIONS, ids=[f"{k}{i}" for i, (k, _) in enumerate(ROTATIONS)]
+)
 def test_space_from_nifti_matches_nibabel(tmp_path, kind, rotation, form):
     path = save(tmp_path, rotation, form)
     reference = nib.load(str(path))  # the affine nibabel reads back (float32 storage included)
     space = medmask.Space.from_nifti(path)
     assert space.shape == SHAPE_XYZ
     c = corners(SHAPE_XYZ)
-    np.testing.assert_allclose(space.ijk_to_lps(c), lps_from_nibabel(reference.affine, c), atol=1e-4)
+    np.testing.assert_allclose(
+        space.ijk_to_lps(c), lps_from_nibabel(reference.affine, c), atol=1e-4
+    )
 
     array, read_space = medmask.read_nifti(str(path))
     assert read_space == space
@@ -118,7 +124,9 @@ def test_sample_case_matches_nibabel():
     space = medmask.Space.from_nifti(path)
     assert space.shape == reference.shape
     c = corners(space.shape)
-    np.testing.assert_allclose(space.ijk_to_lps(c), lps_from_nibabel(reference.affine, c), atol=1e-4)
+    np.testing.assert_allclose(
+        space.ijk_to_lps(c), lps_from_nibabel(reference.affine, c), atol=1e-4
+    )
     assert space.voxel_volume_mm3 == pytest.approx(abs(np.linalg.det(reference.affine[:3, :3])))
 
 

@@ -41,8 +41,9 @@ def test_a_single_0_255_file_stays_one_structure_named_after_it(tmp_path):
     data[2:4, 2:4, 1:3] = 255
     save(tmp_path / "lesion.nii.gz", data)
     out = tmp_path / "case.mska"
-    assert run("pack", tmp_path / "lesion.nii.gz", "-o", out, "-q",
-               "--nonzero-inside").returncode == 0
+    assert (
+        run("pack", tmp_path / "lesion.nii.gz", "-o", out, "-q", "--nonzero-inside").returncode == 0
+    )
     listed = json.loads(run("info", out, "--json").stdout)
     assert [s["name"] for s in listed["structures"]] == ["lesion"]
     assert listed["structures"][0]["voxels"] == 8

@@ -57,8 +57,12 @@ def test_error_suggests_a_tolerance_only_for_a_fraction_of_a_voxel(tmp_path):
     message = assert_error(run("pack", tmp_path, "-o", tmp_path / "x.mska"), "b_near.nii.gz")
     suggested = re.search(r"--tolerance (0\.30*\d*) accepts it", message)
     assert suggested, message
-    assert run("pack", tmp_path, "-o", tmp_path / "x.mska", "-q", "--tolerance",
-               suggested.group(1)).returncode == 0
+    assert (
+        run(
+            "pack", tmp_path, "-o", tmp_path / "x.mska", "-q", "--tolerance", suggested.group(1)
+        ).returncode
+        == 0
+    )
 
 
 def test_shape_mismatch_says_which_file_has_which_shape(tmp_path):
@@ -66,5 +70,8 @@ def test_shape_mismatch_says_which_file_has_which_shape(tmp_path):
     affine = np.diag([SPACING_MM, SPACING_MM, SPACING_MM, 1.0])
     nib.save(nib.Nifti1Image(np.zeros((6, 5, 3), np.uint8), affine), str(tmp_path / "b.nii.gz"))
     message = assert_error(run("pack", tmp_path, "-o", tmp_path / "x.mska"), "b.nii.gz")
-    assert re.search(r"b\.nii\.gz: shape \(x, y, z\) 6 x 5 x 3 differs from \S*a_first\.nii\.gz's "
-                     r"6 x 5 x 4", message), message
+    assert re.search(
+        r"b\.nii\.gz: shape \(x, y, z\) 6 x 5 x 3 differs from \S*a_first\.nii\.gz's "
+        r"6 x 5 x 4",
+        message,
+    ), message

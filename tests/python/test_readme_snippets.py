@@ -60,8 +60,9 @@ def test_the_readme_has_blocks_to_run():
 def test_command_blocks_run(scratch):
     for line in commands():
         argv = [str(CLI), *shlex.split(line)[1:]]
-        result = subprocess.run(argv, cwd=scratch, capture_output=True, text=True, timeout=300,
-                                check=False)
+        result = subprocess.run(
+            argv, cwd=scratch, capture_output=True, text=True, timeout=300, check=False
+        )
         assert result.returncode == 0, (line, result.stderr)
 
 

@@ -41,10 +41,13 @@ def describe(archive: Path, scratch: Path) -> dict:
     with np.load(npz) as z:
         meta = json.loads(str(z["medmask"]))
         # A digest per structure: 117 full masks of the sample case would take 1.2 GB.
-        voxels = {item["name"]: digest(z[item["array"]] == item["value"])
-                  for item in meta["labels"]}
-    labels = {item["name"]: {k: v for k, v in item.items() if k not in ("array", "value")}
-              for item in meta["labels"]}
+        voxels = {
+            item["name"]: digest(z[item["array"]] == item["value"]) for item in meta["labels"]
+        }
+    labels = {
+        item["name"]: {k: v for k, v in item.items() if k not in ("array", "value")}
+        for item in meta["labels"]
+    }
     for group in meta["groups"]:
         labels[group["name"]] = {k: v for k, v in group.items() if k != "members"}
     return {
@@ -57,8 +60,9 @@ def describe(archive: Path, scratch: Path) -> dict:
     }
 
 
-def assert_same_case(got: dict, want: dict, geometry_tol_mm: float = 0.0,
-                     without: tuple[str, ...] = ()) -> None:
+def assert_same_case(
+    got: dict, want: dict, geometry_tol_mm: float = 0.0, without: tuple[str, ...] = ()
+) -> None:
     """without: label fields the format cannot carry."""
     assert got["order"] == want["order"]
     assert got["members"] == want["members"]
@@ -75,8 +79,9 @@ def assert_same_case(got: dict, want: dict, geometry_tol_mm: float = 0.0,
     assert space["shape_xyz"] == expected["shape_xyz"]
     assert space["handedness"] == expected["handedness"]
     for key in ("spacing_mm", "origin_lps", "direction_columns"):
-        np.testing.assert_allclose(space[key], expected[key], atol=geometry_tol_mm + 1e-12,
-                                   rtol=0, err_msg=key)
+        np.testing.assert_allclose(
+            space[key], expected[key], atol=geometry_tol_mm + 1e-12, rtol=0, err_msg=key
+        )
 
 
 # An oblique grid: NIfTI stores its affine in float32, so geometry comes back within rounding.
@@ -88,10 +93,14 @@ def small_case_files(folder: Path, leave_out: tuple[str, ...] = ()) -> list[Path
     group (`both_kidneys`, the union of the kidneys, given last but sorting before them)."""
     folder.mkdir()
     angle = np.deg2rad(10)
-    affine = np.array([[-0.8 * np.cos(angle), 0.8 * np.sin(angle), 0, 12.5],
-                       [-0.8 * np.sin(angle), -0.8 * np.cos(angle), 0, -30.25],
-                       [0, 0, 2.5, 101.0],
-                       [0, 0, 0, 1]])
+    affine = np.array(
+        [
+            [-0.8 * np.cos(angle), 0.8 * np.sin(angle), 0, 12.5],
+            [-0.8 * np.sin(angle), -0.8 * np.cos(angle), 0, -30.25],
+            [0, 0, 2.5, 101.0],
+            [0, 0, 0, 1],
+        ]
+    )
     shape = (14, 12, 9)
 
     def box(x0, x1, y0, y1, z0, z1):
@@ -151,8 +160,9 @@ def test_nifti_dir_round_trip(case: str, request: pytest.FixtureRequest, tmp_pat
     archive = archive_of(request, case)
     ok("export", archive, "--to", "nifti-dir", "-o", tmp_path / "dir", "-q")
     ok("pack", tmp_path / "dir", "-o", tmp_path / "back.mska", "-q")
-    assert_same_case(describe(tmp_path / "back.mska", tmp_path), describe(archive, tmp_path),
-                     NIFTI_TOL_MM)
+    assert_same_case(
+        describe(tmp_path / "back.mska", tmp_path), describe(archive, tmp_path), NIFTI_TOL_MM
+    )
 
 
 def test_nifti_dir_group_file_edited_is_refused(small_archive: Path, tmp_path: Path) -> None:
@@ -163,13 +173,15 @@ def test_nifti_dir_group_file_edited_is_refused(small_archive: Path, tmp_path: P
     data = np.asanyarray(img.dataobj).copy()
     data[0, 0, 0] = 1  # a voxel neither kidney holds
     nib.save(nib.Nifti1Image(data, img.affine, img.header), str(group))
-    assert_error(run("pack", folder, "-o", tmp_path / "back.mska"), "both_kidneys.nii.gz",
-                 "members")
+    assert_error(
+        run("pack", folder, "-o", tmp_path / "back.mska"), "both_kidneys.nii.gz", "members"
+    )
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_nifti_multilabel_round_trip(case: str, request: pytest.FixtureRequest,
-                                     tmp_path: Path) -> None:
+def test_nifti_multilabel_round_trip(
+    case: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     archive = archive_of(request, case)
     out = tmp_path / "ml" / "case.nii.gz"
     out.parent.mkdir()
@@ -177,8 +189,9 @@ def test_nifti_multilabel_round_trip(case: str, request: pytest.FixtureRequest,
     files = sorted(out.parent.glob("case_layer*.nii.gz"))
     assert len(files) >= 2  # both cases overlap
     ok("pack", *files, "-o", tmp_path / "back.mska", "-q")
-    assert_same_case(describe(tmp_path / "back.mska", tmp_path), describe(archive, tmp_path),
-                     NIFTI_TOL_MM)
+    assert_same_case(
+        describe(tmp_path / "back.mska", tmp_path), describe(archive, tmp_path), NIFTI_TOL_MM
+    )
 
 
 def test_nifti_multilabel_single_file_round_trip(tmp_path: Path) -> None:
@@ -188,8 +201,9 @@ def test_nifti_multilabel_single_file_round_trip(tmp_path: Path) -> None:
     out = tmp_path / "case.nii.gz"
     ok("export", selected, "--to", "nifti-multilabel", "-o", out, "-q")
     ok("pack", out, "-o", tmp_path / "back.mska", "-q")
-    assert_same_case(describe(tmp_path / "back.mska", tmp_path), describe(selected, tmp_path),
-                     NIFTI_TOL_MM)
+    assert_same_case(
+        describe(tmp_path / "back.mska", tmp_path), describe(selected, tmp_path), NIFTI_TOL_MM
+    )
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -199,8 +213,12 @@ def test_seg_nrrd_round_trip(case: str, request: pytest.FixtureRequest, tmp_path
     ok("pack", tmp_path / "case.seg.nrrd", "-o", tmp_path / "back.mska", "-q")
     # Slicer's segment fields hold no coded concept (its terminology tags are not written), and
     # every segment has a colour (generated where the archive has none).
-    assert_same_case(describe(tmp_path / "back.mska", tmp_path), describe(archive, tmp_path),
-                     1e-9, without=("concept", "generated_color"))
+    assert_same_case(
+        describe(tmp_path / "back.mska", tmp_path),
+        describe(archive, tmp_path),
+        1e-9,
+        without=("concept", "generated_color"),
+    )
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -208,8 +226,7 @@ def test_npz_round_trip(case: str, request: pytest.FixtureRequest, tmp_path: Pat
     archive = archive_of(request, case)
     ok("export", archive, "--to", "npz", "-o", tmp_path / "case.npz", "-q")
     ok("pack", tmp_path / "case.npz", "-o", tmp_path / "back.mska", "-q")
-    assert_same_case(describe(tmp_path / "back.mska", tmp_path), describe(archive, tmp_path),
-                     1e-9)
+    assert_same_case(describe(tmp_path / "back.mska", tmp_path), describe(archive, tmp_path), 1e-9)
 
 
 def test_dicom_seg_round_trip(small_archive: Path, tmp_path: Path) -> None:
@@ -240,7 +257,8 @@ def test_dicom_seg_round_trip(small_archive: Path, tmp_path: Path) -> None:
 
 
 def test_dicom_seg_group_whose_voxels_are_not_its_members_union_stays_a_structure(
-        small_archive: Path, tmp_path: Path) -> None:
+    small_archive: Path, tmp_path: Path
+) -> None:
     pydicom = pytest.importorskip("pydicom")
     ok("export", small_archive, "--to", "dicom-seg", "-o", tmp_path / "seg.dcm", "-q")
     seg = pydicom.dcmread(tmp_path / "seg.dcm")
@@ -250,7 +268,8 @@ def test_dicom_seg_group_whose_voxels_are_not_its_members_union_stays_a_structur
     seg.save_as(tmp_path / "edited.dcm")
     result = ok("pack", tmp_path / "edited.dcm", "-o", tmp_path / "back.mska")
     assert "segment 'both_kidneys' names group members but its voxels are not their union" in (
-        result.stderr)
+        result.stderr
+    )
     info = json.loads(ok("info", tmp_path / "back.mska", "--json").stdout)
     (kidneys,) = [s for s in info["structures"] if s["name"] == "both_kidneys"]
     assert "members" not in kidneys and kidneys["voxels"] == 93
@@ -260,8 +279,9 @@ def test_dicom_seg_group_whose_voxels_are_not_its_members_union_stays_a_structur
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_convert_recodes_a_current_archive(case: str, request: pytest.FixtureRequest,
-                                           tmp_path: Path) -> None:
+def test_convert_recodes_a_current_archive(
+    case: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     archive = archive_of(request, case)
     out = tmp_path / "max.mska"
     ok("convert", archive, "-o", out, "--level", "max", "-q")
@@ -294,8 +314,9 @@ def test_convert_refuses_other_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["pack", "convert", "export"])
-def test_output_in_a_missing_folder_names_the_output(command: str, small_archive: Path,
-                                                      tmp_path: Path) -> None:
+def test_output_in_a_missing_folder_names_the_output(
+    command: str, small_archive: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "missing" / ("case.npz" if command == "export" else "case.mska")
     args = {
         "pack": ("pack", SAMPLE / "liver.nii.gz", "-o", out),

@@ -11,8 +11,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_check(script: str, root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / script), str(root)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, str(REPO / script), str(root)], capture_output=True, text=True, check=False
+    )
 
 
 def write(root: Path, relative: str, text: str) -> None:
@@ -36,8 +37,10 @@ def test_include_check_refuses_an_upward_include_and_a_misplaced_implementation(
     assert result.returncode == 1
     assert 'src/core/runs.hpp (core) includes "medmask/archive.hpp" (container)' in result.stdout
     assert 'src/io/archive.cpp (io) implements "medmask/archive.hpp" (container)' in result.stdout
-    assert "cli/main.cpp: includes \"container/header.hpp\"; cli/ uses public headers only" \
+    assert (
+        'cli/main.cpp: includes "container/header.hpp"; cli/ uses public headers only'
         in result.stdout
+    )
 
 
 def test_citation_check_refuses_missing_documents_and_sections(tmp_path):

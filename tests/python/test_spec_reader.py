@@ -21,8 +21,12 @@ import zstandard
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 MAGIC = b"\x89MSK\r\n\x1a\n"
 DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "index_dictionary_v1.txt"
-DTYPES = {"bool": ("u1", 1, 1), "uint8": ("u1", 1, 255), "uint16": ("<u2", 2, 65535),
-          "uint32": ("<u4", 4, 4294967295)}  # numpy type, size, max value (FORMAT.md 4.3, 4.4)
+DTYPES = {
+    "bool": ("u1", 1, 1),
+    "uint8": ("u1", 1, 255),
+    "uint16": ("<u2", 2, 65535),
+    "uint32": ("<u4", 4, 4294967295),
+}  # numpy type, size, max value (FORMAT.md 4.3, 4.4)
 
 
 def is_int(v, low, high):
@@ -40,8 +44,12 @@ def zstd_frame(data, content_size, dictionary=None):
     assert params.content_size == content_size
     assert params.window_size <= 2**27
     if dictionary is not None:
-        dictionary = zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
-        return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(bytes(data), allow_extra_data=False)
+        dictionary = zstandard.ZstdCompressionDict(
+            dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT
+        )
+        return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(
+            bytes(data), allow_extra_data=False
+        )
     return zstandard.ZstdDecompressor().decompress(bytes(data), allow_extra_data=False)
 
 
@@ -71,7 +79,7 @@ def check_cm1_section(entry, section, shape_xyz):
     for k, chunk in enumerate(chunks):
         assert chunk["offset"] == expected_offset, f"chunk {k} not contiguous"
         assert is_int(chunk["length"], 1, entry["length"] - chunk["offset"])
-        data = section[chunk["offset"]:chunk["offset"] + chunk["length"]]
+        data = section[chunk["offset"] : chunk["offset"] + chunk["length"]]
         assert xxh3(data) == int(chunk["xxh3"], 16), f"chunk {k} checksum"
         chunk_nz = min(nz, (k + 1) * depth) - k * depth
         check_stream_header(data, width, (nx, ny, chunk_nz), f"chunk {k}")
@@ -109,11 +117,14 @@ def check_tiles_section(entry, section, shape_xyz):
             continue  # empty: no bytes, every voxel 0
         length, digest = tile
         assert is_int(length, 1, entry["length"] - offset) and len(digest) == 16
-        data = section[offset:offset + length]
+        data = section[offset : offset + length]
         assert xxh3(data) == int(digest, 16), f"tile {k} checksum"
         kz, ky, kx = k // (counts[1] * counts[2]), k // counts[2] % counts[1], k % counts[2]
-        dims = (min(nx, (kx + 1) * tile_x) - kx * tile_x, min(ny, (ky + 1) * tile_y) - ky * tile_y,
-                min(nz, (kz + 1) * depth) - kz * depth)
+        dims = (
+            min(nx, (kx + 1) * tile_x) - kx * tile_x,
+            min(ny, (ky + 1) * tile_y) - ky * tile_y,
+            min(nz, (kz + 1) * depth) - kz * depth,
+        )
         check_stream_header(data, width, dims, f"tile {k}")
         offset += length
     assert offset == entry["length"], "stored tiles must cover the section"
@@ -123,23 +134,35 @@ def stats_of(mask):
     zyx = np.argwhere(mask)
     if len(zyx) == 0:
         return {"voxels": 0}
-    return {"voxels": len(zyx), "bbox_min_zyx": zyx.min(axis=0).tolist(),
-            "bbox_max_zyx": zyx.max(axis=0).tolist()}
+    return {
+        "voxels": len(zyx),
+        "bbox_min_zyx": zyx.min(axis=0).tolist(),
+        "bbox_max_zyx": zyx.max(axis=0).tolist(),
+    }
 
 
 def read_mska(path):
     """Checks a file against FORMAT.md 3-5 and resolves its structures (10.2) and groups (4.6)."""
     data = path.read_bytes()
     assert data[:8] == MAGIC
-    (major, minor, features, index_offset, index_length, raw_length, file_length, index_sum,
-     header_sum) = struct.unpack_from("<HHIQQQQQQ", data, 8)
+    (
+        major,
+        minor,
+        features,
+        index_offset,
+        index_length,
+        raw_length,
+        file_length,
+        index_sum,
+        header_sum,
+    ) = struct.unpack_from("<HHIQQQQQQ", data, 8)
     assert major == 1
     assert xxh3(data[:56]) == header_sum
     assert features & ~3 == 0, "unknown required feature"
     assert 64 <= file_length <= len(data)
     assert 64 <= index_offset <= file_length and index_length >= 1
     assert index_offset + index_length <= file_length
-    index_bytes = data[index_offset:index_offset + index_length]
+    index_bytes = data[index_offset : index_offset + index_length]
     assert xxh3(index_bytes) == index_sum
     dictionary = DICTIONARY.read_bytes() if features & 2 else None
     index = json.loads(zstd_frame(index_bytes, raw_length, dictionary).decode("utf-8"))
@@ -161,7 +184,7 @@ def read_mska(path):
         assert is_int(entry["offset"], 64, file_length)
         assert is_int(entry["length"], 1, file_length - entry["offset"])
         assert entry["raw_length"] == math.prod(shape) * size
-        section = data[entry["offset"]:entry["offset"] + entry["length"]]
+        section = data[entry["offset"] : entry["offset"] + entry["length"]]
         assert len(entry["xxh3"]) == 16 and xxh3(section) == int(entry["xxh3"], 16)
         values, previous = set(), 0
         for label in entry["labels"]:
@@ -178,8 +201,10 @@ def read_mska(path):
         for key, item in entry["stats"].items():
             assert key == str(int(key)) and is_int(int(key), 1, max_value)
             assert is_int(item["voxels"], 1, math.prod(shape))
-            assert all(0 <= a <= b < e for a, b, e in
-                       zip(item["bbox_min_zyx"], item["bbox_max_zyx"], shape_zyx))
+            assert all(
+                0 <= a <= b < e
+                for a, b, e in zip(item["bbox_min_zyx"], item["bbox_max_zyx"], shape_zyx)
+            )
         if entry["coding"] == "zstd":
             raw = zstd_frame(section, entry["raw_length"])
             volume = np.frombuffer(raw, dtype=numpy_type).reshape(shape_zyx)
@@ -221,31 +246,55 @@ def read_mska(path):
 
     for name in groups:
         expand(name)  # FORMAT.md 4.6: a cycle is an error even in a group nobody reads
-    return {"index": index, "features": features, "parts": parts, "order": order,
-            "groups": groups, "expand": expand, "mask": mask, "volumes": volumes}
+    return {
+        "index": index,
+        "features": features,
+        "parts": parts,
+        "order": order,
+        "groups": groups,
+        "expand": expand,
+        "mask": mask,
+        "volumes": volumes,
+    }
 
 
 def test_tiny_1_0_file_matches_provenance():
     archive = read_mska(GOLDEN / "tiny.mska")
     index = archive["index"]
     assert index["version"] == [1, 0] and archive["features"] == 0
-    assert index["space"] == {"shape_xyz": [4, 3, 2], "origin_lps": [-10.5, 20.25, 3.0],
-                              "spacing_mm": [0.5, 0.75, 2.0], "direction_columns":
-                              [[0, 1, 0], [-1, 0, 0], [0, 0, 1]]}
-    organs = [[[0, 1, 1, 0], [0, 1, 2, 2], [0, 0, 2, 0]],
-              [[0, 0, 0, 0], [3, 0, 0, 0], [3, 3, 0, 0]]]
+    assert index["space"] == {
+        "shape_xyz": [4, 3, 2],
+        "origin_lps": [-10.5, 20.25, 3.0],
+        "spacing_mm": [0.5, 0.75, 2.0],
+        "direction_columns": [[0, 1, 0], [-1, 0, 0], [0, 0, 1]],
+    }
+    organs = [
+        [[0, 1, 1, 0], [0, 1, 2, 2], [0, 0, 2, 0]],
+        [[0, 0, 0, 0], [3, 0, 0, 0], [3, 3, 0, 0]],
+    ]
     layer0 = np.zeros((2, 3, 4))
     layer0[0, 0, 0] = layer0[1, 2, 3] = 300
     flags = [[[1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 0, 0]], [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]]
     ids = np.zeros((2, 3, 4))
     ids[1, 1, 1:3] = 70000
-    expected = {"organs": ("uint8", organs), "layer0": ("uint16", layer0),
-                "flags": ("bool", flags), "ids": ("uint32", ids)}
+    expected = {
+        "organs": ("uint8", organs),
+        "layer0": ("uint16", layer0),
+        "flags": ("bool", flags),
+        "ids": ("uint32", ids),
+    }
     for entry in index["entries"]:
         assert entry["dtype"] == expected[entry["name"]][0]
         np.testing.assert_array_equal(archive["volumes"][entry["name"]], expected[entry["name"]][1])
-    assert archive["order"] == ["liver", "spleen", "tumor", "body", "stomach", "empty_structure",
-                                "big_id"]
+    assert archive["order"] == [
+        "liver",
+        "spleen",
+        "tumor",
+        "body",
+        "stomach",
+        "empty_structure",
+        "big_id",
+    ]
     liver = archive["parts"]["liver"][0][1]
     assert liver["color"] == [221, 130, 101]
     assert liver["concept"] == {"scheme": "SCT", "code": "10200004", "meaning": "Liver"}
@@ -256,7 +305,7 @@ def test_tiny_1_0_file_matches_provenance():
 def boxes_mask(boxes, shape_zyx):
     out = np.zeros(shape_zyx, dtype=bool)
     for z0, y0, x0, z1, y1, x1 in boxes:
-        out[z0:z1 + 1, y0:y1 + 1, x0:x1 + 1] = True
+        out[z0 : z1 + 1, y0 : y1 + 1, x0 : x1 + 1] = True
     return out
 
 
@@ -264,8 +313,16 @@ def label_of(item):  # FORMAT.md 4.4: colour, description (absent = empty), conc
     return item.get("color"), item.get("description", ""), item.get("concept")
 
 
-@pytest.mark.parametrize("file_name", ["groups_zstd.mska", "groups_cm1.mska",
-                                       "unions_zstd.mska", "unions_cm1.mska", "unions_tiles.mska"])
+@pytest.mark.parametrize(
+    "file_name",
+    [
+        "groups_zstd.mska",
+        "groups_cm1.mska",
+        "unions_zstd.mska",
+        "unions_cm1.mska",
+        "unions_tiles.mska",
+    ],
+)
 def test_groups_1_2_and_1_3_files_match_generator(file_name):
     stem = file_name.split("_")[0]  # groups: format 1.2; unions: 1.3, the union given first
     expected = json.loads((GOLDEN / f"{stem}_expected.json").read_text())
@@ -276,24 +333,34 @@ def test_groups_1_2_and_1_3_files_match_generator(file_name):
     assert index["space"] == expected["space"]
     shape_zyx = tuple(reversed(index["space"]["shape_xyz"]))
     coding = expected["files"][file_name]
-    assert [{k: e[k] for k in ("name", "kind", "dtype")} for e in index["entries"]] == \
-        expected["entries"]
+    assert [{k: e[k] for k in ("name", "kind", "dtype")} for e in index["entries"]] == expected[
+        "entries"
+    ]
     for entry in index["entries"]:
-        assert (entry["coding"], entry.get("chunk_depth"), entry.get("tile_yx")) == \
-            (coding["coding"], coding.get("chunk_depth"), coding.get("tile_yx"))
+        assert (entry["coding"], entry.get("chunk_depth"), entry.get("tile_yx")) == (
+            coding["coding"],
+            coding.get("chunk_depth"),
+            coding.get("tile_yx"),
+        )
     assert archive["order"] == [s["name"] for s in expected["structures"]]
 
     entry_of = dict(enumerate(index["entries"]))
     for want in expected["structures"]:
         parts = archive["parts"][want["name"]]
-        got = [{"entry": entry_of[n]["name"], "value": label["value"],
-                "stats": entry_of[n]["stats"].get(str(label["value"]), {"voxels": 0})}
-               for n, label in parts]
+        got = [
+            {
+                "entry": entry_of[n]["name"],
+                "value": label["value"],
+                "stats": entry_of[n]["stats"].get(str(label["value"]), {"voxels": 0}),
+            }
+            for n, label in parts
+        ]
         assert got == [{k: p[k] for k in ("entry", "value", "stats")} for p in want["parts"]]
         assert label_of(parts[0][1]) == label_of(want)  # the first part carries the label
         if entry_of[parts[0][0]]["coding"] == "zstd":
-            np.testing.assert_array_equal(archive["mask"](want["name"]),
-                                          boxes_mask(want["boxes_zyx"], shape_zyx))
+            np.testing.assert_array_equal(
+                archive["mask"](want["name"]), boxes_mask(want["boxes_zyx"], shape_zyx)
+            )
             assert stats_of(archive["mask"](want["name"])) == want["stats"]
 
     boxes = {s["name"]: s["boxes_zyx"] for s in expected["structures"]}
@@ -307,8 +374,9 @@ def test_groups_1_2_and_1_3_files_match_generator(file_name):
             assert group.get("recognised", False) == want["recognised_union"]
         assert label_of(group) == label_of(want)
         assert group.get("stats", {"voxels": 0}) == want["stats"]
-        union = boxes_mask([b for s in archive["expand"](want["name"]) for b in boxes[s]],
-                           shape_zyx)
+        union = boxes_mask(
+            [b for s in archive["expand"](want["name"]) for b in boxes[s]], shape_zyx
+        )
         assert stats_of(union) == want["stats"]
         if coding["coding"] == "zstd":
             np.testing.assert_array_equal(archive["mask"](want["name"]), union)

@@ -62,8 +62,14 @@ def run_mypy(tmp_path: pathlib.Path, source: str) -> tuple[str, int]:
     snippet = tmp_path / "snippet.py"
     snippet.write_text(textwrap.dedent(source))
     stdout, stderr, status = mypy_api.run(
-        [str(snippet), "--no-incremental", "--cache-dir", str(tmp_path / "cache"),
-         "--disallow-untyped-calls", "--warn-unused-ignores"]
+        [
+            str(snippet),
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--disallow-untyped-calls",
+            "--warn-unused-ignores",
+        ]
     )
     return stdout + stderr, status
 

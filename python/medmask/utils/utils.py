@@ -17,8 +17,10 @@ def match_allowed_values(image_data: np.ndarray, allowed_set: Iterable[int]) -> 
     """Bool array, True where image_data holds one of allowed_set (any shape and dtype)."""
     image_data = np.asarray(image_data)
     values = sorted({int(v) for v in allowed_set})
-    if image_data.ndim == 3 and image_data.dtype.type in _LABEL_DTYPES and all(
-        0 < v < 2**32 for v in values
+    if (
+        image_data.ndim == 3
+        and image_data.dtype.type in _LABEL_DTYPES
+        and all(0 < v < 2**32 for v in values)
     ):
         # A 3-D label array: the C++ path, reading the array in place.
         return _CoreMask(image_data, {}).get_binary_mask_by_labels(values)

@@ -38,16 +38,32 @@ IDS = np.zeros((2, 3, 4), dtype="<u4")
 IDS[1, 1, 1:3] = 70000
 
 ENTRIES = [
-    ("organs", "mask", "uint8", ORGANS, [
-        {"name": "liver", "value": 1, "color": [221, 130, 101],
-         "concept": {"scheme": "SCT", "code": "10200004", "meaning": "Liver"}},
-        {"name": "spleen", "value": 2, "description": "the spleen"},
-        {"name": "stomach", "value": 3},
-    ]),
-    ("layer0", "layer", "uint16", LAYER0, [
-        {"name": "tumor", "value": 300},
-        {"name": "empty_structure", "value": 1},
-    ]),
+    (
+        "organs",
+        "mask",
+        "uint8",
+        ORGANS,
+        [
+            {
+                "name": "liver",
+                "value": 1,
+                "color": [221, 130, 101],
+                "concept": {"scheme": "SCT", "code": "10200004", "meaning": "Liver"},
+            },
+            {"name": "spleen", "value": 2, "description": "the spleen"},
+            {"name": "stomach", "value": 3},
+        ],
+    ),
+    (
+        "layer0",
+        "layer",
+        "uint16",
+        LAYER0,
+        [
+            {"name": "tumor", "value": 300},
+            {"name": "empty_structure", "value": 1},
+        ],
+    ),
     ("flags", "mask", "bool", FLAGS, [{"name": "body", "value": 1}]),
     ("ids", "mask", "uint32", IDS, [{"name": "big_id", "value": 70000}]),
 ]
@@ -77,20 +93,43 @@ def main():
     entries = []
     for name, kind, dtype, volume, labels in ENTRIES:
         frame = zstd_frame(volume.tobytes(order="C"))
-        entries.append({
-            "name": name, "kind": kind, "dtype": dtype, "coding": "zstd",
-            "offset": len(body), "length": len(frame), "raw_length": volume.size * volume.itemsize,
-            "xxh3": xxhash.xxh3_64_hexdigest(frame), "labels": labels, "stats": stats(volume),
-        })
+        entries.append(
+            {
+                "name": name,
+                "kind": kind,
+                "dtype": dtype,
+                "coding": "zstd",
+                "offset": len(body),
+                "length": len(frame),
+                "raw_length": volume.size * volume.itemsize,
+                "xxh3": xxhash.xxh3_64_hexdigest(frame),
+                "labels": labels,
+                "stats": stats(volume),
+            }
+        )
         body += frame
-    index = {"format": "mska", "version": [1, 0], "space": SPACE, "entries": entries,
-             "structure_order": ORDER}
+    index = {
+        "format": "mska",
+        "version": [1, 0],
+        "space": SPACE,
+        "entries": entries,
+        "structure_order": ORDER,
+    }
     text = json.dumps(index, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     index_frame = zstd_frame(text)
     index_offset = len(body)
     body += index_frame
-    head = MAGIC + struct.pack("<HHIQQQQQ", 1, 0, 0, index_offset, len(index_frame), len(text),
-                               len(body), xxhash.xxh3_64_intdigest(index_frame))
+    head = MAGIC + struct.pack(
+        "<HHIQQQQQ",
+        1,
+        0,
+        0,
+        index_offset,
+        len(index_frame),
+        len(text),
+        len(body),
+        xxhash.xxh3_64_intdigest(index_frame),
+    )
     head += struct.pack("<Q", xxhash.xxh3_64_intdigest(head))
     assert len(head) == 64
     body[:64] = head
