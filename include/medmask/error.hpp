@@ -34,6 +34,10 @@ enum class Remedy : int {
   kBinarySegmentation = 3,  // a LABELMAP DICOM SEG cannot hold it: write BINARY
 };
 
+// Pinned names of the remedies ("allow_unnamed_values", "give_geometry", "binary_segmentation";
+// "" for kNone): Python's `error.remedy`.
+const char* remedy_name(Remedy remedy) noexcept;
+
 class Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& message, std::string path = {},

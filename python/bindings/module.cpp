@@ -72,13 +72,17 @@ void bind_errors(nb::module_& m) {
           text.data(), static_cast<Py_ssize_t>(text.size()), "backslashreplace"));
       if (!message.is_valid()) return;  // MemoryError is set
       // The exception keeps what the C++ error knows: .code (pinned), .path, .offset (None
-      // when the error has no byte offset).
+      // when the error has no byte offset), .remedy (the option that would have avoided it, by
+      // its pinned name, or None).
       nb::object error = nb::steal(PyObject_CallOneArg(type, message.ptr()));
       if (!error.is_valid()) return;  // the call set its own Python error
       error.attr("code") = static_cast<int>(e.code());
       error.attr("path") = nb::steal(PyUnicode_DecodeUTF8(
           e.path().data(), static_cast<Py_ssize_t>(e.path().size()), "backslashreplace"));
       error.attr("offset") = e.offset() ? nb::cast(*e.offset()) : nb::none();
+      error.attr("remedy") = e.remedy() == Remedy::kNone
+                                 ? nb::object(nb::none())
+                                 : nb::object(nb::str(remedy_name(e.remedy())));
       PyErr_SetObject(type, error.ptr());
     }
   });

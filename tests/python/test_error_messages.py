@@ -100,6 +100,21 @@ def test_cli_adds_its_flag_to_a_labelmap_seg_that_cannot_hold_a_value(tmp_path: 
     )
 
 
+def test_python_errors_carry_the_remedy_by_its_pinned_name(tmp_path: Path) -> None:
+    space = medmask.Space((6, 5, 4), (0, 0, 0), (1, 1, 1))
+    labels = np.zeros((4, 5, 6), np.uint32)
+    labels[0, 0, 0] = 70000
+    path = tmp_path / "big.mska"
+    with medmask.MaskArchive(path, "w", space=space) as a:
+        a.add_segmask(medmask.SegmentationMask(labels, {"liver": 70000}, space), "big")
+    with pytest.raises(ValueError, match="write BINARY") as caught:
+        medmask.export_dicom_seg(path, tmp_path / "seg.dcm", type="labelmap")
+    assert caught.value.remedy == "binary_segmentation"
+    with medmask.open(path) as a, pytest.raises(KeyError) as unknown:
+        a["spleen"]
+    assert unknown.value.remedy is None
+
+
 def test_transposed_numpy_array_in_pack_says_to_transpose(tmp_path: Path) -> None:
     reference = tmp_path / "ref.nii.gz"
     nib.save(nib.Nifti1Image(np.zeros((6, 5, 4), np.uint8), AFFINE), str(reference))
