@@ -86,13 +86,22 @@ def test_cli_adds_flags_to_library_errors(tmp_path: Path) -> None:
     )
 
 
-def test_cli_adds_its_flag_to_a_labelmap_seg_that_cannot_hold_a_value(tmp_path: Path) -> None:
+@pytest.fixture
+def too_big_for_labelmap(tmp_path: Path) -> Path:
+    """An archive with label value 70000: more than a LABELMAP SEG holds (<= 65535)."""
     space = medmask.Space((6, 5, 4), (0, 0, 0), (1, 1, 1))
     labels = np.zeros((4, 5, 6), np.uint32)
     labels[0, 0, 0] = 70000
     path = tmp_path / "big.mska"
     with medmask.MaskArchive(path, "w", space=space) as a:
         a.add_segmask(medmask.SegmentationMask(labels, {"liver": 70000}, space), "big")
+    return path
+
+
+def test_cli_adds_its_flag_to_a_labelmap_seg_that_cannot_hold_a_value(
+    too_big_for_labelmap: Path, tmp_path: Path
+) -> None:
+    path = too_big_for_labelmap
     assert_error(
         run("export", path, "--to", "dicom-seg", "--type", "labelmap", "-o", tmp_path / "seg.dcm"),
         "write BINARY instead",
@@ -100,13 +109,10 @@ def test_cli_adds_its_flag_to_a_labelmap_seg_that_cannot_hold_a_value(tmp_path: 
     )
 
 
-def test_python_errors_carry_the_remedy_by_its_pinned_name(tmp_path: Path) -> None:
-    space = medmask.Space((6, 5, 4), (0, 0, 0), (1, 1, 1))
-    labels = np.zeros((4, 5, 6), np.uint32)
-    labels[0, 0, 0] = 70000
-    path = tmp_path / "big.mska"
-    with medmask.MaskArchive(path, "w", space=space) as a:
-        a.add_segmask(medmask.SegmentationMask(labels, {"liver": 70000}, space), "big")
+def test_python_errors_carry_the_remedy_by_its_pinned_name(
+    too_big_for_labelmap: Path, tmp_path: Path
+) -> None:
+    path = too_big_for_labelmap
     with pytest.raises(ValueError, match="write BINARY") as caught:
         medmask.export_dicom_seg(path, tmp_path / "seg.dcm", type="labelmap")
     assert caught.value.remedy == "binary_segmentation"
