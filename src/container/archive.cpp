@@ -129,10 +129,12 @@ void MaskArchive::Impl::open_existing() {
     return;
   }
   file = container::FileReader(path);
-  const std::uint64_t file_size = file.size();
   const auto head = file.read(
-      0, static_cast<std::size_t>(std::min<std::uint64_t>(file_size, container::kHeaderSize)));
-  header = container::decode_header(head, file_size, path, limits);
+      0, static_cast<std::size_t>(std::min<std::uint64_t>(file.size(), container::kHeaderSize)));
+  // The size is taken after the header: a writer appending in place may have grown the file and
+  // written its new header since this reader opened it (FORMAT.md 10.1).
+  file.refresh_size();
+  header = container::decode_header(head, file.size(), path, limits);
   const auto index_bytes =
       file.read(header->index_offset, static_cast<std::size_t>(header->index_length));
   const std::uint64_t computed = detail::xxh3_64(index_bytes.data(), index_bytes.size());

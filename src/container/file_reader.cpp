@@ -29,6 +29,14 @@ FileReader::FileReader(std::string path) : path_(std::move(path)) {
   size_ = static_cast<std::uint64_t>(info.st_size);
 }
 
+void FileReader::refresh_size() {
+  struct stat info {};
+  if (::fstat(fd_, &info) != 0) {
+    throw IoError(path_ + ": cannot read its size: " + std::strerror(errno), path_);
+  }
+  size_ = static_cast<std::uint64_t>(info.st_size);
+}
+
 FileReader::~FileReader() {
   if (fd_ >= 0) ::close(fd_);
 }

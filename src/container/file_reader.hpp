@@ -21,7 +21,12 @@ class FileReader {
   FileReader& operator=(const FileReader&) = delete;
 
   const std::string& path() const noexcept { return path_; }
-  std::uint64_t size() const noexcept { return size_; }  // at open time
+  std::uint64_t size() const noexcept { return size_; }  // at open, or at the last refresh
+
+  // Takes the size again: a writer appending in place (FORMAT.md 10.1) grows the file before it
+  // writes the header that points into the new bytes, so a reader takes the size after reading the
+  // header. Throws IoError.
+  void refresh_size();
 
   // Reads exactly size bytes at offset. Requires offset + size <= size(); throws IoError, or
   // FormatError when the file has shrunk since it was opened.

@@ -18,6 +18,9 @@
 #include <vector>
 
 #include "archive_test_support.hpp"
+#include "container/file_reader.hpp"
+#include "container/format_constants.hpp"
+#include "container/header.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
 #include "sample_archives.hpp"
@@ -113,6 +116,29 @@ TEST(Concurrency, ReadersNeverSeeATornStateWhileOneWriterAppends) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
         << "a reader process saw a torn state";
   }
+}
+
+// The moment the stress test above can hit only by chance: a reader took the file's size, then
+// an in-place append grew the file and wrote its new header, then the reader read that header.
+// The reader must take the size again after the header (FORMAT.md 7), not report a truncation.
+TEST(Concurrency, ASizeTakenBeforeAnAppendIsTakenAgain) {
+  TempDir dir;
+  const std::string path = dir.file("grows.mska");
+  {
+    MaskArchive archive(path, OpenMode::kWrite, fuzz::small_space());
+    archive.add_structure("app0", appended_voxels(0));
+  }
+  container::FileReader reader(path);  // the size at open: before the append
+  const std::uint64_t before = reader.size();
+  {
+    MaskArchive archive(path, OpenMode::kAppend);
+    archive.add_structure("app1", appended_voxels(1));
+  }
+  const auto head = reader.read(0, container::kHeaderSize);  // the new header
+  EXPECT_THROW(container::decode_header(head, before, path, ReadLimits{}), FormatError);
+  reader.refresh_size();
+  EXPECT_GT(reader.size(), before);
+  EXPECT_NO_THROW(container::decode_header(head, reader.size(), path, ReadLimits{}));
 }
 
 TEST(Concurrency, ASecondWriterGetsAClearError) {
