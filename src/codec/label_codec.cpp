@@ -109,12 +109,14 @@ bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
   return out.size() <= budget;
 }
 
+// out_nx, out_ny: the row length and rows per slice of the array out points into.
 template <class T, int N, bool kMix>
-Status decode_box(const std::uint8_t* data, std::size_t size, Dims d, const Box& box, T* out) {
+Status decode_box(const std::uint8_t* data, std::size_t size, const Box& box, T* out,
+                  std::size_t out_nx, std::size_t out_ny) {
   DecodeIo io{RangeDecoder(data, size)};
   auto coder = std::make_unique<VoxelCoder<T, DecodeIo, N, kMix>>(io, box);
   for (std::size_t zz = 0; zz < box.wz; ++zz) {
-    if (!coder->code_slice(zz, out, d.nx, d.ny)) {
+    if (!coder->code_slice(zz, out, out_nx, out_ny)) {
       return io.rc.overran() ? Status::kTruncated : Status::kCorrupt;
     }
     // A stream read far past its end is truncated; stop early rather than decode garbage.
@@ -126,18 +128,19 @@ Status decode_box(const std::uint8_t* data, std::size_t size, Dims d, const Box&
 
 bool valid_level(std::uint8_t level) { return level <= 2; }
 
-// Zeroes the voxels outside the crop box (the decoder writes every voxel inside it).
+// Zeroes the voxels of the chunk (dims) outside the crop box (the decoder writes every voxel
+// inside it), in an array of rows of out_nx voxels and slices of out_ny rows.
 template <class T>
-void zero_outside(T* out, Dims d, const Box& b) {
-  const std::size_t slice = d.nx * d.ny;
-  std::fill(out, out + b.z0 * slice, T{0});
-  std::fill(out + (b.z0 + b.wz) * slice, out + d.nz * slice, T{0});
-  for (std::size_t z = b.z0; z < b.z0 + b.wz; ++z) {
-    T* s = out + z * slice;
-    std::fill(s, s + b.y0 * d.nx, T{0});
-    std::fill(s + (b.y0 + b.wy) * d.nx, s + slice, T{0});
-    for (std::size_t y = b.y0; y < b.y0 + b.wy; ++y) {
-      T* row = s + y * d.nx;
+void zero_outside(T* out, Dims d, const Box& b, std::size_t out_nx, std::size_t out_ny) {
+  const std::size_t slice = out_nx * out_ny;
+  for (std::size_t z = 0; z < d.nz; ++z) {
+    const bool z_inside = z >= b.z0 && z < b.z0 + b.wz;
+    for (std::size_t y = 0; y < d.ny; ++y) {
+      T* row = out + z * slice + y * out_nx;
+      if (!z_inside || y < b.y0 || y >= b.y0 + b.wy) {
+        std::fill(row, row + d.nx, T{0});
+        continue;
+      }
       std::fill(row, row + b.x0, T{0});
       std::fill(row + b.x0 + b.wx, row + d.nx, T{0});
     }
@@ -233,6 +236,13 @@ bool chunk_is_empty(const std::uint8_t* data, std::size_t size) {
 template <class T>
 Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
                     bool out_is_zero) {
+  return decode_chunk_into(data, size, dims, out, dims.nx, dims.ny, out_is_zero);
+}
+
+template <class T>
+Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
+                         std::size_t out_nx, std::size_t out_ny, bool out_is_zero) {
+  if (out_nx < dims.nx || out_ny < dims.ny) return Status::kBadArgument;
   if (data == nullptr && size != 0) return Status::kBadArgument;
   Reader r(data, size);
   std::uint8_t version = 0, mode = 0, lv = 0, width = 0;
@@ -247,10 +257,14 @@ Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* ou
   if (const Status s = r.varint(&ny); s != Status::kOk) return s;
   if (const Status s = r.varint(&nz); s != Status::kOk) return s;
   if (nx != dims.nx || ny != dims.ny || nz != dims.nz) return Status::kCorrupt;
-  const std::size_t count = dims.nx * dims.ny * dims.nz;  // the caller holds `out` of this size
+  // The caller holds `out` covering the chunk's voxels in its array.
+  const std::size_t count = dims.nx * dims.ny * dims.nz;
+  const auto at = [&](std::size_t x, std::size_t y, std::size_t z) {
+    return out + (z * out_ny + y) * out_nx + x;
+  };
   if (mode == kEmpty) {
     if (r.pos() != size) return Status::kCorrupt;
-    if (!out_is_zero) std::fill(out, out + count, T{0});
+    if (!out_is_zero) zero_outside(out, dims, Box{0, 0, 0, 0, 0, 0}, out_nx, out_ny);
     return Status::kOk;
   }
   if (mode == kStored) {
@@ -258,11 +272,15 @@ Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* ou
     if (left / sizeof(T) < count) return Status::kTruncated;
     if (left != count * sizeof(T)) return Status::kCorrupt;
     const std::uint8_t* p = data + r.pos();
-    for (std::size_t i = 0; i < count; ++i) {
-      std::uint64_t v = 0;
-      for (std::size_t b = 0; b < sizeof(T); ++b)
-        v |= std::uint64_t{p[i * sizeof(T) + b]} << (8 * b);
-      out[i] = static_cast<T>(v);
+    for (std::size_t z = 0; z < dims.nz; ++z) {
+      for (std::size_t y = 0; y < dims.ny; ++y) {
+        T* row = at(0, y, z);
+        for (std::size_t x = 0; x < dims.nx; ++x, p += sizeof(T)) {
+          std::uint64_t v = 0;
+          for (std::size_t b = 0; b < sizeof(T); ++b) v |= std::uint64_t{p[b]} << (8 * b);
+          row[x] = static_cast<T>(v);
+        }
+      }
     }
     return Status::kOk;
   }
@@ -281,15 +299,17 @@ Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* ou
   if (const Status s = r.varint(&payload_size); s != Status::kOk) return s;
   if (payload_size > size - r.pos()) return Status::kTruncated;
   if (payload_size < size - r.pos()) return Status::kCorrupt;
-  if (!out_is_zero) zero_outside(out, dims, box);
+  if (!out_is_zero) zero_outside(out, dims, box, out_nx, out_ny);
   const std::uint8_t* payload = data + r.pos();
   switch (static_cast<Level>(lv)) {
     case Level::kFast:
-      return decode_box<T, template_size(0), false>(payload, payload_size, dims, box, out);
+      return decode_box<T, template_size(0), false>(payload, payload_size, box, out, out_nx,
+                                                    out_ny);
     case Level::kDefault:
-      return decode_box<T, template_size(1), false>(payload, payload_size, dims, box, out);
+      return decode_box<T, template_size(1), false>(payload, payload_size, box, out, out_nx,
+                                                    out_ny);
     case Level::kMax:
-      return decode_box<T, template_size(2), true>(payload, payload_size, dims, box, out);
+      return decode_box<T, template_size(2), true>(payload, payload_size, box, out, out_nx, out_ny);
   }
   return Status::kUnsupported;
 }
@@ -303,5 +323,11 @@ template Status decode_chunk<std::uint16_t>(const std::uint8_t*, std::size_t, Di
                                             bool);
 template Status decode_chunk<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*,
                                             bool);
+template Status decode_chunk_into<std::uint8_t>(const std::uint8_t*, std::size_t, Dims,
+                                                std::uint8_t*, std::size_t, std::size_t, bool);
+template Status decode_chunk_into<std::uint16_t>(const std::uint8_t*, std::size_t, Dims,
+                                                 std::uint16_t*, std::size_t, std::size_t, bool);
+template Status decode_chunk_into<std::uint32_t>(const std::uint8_t*, std::size_t, Dims,
+                                                 std::uint32_t*, std::size_t, std::size_t, bool);
 
 }  // namespace medmask::codec

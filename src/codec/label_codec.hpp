@@ -40,6 +40,13 @@ template <class T>
 Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
                     bool out_is_zero = false);
 
+// The same into part of a larger array: `out` is the chunk's voxel (0, 0, 0) in an array whose
+// rows hold `out_nx` voxels and whose slices `out_ny` rows (a tile decoded in place in its volume,
+// with no buffer between). out_nx >= dims.nx, out_ny >= dims.ny.
+template <class T>
+Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
+                         std::size_t out_nx, std::size_t out_ny, bool out_is_zero);
+
 // Reads only a chunk's header: its level (for reporting) without decoding.
 Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level);
 

@@ -77,14 +77,6 @@ std::vector<std::vector<std::uint8_t>> encode_tiles(const T* voxels, Dims dims, 
   return out;
 }
 
-// An OR over the row, without an early exit, so that the compiler vectorises it.
-template <class T>
-bool all_zero(const T* row, std::size_t n) {
-  T any = 0;
-  for (std::size_t i = 0; i < n; ++i) any |= row[i];
-  return any == T{0};
-}
-
 template <class T>
 Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dims dims, Dims tile,
                     T* out, unsigned threads, bool out_is_zero) {
@@ -97,26 +89,22 @@ Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dim
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return tiles[a].size() > tiles[b].size(); });
   std::vector<Status> results(tiles.size(), Status::kOk);
+  // Each tile is decoded in place, straight into its voxels of the volume (tiles are disjoint):
+  // no buffer to clear and copy, and a zero volume's pages are touched only in crop boxes.
   detail::parallel_for(tiles.size(), threads, [&](std::size_t i) {
     const std::size_t k = order[i];
     const TileBox b = grid.box(k);
-    if (out_is_zero && tiles[k].empty()) return;
-    if (out_is_zero && chunk_is_empty(tiles[k].data(), tiles[k].size())) {
-      // Checked like any chunk; an empty one writes nothing into zeros (out unused).
-      results[k] = decode_chunk<T>(tiles[k].data(), tiles[k].size(), b.dims, nullptr, true);
+    T* at = out + (b.z0 * dims.ny + b.y0) * dims.nx + b.x0;
+    if (tiles[k].empty()) {  // an empty tile holds only zeros
+      if (!out_is_zero) {
+        for_each_tile_row(b, dims, [&](std::size_t in_volume, std::size_t, std::size_t n) {
+          std::fill(out + in_volume, out + in_volume + n, T{0});
+        });
+      }
       return;
     }
-    std::vector<T> buffer(b.dims.nx * b.dims.ny * b.dims.nz);
-    if (!tiles[k].empty()) {
-      // The buffer starts as zeros: the decoder writes only the tile's crop box.
-      results[k] = decode_chunk(tiles[k].data(), tiles[k].size(), b.dims, buffer.data(), true);
-    }
-    if (results[k] != Status::kOk) return;
-    for_each_tile_row(b, dims, [&](std::size_t in_volume, std::size_t in_tile, std::size_t n) {
-      const T* row = buffer.data() + in_tile;
-      if (out_is_zero && all_zero(row, n)) return;
-      std::memcpy(out + in_volume, row, n * sizeof(T));
-    });
+    results[k] = decode_chunk_into(tiles[k].data(), tiles[k].size(), b.dims, at, dims.nx, dims.ny,
+                                   out_is_zero);
   });
   for (const Status s : results) {
     if (s != Status::kOk) return s;

@@ -41,9 +41,9 @@ template <class T>
 std::vector<std::vector<std::uint8_t>> encode_tiles(const T* voxels, Dims dims, Dims tile,
                                                     Level level, unsigned threads);
 
-// Decodes every tile into out (the whole volume); an empty span is a tile of zeros.
-// out_is_zero: `out` already holds zeros (fresh zero pages), so only the rows of a tile that hold
-// a label are written: the pages of empty space stay unmapped.
+// Decodes every tile in place into out (the whole volume); an empty span is a tile of zeros.
+// out_is_zero: `out` already holds zeros (fresh zero pages), so only the tiles' crop boxes are
+// written: the pages of empty space stay unmapped. On a failure out holds partial voxels.
 template <class T>
 Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dims dims, Dims tile,
                     T* out, unsigned threads, bool out_is_zero = false);
