@@ -29,6 +29,19 @@ void bind_errors(nb::module_& m) {
       (new nb::exception<UnsupportedError>(m, "UnsupportedError", PyExc_ValueError))->ptr();
   static PyObject* limit_error =
       (new nb::exception<LimitError>(m, "LimitError", PyExc_ValueError))->ptr();
+  // A name or entry the file does not hold: a KeyError, as for any mapping, and a ValueError, as
+  // medmask 0.1.x raised for an unknown entry (its users' `except ValueError` keeps working).
+  static PyObject* not_found_error = [&] {
+    nb::object bases = nb::make_tuple(nb::handle(PyExc_KeyError), nb::handle(PyExc_ValueError));
+    PyObject* type = PyErr_NewExceptionWithDoc(
+        "medmask.NotFoundError",
+        "A structure, group or entry name the archive does not hold (the message lists the known "
+        "or the qualified names). Both KeyError and ValueError (medmask 0.1.x raised ValueError "
+        "for an unknown entry).",
+        bases.ptr(), nullptr);
+    m.attr("NotFoundError") = nb::handle(type);
+    return type;
+  }();
   nb::handle(format_error).attr("__doc__") =
       "The bytes of a file break the MedMask format (or NIfTI): bad magic, truncation, checksum "
       "mismatch, a field out of range.";
@@ -59,7 +72,7 @@ void bind_errors(nb::module_& m) {
           type = PyExc_ValueError;
           break;
         case ErrorCode::kNotFound:
-          type = PyExc_KeyError;
+          type = not_found_error;
           break;
         case ErrorCode::kIo:
           type = PyExc_OSError;

@@ -180,6 +180,11 @@ def test_read_all_masks_and_mappings(tmp_path):
         np.testing.assert_array_equal(masks["c"].data, b)
         with pytest.raises(KeyError):
             archive.load_segmask("nope")
+        # medmask 0.1.x raised ValueError for an unknown entry: both catch it, nothing is lost.
+        with pytest.raises(ValueError, match="unknown entry 'nope'") as raised:
+            medmask.storage.MaskArchive(tmp_path / "m.mska").load_segmask("nope")
+        assert isinstance(raised.value, medmask.NotFoundError)
+        assert raised.value.code == 5 and raised.value.path == str(tmp_path / "m.mska")
 
 
 def test_archive_given_a_zyx_ordered_space_takes_its_masks_order(tmp_path):
