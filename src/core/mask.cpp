@@ -8,7 +8,9 @@
 
 #include "core/dtype_dispatch.hpp"
 #include "core/voxel_runs.hpp"
+#include "detail/parallel_for.hpp"
 #include "medmask/error.hpp"
+#include "medmask/threads.hpp"
 
 namespace medmask {
 
@@ -250,26 +252,38 @@ LabelVolume SegmentationMask::binary_mask_by_values(
   const auto nx = static_cast<std::size_t>(shape[2]);
   const auto x0 = static_cast<std::size_t>(min_zyx[2]);
   const auto width = static_cast<std::size_t>(max_zyx[2] - min_zyx[2] + 1);
+  const auto z0 = static_cast<std::size_t>(min_zyx[0]);
+  const auto slices = static_cast<std::size_t>(max_zyx[0] - min_zyx[0] + 1);
+  const auto rows = static_cast<std::size_t>(max_zyx[1] - min_zyx[1] + 1);
+  // A large box is shared by the threads, a slice each: the time goes into faulting in the new
+  // array's pages, which threads do side by side. A small one is not worth waking them.
+  constexpr std::size_t kVoxelsWorthThreads = std::size_t{1} << 18;
+  const unsigned threads = slices * rows * width >= kVoxelsWorthThreads ? default_threads() : 1;
   detail::visit_dtype(volume_.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* in = volume_.data_as<T>();
-    for (auto z = static_cast<std::size_t>(min_zyx[0]); z <= static_cast<std::size_t>(max_zyx[0]);
-         ++z) {
+    detail::parallel_for(slices, threads, [&](std::size_t slice) {
+      const std::size_t z = z0 + slice;
       for (auto y = static_cast<std::size_t>(min_zyx[1]); y <= static_cast<std::size_t>(max_zyx[1]);
            ++y) {
+        // Row pointers in locals: stores through a uint8_t* may alias what the lambda captured
+        // by reference, which would keep the compiler from vectorising.
         const std::size_t row = (z * ny + y) * nx + x0;
+        const T* from = in + row;
+        std::uint8_t* to = out + row;
+        const std::size_t n = width;
         if (wanted.size() == 1) {  // the common case, a loop the compiler vectorises
           const std::uint32_t only = *wanted.begin();
-          for (std::size_t i = row; i < row + width; ++i) {
-            out[i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(in[i]) == only);
+          for (std::size_t i = 0; i < n; ++i) {
+            to[i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(from[i]) == only);
           }
         } else {
-          for (std::size_t i = row; i < row + width; ++i) {
-            out[i] = static_cast<std::uint8_t>(wanted.count(in[i]) != 0);
+          for (std::size_t i = 0; i < n; ++i) {
+            to[i] = static_cast<std::uint8_t>(wanted.count(from[i]) != 0);
           }
         }
       }
-    }
+    });
   });
   return result;
 }
