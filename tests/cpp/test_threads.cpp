@@ -2,12 +2,20 @@
 // archive's threads option changes nothing in what is written or read.
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
+#include <vector>
 
 #include "archive_test_support.hpp"
+#include "detail/parallel_for.hpp"
+#include "medmask/error.hpp"
 #include "medmask/threads.hpp"
 
 namespace medmask::testing {
@@ -56,6 +64,53 @@ TEST(Threads, FilesAndReadsDoNotDependOnTheCount) {
     EXPECT_TRUE(archive.read_structure("a").equals(a));
     EXPECT_TRUE(archive.read_structure("b").equals(b));
   }
+}
+
+// The pool behind parallel_for (detail/thread_pool): every job runs once, the first exception
+// comes back after all jobs ended, a job may itself call parallel_for, and a forked child (whose
+// copy of the pool has no threads) still runs parallel work.
+TEST(Threads, ParallelForRunsEveryJobOnceAndRethrows) {
+  for (const unsigned threads : {1u, 2u, 8u}) {
+    std::vector<std::atomic<int>> runs(1000);
+    detail::parallel_for(runs.size(), threads, [&](std::size_t i) { ++runs[i]; });
+    for (const auto& count : runs) ASSERT_EQ(count.load(), 1);
+    std::atomic<int> ended{0};
+    EXPECT_THROW(detail::parallel_for(100, threads,
+                                      [&](std::size_t i) {
+                                        ++ended;
+                                        if (i % 10 == 3) throw ArgumentError("job failed");
+                                      }),
+                 ArgumentError);
+    EXPECT_EQ(ended.load(), 100);  // the other jobs still ran
+  }
+}
+
+// Whether two jobs of one parallel_for run at the same time: each waits (up to 5 s) for the
+// other to start. Without a second thread the first job waits alone and gives up.
+bool two_jobs_meet() {
+  std::atomic<int> started{0};
+  std::atomic<bool> met{true};
+  detail::parallel_for(2, 2, [&](std::size_t) {
+    ++started;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (started.load() < 2 && std::chrono::steady_clock::now() < end) std::this_thread::yield();
+    if (started.load() < 2) met = false;
+  });
+  return met.load();
+}
+
+TEST(Threads, ParallelForNestsAndSurvivesFork) {
+  std::atomic<int> inner{0};
+  detail::parallel_for(
+      8, 4, [&](std::size_t) { detail::parallel_for(8, 4, [&](std::size_t) { ++inner; }); });
+  EXPECT_EQ(inner.load(), 64);
+  EXPECT_TRUE(two_jobs_meet());  // the pool's threads exist here
+  const pid_t child = ::fork();  // the child inherits the pool but none of its threads
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(two_jobs_meet() ? 0 : 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "no second thread after fork";
 }
 
 }  // namespace
