@@ -112,9 +112,10 @@ bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
 // out_nx, out_ny: the row length and rows per slice of the array out points into.
 template <class T, int N, bool kMix>
 Status decode_box(const std::uint8_t* data, std::size_t size, const Box& box, T* out,
-                  std::size_t out_nx, std::size_t out_ny) {
+                  std::size_t out_nx, std::size_t out_ny, bool out_is_zero) {
   DecodeIo io{RangeDecoder(data, size)};
   auto coder = std::make_unique<VoxelCoder<T, DecodeIo, N, kMix>>(io, box);
+  if (out_is_zero) coder->set_output_is_zero();
   for (std::size_t zz = 0; zz < box.wz; ++zz) {
     if (!coder->code_slice(zz, out, out_nx, out_ny)) {
       return io.rc.overran() ? Status::kTruncated : Status::kCorrupt;
@@ -303,13 +304,14 @@ Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, 
   const std::uint8_t* payload = data + r.pos();
   switch (static_cast<Level>(lv)) {
     case Level::kFast:
-      return decode_box<T, template_size(0), false>(payload, payload_size, box, out, out_nx,
-                                                    out_ny);
+      return decode_box<T, template_size(0), false>(payload, payload_size, box, out, out_nx, out_ny,
+                                                    out_is_zero);
     case Level::kDefault:
-      return decode_box<T, template_size(1), false>(payload, payload_size, box, out, out_nx,
-                                                    out_ny);
+      return decode_box<T, template_size(1), false>(payload, payload_size, box, out, out_nx, out_ny,
+                                                    out_is_zero);
     case Level::kMax:
-      return decode_box<T, template_size(2), true>(payload, payload_size, box, out, out_nx, out_ny);
+      return decode_box<T, template_size(2), true>(payload, payload_size, box, out, out_nx, out_ny,
+                                                   out_is_zero);
   }
   return Status::kUnsupported;
 }

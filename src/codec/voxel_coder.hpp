@@ -254,16 +254,28 @@ class VoxelCoder {
     }
     if constexpr (!Io::kEncode) {
       for (std::size_t y = 0; y < box_.wy; ++y) {
-        T* row = chunk + (z * ny + box_.y0 + y) * nx + box_.x0;
-        std::memcpy(row, cur + (y + 2) * stride_ + 2, box_.wx * sizeof(T));
+        const T* decoded = cur + (y + 2) * stride_ + 2;
+        // Into zeros, a row of zeros is not written: its pages stay unmapped zero pages.
+        if (out_is_zero_ && all_zero(decoded, box_.wx)) continue;
+        std::memcpy(chunk + (z * ny + box_.y0 + y) * nx + box_.x0, decoded, box_.wx * sizeof(T));
       }
     }
     return true;
   }
 
+  // The decoder's output already holds zeros (decode_chunk's out_is_zero).
+  void set_output_is_zero() { out_is_zero_ = true; }
+
  private:
   // Length of the stretch from x on where every neighbour outside the current row holds v:
   // north row x-1..x+k, previous slice row x-1..x+k, its north and south rows x..x+k-1.
+  // An OR over the row, without an early exit, so that the compiler vectorises it.
+  static bool all_zero(const T* row, std::size_t n) {
+    T any = 0;
+    for (std::size_t i = 0; i < n; ++i) any |= row[i];
+    return any == T{0};
+  }
+
   static std::uint64_t load64(const T* p) {
     std::uint64_t w;
     std::memcpy(&w, p, sizeof(w));
@@ -659,6 +671,7 @@ class VoxelCoder {
   using NeighbourMatcher = Matcher<T, N>;
   static constexpr bool kUseNearWord = std::is_same_v<T, std::uint8_t> && N == kNear && !kMix;
   std::uint32_t first_ = 0;
+  bool out_is_zero_ = false;
   std::vector<BitModel> cand_;
   BitModel near_[4 << kNear];
   std::vector<BitModel> small_;
