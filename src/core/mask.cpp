@@ -272,8 +272,12 @@ LabelVolume SegmentationMask::binary_mask_by_values(
         const T* from = in + row;
         std::uint8_t* to = out + row;
         const std::size_t n = width;
-        if (wanted.size() == 1) {  // the common case, a loop the compiler vectorises
+        if (wanted.size() == 1) {  // the common case, loops the compiler vectorises
           const std::uint32_t only = *wanted.begin();
+          // A row without the value is not written: its pages of the new array stay unmapped.
+          bool any = false;
+          for (std::size_t i = 0; i < n; ++i) any |= static_cast<std::uint32_t>(from[i]) == only;
+          if (!any) continue;
           for (std::size_t i = 0; i < n; ++i) {
             to[i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(from[i]) == only);
           }
