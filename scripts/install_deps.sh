@@ -10,8 +10,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format-14
   python3 python3-venv python3-dev
 )
-# `install_deps.sh --fuzz` (make build-fuzz): libFuzzer needs clang.
-[ "${1:-}" = "--fuzz" ] && packages+=(clang)
+# `install_deps.sh --fuzz` (make build-fuzz): libFuzzer needs clang, and its sanitizer and
+# fuzzer runtimes (not always pulled in with clang).
+[ "${1:-}" = "--fuzz" ] && packages+=(clang libclang-rt-14-dev)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -211,8 +211,8 @@ void MaskArchive::Impl::materialise_recognised_groups_of(const std::string& memb
   if (affected.empty()) return;
   ensure_layers_loaded();
   for (auto& [group, runs] : affected) {
-    std::erase_if(
-        groups, [&](const container::GroupRecord& g) { return g.label.name == group.label.name; });
+    const std::string& name = group.label.name;  // clang (C++20) lambdas cannot capture bindings
+    std::erase_if(groups, [&](const container::GroupRecord& g) { return g.label.name == name; });
     Label label = group.label;
     label.value = 0;
     place(label.name, runs, label);
