@@ -113,8 +113,10 @@ test-tsan: deps
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$(abspath tests/tsan_suppressions.txt)" ctest --test-dir $(BUILD_TSAN) --output-on-failure -j $(JOBS) \
 	  -R '$(TSAN_TESTS)'
 
-test: format-check lint-python test-cpp test-asan test-python
-test: test-tsan
+# pytest keeps one core busy for about three minutes: the TSan build uses the other meanwhile
+# (each one's output is printed whole when it ends).
+test: format-check lint-python test-cpp test-asan
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-python test-tsan
 
 clean:
 	rm -rf build
