@@ -230,10 +230,6 @@ Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level
   return Status::kOk;
 }
 
-bool chunk_is_empty(const std::uint8_t* data, std::size_t size) {
-  return size >= 2 && data[0] == kVersion && data[1] == kEmpty;
-}
-
 template <class T>
 Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
                     bool out_is_zero) {

@@ -34,8 +34,7 @@ template <class T>
 std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level);
 
 // out_is_zero: `out` already holds zeros (fresh zero pages), so the voxels outside the chunk's
-// crop box are not written: untouched pages stay unmapped (out may then be null for a chunk
-// that chunk_is_empty).
+// crop box, and its rows of zeros, are not written: untouched pages stay unmapped.
 template <class T>
 Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
                     bool out_is_zero = false);
@@ -49,10 +48,6 @@ Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, 
 
 // Reads only a chunk's header: its level (for reporting) without decoding.
 Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level);
-
-// Whether a chunk's header announces a chunk of zeros, so that a caller whose output already
-// holds zeros needs no buffer for it (decode_chunk still checks the whole stream).
-bool chunk_is_empty(const std::uint8_t* data, std::size_t size);
 
 // The whole volume as independent z-chunks of chunk_depth slices (the last may be shorter), coded
 // with up to `threads` threads. Chunk i holds slices [i * chunk_depth, min(nz, (i+1) *

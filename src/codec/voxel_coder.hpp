@@ -267,8 +267,6 @@ class VoxelCoder {
   void set_output_is_zero() { out_is_zero_ = true; }
 
  private:
-  // Length of the stretch from x on where every neighbour outside the current row holds v:
-  // north row x-1..x+k, previous slice row x-1..x+k, its north and south rows x..x+k-1.
   // An OR over the row, without an early exit, so that the compiler vectorises it.
   static bool all_zero(const T* row, std::size_t n) {
     T any = 0;
@@ -276,6 +274,8 @@ class VoxelCoder {
     return any == T{0};
   }
 
+  // Length of the stretch from x on where every neighbour outside the current row holds v:
+  // north row x-1..x+k, previous slice row x-1..x+k, its north and south rows x..x+k-1.
   static std::uint64_t load64(const T* p) {
     std::uint64_t w;
     std::memcpy(&w, p, sizeof(w));
