@@ -259,28 +259,31 @@ LabelVolume SegmentationMask::binary_mask_by_values(
   // array's pages, which threads do side by side. A small one is not worth waking them.
   constexpr std::size_t kVoxelsWorthThreads = std::size_t{1} << 18;
   const unsigned threads = slices * rows * width >= kVoxelsWorthThreads ? default_threads() : 1;
+  const bool single = wanted.size() == 1;
+  const std::uint32_t only = single ? *wanted.begin() : 0;
   detail::visit_dtype(volume_.dtype(), [&](auto tag) {
     using T = decltype(tag);
+    if (single && only > std::numeric_limits<T>::max()) return;  // no voxel can hold it
+    const T value = static_cast<T>(only);
     const T* in = volume_.data_as<T>();
     detail::parallel_for(slices, threads, [&](std::size_t slice) {
       const std::size_t z = z0 + slice;
       for (auto y = static_cast<std::size_t>(min_zyx[1]); y <= static_cast<std::size_t>(max_zyx[1]);
            ++y) {
-        // Row pointers in locals: stores through a uint8_t* may alias what the lambda captured
-        // by reference, which would keep the compiler from vectorising.
+        // Row pointers and the value in locals: stores through a uint8_t* may alias what the
+        // lambda captured by reference, which would keep the compiler from vectorising.
         const std::size_t row = (z * ny + y) * nx + x0;
         const T* from = in + row;
         std::uint8_t* to = out + row;
         const std::size_t n = width;
-        if (wanted.size() == 1) {  // the common case, loops the compiler vectorises
-          const std::uint32_t only = *wanted.begin();
+        const T v = value;
+        if (single) {  // the common case, loops the compiler vectorises
           // A row without the value is not written: its pages of the new array stay unmapped.
-          bool any = false;
-          for (std::size_t i = 0; i < n; ++i) any |= static_cast<std::uint32_t>(from[i]) == only;
-          if (!any) continue;
-          for (std::size_t i = 0; i < n; ++i) {
-            to[i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(from[i]) == only);
-          }
+          // An OR of 0/1 bytes vectorises; a bool OR of 32-bit comparisons did not.
+          std::uint8_t hits = 0;
+          for (std::size_t i = 0; i < n; ++i) hits |= static_cast<std::uint8_t>(from[i] == v);
+          if (hits == 0) continue;
+          for (std::size_t i = 0; i < n; ++i) to[i] = static_cast<std::uint8_t>(from[i] == v);
         } else {
           for (std::size_t i = 0; i < n; ++i) {
             to[i] = static_cast<std::uint8_t>(wanted.count(from[i]) != 0);
