@@ -22,6 +22,7 @@
 
 #include "codec/context_model.hpp"
 #include "codec/range_coder.hpp"
+#include "codec/reused_models.hpp"
 
 namespace medmask::codec {
 
@@ -513,7 +514,10 @@ class VoxelCoder {
         // A context seen for the first time starts from the nearest-neighbour context's estimate.
         BitModel& m = cand_[ctx];
         BitModel& near = near_[((pattern & kNearMask) << 1 | later) << 1 | zero];
-        if (m.n == 0) m.p = near.p;
+        if (m.n == 0) {
+          m.p = near.p;
+          cand_.first_use(ctx);
+        }
         got = io_.bit(m, want, kCandLimit);
         update_model(near, got, kNearLimit);
       } else {
@@ -672,7 +676,9 @@ class VoxelCoder {
   static constexpr bool kUseNearWord = std::is_same_v<T, std::uint8_t> && N == kNear && !kMix;
   std::uint32_t first_ = 0;
   bool out_is_zero_ = false;
-  std::vector<BitModel> cand_;
+  // The default level's table is reused between chunks (it lists every context on first use);
+  // the others are small, or (max) mixed without that first-use step.
+  std::conditional_t<(N > kNear && !kMix), ReusedModels, std::vector<BitModel>> cand_;
   BitModel near_[4 << kNear];
   std::vector<BitModel> small_;
   std::vector<BitModel> large_;
@@ -680,8 +686,9 @@ class VoxelCoder {
   std::vector<BitModel> labelled_;
   std::vector<BitModel> near9_;
   std::vector<BitModel> pair_;
-  Mixer mixer_;
-  Mixer mixer2_;
+  struct NoMixer {};
+  std::conditional_t<kMix, Mixer, NoMixer> mixer_;  // 32 KiB each, cleared per chunk: max only
+  std::conditional_t<kMix, Mixer, NoMixer> mixer2_;
   Apm apm_{kMix ? std::size_t{2} << kNear : 0};
   BitModel run_[2][2][2][13];
   BitModel offset_[25][25];
