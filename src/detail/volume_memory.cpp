@@ -42,7 +42,9 @@ std::shared_ptr<void> allocate_zeroed(std::size_t bytes) {
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) fail_allocation(bytes);
 #ifdef MADV_NOHUGEPAGE
-    // A huge page would clear 2 MiB where a sparse mask writes a few rows.
+    // A huge page would clear 2 MiB where a sparse mask writes a few rows. Asking for huge pages
+    // (MADV_HUGEPAGE) did cut the page faults of dense masks, but the kernel's compaction on
+    // fault stalled some reads of the seed notebook from 20 to 60-180 ms (2026-12-03).
     madvise(p, bytes, MADV_NOHUGEPAGE);
 #endif
     return std::shared_ptr<void>(p, [bytes](void* q) { munmap(q, bytes); });
