@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <numeric>
 
 #include "detail/parallel_for.hpp"
 
@@ -82,25 +81,26 @@ Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dim
                     T* out, unsigned threads, bool out_is_zero) {
   const TileGrid grid(dims, tile);
   if (tiles.size() != grid.count()) return Status::kBadArgument;
-  // Decoding time follows a tile's coded size: the largest go first so that no thread is left
-  // with a big one at the end.
-  std::vector<std::size_t> order(tiles.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
+  // Only tiles with work are jobs (into zeros an empty tile has none), so that a sparse entry
+  // does not wake the threads for nothing. Decoding time follows a tile's coded size: the largest
+  // go first so that no thread is left with a big one at the end.
+  std::vector<std::size_t> order;
+  for (std::size_t k = 0; k < tiles.size(); ++k) {
+    if (!tiles[k].empty() || !out_is_zero) order.push_back(k);
+  }
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return tiles[a].size() > tiles[b].size(); });
   std::vector<Status> results(tiles.size(), Status::kOk);
   // Each tile is decoded in place, straight into its voxels of the volume (tiles are disjoint):
   // no buffer to clear and copy, and a zero volume's pages are touched only in crop boxes.
-  detail::parallel_for(tiles.size(), threads, [&](std::size_t i) {
+  detail::parallel_for(order.size(), threads, [&](std::size_t i) {
     const std::size_t k = order[i];
     const TileBox b = grid.box(k);
     T* at = out + (b.z0 * dims.ny + b.y0) * dims.nx + b.x0;
     if (tiles[k].empty()) {  // an empty tile holds only zeros
-      if (!out_is_zero) {
-        for_each_tile_row(b, dims, [&](std::size_t in_volume, std::size_t, std::size_t n) {
-          std::fill(out + in_volume, out + in_volume + n, T{0});
-        });
-      }
+      for_each_tile_row(b, dims, [&](std::size_t in_volume, std::size_t, std::size_t n) {
+        std::fill(out + in_volume, out + in_volume + n, T{0});
+      });
       return;
     }
     results[k] = decode_chunk_into(tiles[k].data(), tiles[k].size(), b.dims, at, dims.nx, dims.ny,
