@@ -1,7 +1,7 @@
 // fuzz/fuzz_codec_decode.cpp: the label codec's chunk decoder on arbitrary streams.
 // Input: byte 0 picks the voxel width (1, 2 or 4 bytes), bytes 1..3 the dims (x, y, z: 1..64),
 // the rest is the chunk stream. The decoder must return a Status, never read or write out of
-// bounds (ASan watches the exactly sized output buffer).
+// bounds (ASan watches the exactly sized output buffers): the whole chunk, and its crop box alone.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -14,6 +14,14 @@ template <class T>
 void decode(const std::uint8_t* stream, std::size_t size, medmask::codec::Dims dims) {
   std::vector<T> out(dims.nx * dims.ny * dims.nz);
   (void)medmask::codec::decode_chunk<T>(stream, size, dims, out.data());
+  medmask::codec::CropBox crop;
+  if (medmask::codec::peek_crop(stream, size, dims, sizeof(T), &crop) !=
+          medmask::codec::Status::kOk ||
+      crop.empty) {
+    return;
+  }
+  std::vector<T> box(crop.dims.nx * crop.dims.ny * crop.dims.nz);
+  (void)medmask::codec::decode_crop<T>(stream, size, dims, box.data());
 }
 
 }  // namespace

@@ -236,49 +236,44 @@ Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* ou
   return decode_chunk_into(data, size, dims, out, dims.nx, dims.ny, out_is_zero);
 }
 
-template <class T>
-Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
-                         std::size_t out_nx, std::size_t out_ny, bool out_is_zero) {
-  if (out_nx < dims.nx || out_ny < dims.ny) return Status::kBadArgument;
+namespace {
+
+// A stream's header, checked against the chunk's dims and the voxel width: what every decoder
+// needs before the voxels.
+struct Parsed {
+  std::uint8_t mode = kEmpty;
+  Level level = Level::kFast;
+  Box box{};                           // kCoded: the crop box
+  const std::uint8_t* body = nullptr;  // kStored: the voxels; kCoded: the payload
+  std::size_t body_size = 0;
+};
+
+Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::size_t width,
+                   Parsed* parsed) {
   if (data == nullptr && size != 0) return Status::kBadArgument;
   Reader r(data, size);
-  std::uint8_t version = 0, mode = 0, lv = 0, width = 0;
+  std::uint8_t version = 0, mode = 0, lv = 0, w = 0;
   if (const Status s = r.byte(&version); s != Status::kOk) return s;
   if (version != kVersion) return Status::kUnsupported;
   if (const Status s = r.byte(&mode); s != Status::kOk) return s;
   if (const Status s = r.byte(&lv); s != Status::kOk) return s;
-  if (const Status s = r.byte(&width); s != Status::kOk) return s;
-  if (!valid_level(lv) || width != sizeof(T)) return Status::kUnsupported;
+  if (const Status s = r.byte(&w); s != Status::kOk) return s;
+  if (!valid_level(lv) || w != width) return Status::kUnsupported;
   std::uint64_t nx = 0, ny = 0, nz = 0;
   if (const Status s = r.varint(&nx); s != Status::kOk) return s;
   if (const Status s = r.varint(&ny); s != Status::kOk) return s;
   if (const Status s = r.varint(&nz); s != Status::kOk) return s;
   if (nx != dims.nx || ny != dims.ny || nz != dims.nz) return Status::kCorrupt;
-  // The caller holds `out` covering the chunk's voxels in its array.
-  const std::size_t count = dims.nx * dims.ny * dims.nz;
-  const auto at = [&](std::size_t x, std::size_t y, std::size_t z) {
-    return out + (z * out_ny + y) * out_nx + x;
-  };
-  if (mode == kEmpty) {
-    if (r.pos() != size) return Status::kCorrupt;
-    if (!out_is_zero) zero_outside(out, dims, Box{0, 0, 0, 0, 0, 0}, out_nx, out_ny);
-    return Status::kOk;
-  }
+  parsed->mode = mode;
+  parsed->level = static_cast<Level>(lv);
+  if (mode == kEmpty) return r.pos() == size ? Status::kOk : Status::kCorrupt;
   if (mode == kStored) {
+    const std::size_t count = dims.nx * dims.ny * dims.nz;
     const std::size_t left = size - r.pos();
-    if (left / sizeof(T) < count) return Status::kTruncated;
-    if (left != count * sizeof(T)) return Status::kCorrupt;
-    const std::uint8_t* p = data + r.pos();
-    for (std::size_t z = 0; z < dims.nz; ++z) {
-      for (std::size_t y = 0; y < dims.ny; ++y) {
-        T* row = at(0, y, z);
-        for (std::size_t x = 0; x < dims.nx; ++x, p += sizeof(T)) {
-          std::uint64_t v = 0;
-          for (std::size_t b = 0; b < sizeof(T); ++b) v |= std::uint64_t{p[b]} << (8 * b);
-          row[x] = static_cast<T>(v);
-        }
-      }
-    }
+    if (left / width < count) return Status::kTruncated;
+    if (left != count * width) return Status::kCorrupt;
+    parsed->body = data + r.pos();
+    parsed->body_size = left;
     return Status::kOk;
   }
   if (mode != kCoded) return Status::kCorrupt;
@@ -291,25 +286,100 @@ Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, 
       b[4] > ny - b[1] || b[2] >= nz || b[5] > nz - b[2]) {
     return Status::kCorrupt;
   }
-  const Box box{b[0], b[1], b[2], b[3], b[4], b[5]};
+  parsed->box = Box{b[0], b[1], b[2], b[3], b[4], b[5]};
   std::uint64_t payload_size = 0;
   if (const Status s = r.varint(&payload_size); s != Status::kOk) return s;
   if (payload_size > size - r.pos()) return Status::kTruncated;
   if (payload_size < size - r.pos()) return Status::kCorrupt;
-  if (!out_is_zero) zero_outside(out, dims, box, out_nx, out_ny);
-  const std::uint8_t* payload = data + r.pos();
-  switch (static_cast<Level>(lv)) {
+  parsed->body = data + r.pos();
+  parsed->body_size = payload_size;
+  return Status::kOk;
+}
+
+// Decodes a kCoded payload's crop box `box` into out (rows of out_nx voxels, slices of out_ny
+// rows), where out is the position of chunk voxel (0, 0, 0) for the box's coordinates.
+template <class T>
+Status decode_payload(const Parsed& p, const Box& box, T* out, std::size_t out_nx,
+                      std::size_t out_ny, bool out_is_zero) {
+  switch (p.level) {
     case Level::kFast:
-      return decode_box<T, template_size(0), false>(payload, payload_size, box, out, out_nx, out_ny,
+      return decode_box<T, template_size(0), false>(p.body, p.body_size, box, out, out_nx, out_ny,
                                                     out_is_zero);
     case Level::kDefault:
-      return decode_box<T, template_size(1), false>(payload, payload_size, box, out, out_nx, out_ny,
+      return decode_box<T, template_size(1), false>(p.body, p.body_size, box, out, out_nx, out_ny,
                                                     out_is_zero);
     case Level::kMax:
-      return decode_box<T, template_size(2), true>(payload, payload_size, box, out, out_nx, out_ny,
+      return decode_box<T, template_size(2), true>(p.body, p.body_size, box, out, out_nx, out_ny,
                                                    out_is_zero);
   }
   return Status::kUnsupported;
+}
+
+// The stored voxels (little-endian, chunk order) into out with its strides.
+template <class T>
+void copy_stored(const Parsed& p, Dims dims, T* out, std::size_t out_nx, std::size_t out_ny) {
+  const std::uint8_t* from = p.body;
+  for (std::size_t z = 0; z < dims.nz; ++z) {
+    for (std::size_t y = 0; y < dims.ny; ++y) {
+      T* row = out + (z * out_ny + y) * out_nx;
+      for (std::size_t x = 0; x < dims.nx; ++x, from += sizeof(T)) {
+        std::uint64_t v = 0;
+        for (std::size_t b = 0; b < sizeof(T); ++b) v |= std::uint64_t{from[b]} << (8 * b);
+        row[x] = static_cast<T>(v);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
+                         std::size_t out_nx, std::size_t out_ny, bool out_is_zero) {
+  if (out_nx < dims.nx || out_ny < dims.ny) return Status::kBadArgument;
+  Parsed p;
+  if (const Status s = parse_chunk(data, size, dims, sizeof(T), &p); s != Status::kOk) return s;
+  if (p.mode == kStored) {
+    copy_stored(p, dims, out, out_nx, out_ny);
+    return Status::kOk;
+  }
+  const Box none{0, 0, 0, 0, 0, 0};
+  if (!out_is_zero) zero_outside(out, dims, p.mode == kCoded ? p.box : none, out_nx, out_ny);
+  if (p.mode == kEmpty) return Status::kOk;
+  return decode_payload(p, p.box, out, out_nx, out_ny, out_is_zero);
+}
+
+Status peek_crop(const std::uint8_t* data, std::size_t size, Dims dims, std::size_t width,
+                 CropBox* crop) {
+  Parsed p;
+  if (const Status s = parse_chunk(data, size, dims, width, &p); s != Status::kOk) return s;
+  *crop = CropBox{};
+  if (p.mode == kStored) {
+    crop->dims = dims;
+    crop->empty = dims.nx * dims.ny * dims.nz == 0;
+  } else if (p.mode == kCoded) {
+    crop->x0 = p.box.x0;
+    crop->y0 = p.box.y0;
+    crop->z0 = p.box.z0;
+    crop->dims = Dims{p.box.wx, p.box.wy, p.box.wz};
+    crop->empty = false;
+  }
+  return Status::kOk;
+}
+
+template <class T>
+Status decode_crop(const std::uint8_t* data, std::size_t size, Dims dims, T* out) {
+  Parsed p;
+  if (const Status s = parse_chunk(data, size, dims, sizeof(T), &p); s != Status::kOk) return s;
+  if (p.mode == kStored) {
+    copy_stored(p, dims, out, dims.nx, dims.ny);
+    return Status::kOk;
+  }
+  if (p.mode == kEmpty) return Status::kOk;
+  // The crop box alone, at the origin of a buffer of its own size: the scan's contexts do not
+  // depend on where the box lies in the chunk.
+  const Box at_origin{0, 0, 0, p.box.wx, p.box.wy, p.box.wz};
+  return decode_payload(p, at_origin, out, p.box.wx, p.box.wy, true);
 }
 
 template std::vector<std::uint8_t> encode_chunk<std::uint8_t>(const std::uint8_t*, Dims, Level);
@@ -321,6 +391,9 @@ template Status decode_chunk<std::uint16_t>(const std::uint8_t*, std::size_t, Di
                                             bool);
 template Status decode_chunk<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*,
                                             bool);
+template Status decode_crop<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*);
+template Status decode_crop<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*);
+template Status decode_crop<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*);
 template Status decode_chunk_into<std::uint8_t>(const std::uint8_t*, std::size_t, Dims,
                                                 std::uint8_t*, std::size_t, std::size_t, bool);
 template Status decode_chunk_into<std::uint16_t>(const std::uint8_t*, std::size_t, Dims,

@@ -46,6 +46,25 @@ template <class T>
 Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
                          std::size_t out_nx, std::size_t out_ny, bool out_is_zero);
 
+// Where a chunk's labels lie: its crop box (FORMAT.md Appendix A), the whole chunk when it is
+// stored raw, or nothing (`empty`) when every voxel is 0. Voxels outside it are 0.
+struct CropBox {
+  std::size_t x0 = 0, y0 = 0, z0 = 0;
+  Dims dims{0, 0, 0};
+  bool empty = true;
+};
+
+// Reads a chunk's header (checked as decode_chunk checks it) for its crop box; width is the
+// voxel size in bytes.
+Status peek_crop(const std::uint8_t* data, std::size_t size, Dims dims, std::size_t width,
+                 CropBox* crop);
+
+// Decodes only the crop box (peek_crop) into `out`, an array of exactly crop.dims voxels that
+// already holds zeros (rows of zeros are not written): a reader keeps a chunk's labels without
+// the zeros around them.
+template <class T>
+Status decode_crop(const std::uint8_t* data, std::size_t size, Dims dims, T* out);
+
 // Reads only a chunk's header: its level (for reporting) without decoding.
 Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level);
 

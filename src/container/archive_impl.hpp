@@ -25,16 +25,6 @@
 
 namespace medmask::container {
 
-// Decoded voxels of one unit of an entry (a z-chunk, or a tile of one): its voxel (0, 0, 0) is
-// grid voxel origin_zyx. The volume shares its buffer (with the cache or the writer's open
-// volume) and keeps it alive.
-struct Slab {
-  LabelVolume volume;
-  Shape3 origin_zyx{};
-  std::int64_t z0() const { return origin_zyx[0]; }
-  std::int64_t z_end() const { return origin_zyx[0] + volume.shape_zyx()[0]; }
-};
-
 // One part of a structure, resolved to its entry.
 struct PartRef {
   EntryId entry = 0;

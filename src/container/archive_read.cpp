@@ -165,21 +165,19 @@ Slab MaskArchive::Impl::slab(EntryId entry, std::size_t chunk) const {
   if (e.open) return Slab{e.open->volume, {0, 0, 0}};  // the writer's own voxels, shared
   const bool chunked = e.in_file && (e.record.coding == container::kCodingMedmaskCm ||
                                      e.record.coding == container::kCodingMedmaskTiles);
-  const Shape3 origin = chunked ? container::unit_box(e.record, chunk, space.shape_zyx()).origin_zyx
-                                : Shape3{0, 0, 0};
-  if (auto cached = cache.find({entry, chunk})) return Slab{*cached, origin};
-  std::shared_ptr<const LabelVolume> volume;
+  if (auto cached = cache.find({entry, chunk})) return *cached;
+  std::shared_ptr<const Slab> decoded;
   if (chunked) {
     const container::ChunkRecord& record = e.record.chunks.at(chunk);
     const std::uint64_t offset = e.record.offset + record.offset;
     const auto bytes = file.read(offset, static_cast<std::size_t>(record.length));
-    volume = std::make_shared<const LabelVolume>(container::decode_cm_chunk(
+    decoded = std::make_shared<const Slab>(container::decode_cm_chunk(
         bytes, e.record, chunk, space.shape_zyx(), path, entry_field(e), offset));
   } else {
-    volume = std::make_shared<const LabelVolume>(decode_entry(e));
+    decoded = std::make_shared<const Slab>(Slab{decode_entry(e), {0, 0, 0}});
   }
-  cache.insert({entry, chunk}, volume);
-  return Slab{*volume, origin};
+  cache.insert({entry, chunk}, decoded);
+  return *decoded;
 }
 
 // Decodes the chunks not yet cached, on the archive's threads.
@@ -412,6 +410,7 @@ std::vector<std::string> MaskArchive::labels_at(std::int64_t z, std::int64_t y,
       const auto units = s.units_for(entry, point, z, z + 1);
       if (units.empty()) continue;  // an empty tile: the voxel is 0 there
       const Slab piece = s.slab(entry, units.front());
+      if (!piece.holds(z, y, x)) continue;  // outside the unit's crop box: 0
       const Shape3& o = piece.origin_zyx;
       const Shape3& n = piece.volume.shape_zyx();
       const auto index =

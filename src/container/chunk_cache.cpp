@@ -2,7 +2,7 @@
 
 namespace medmask::container {
 
-std::shared_ptr<const LabelVolume> ChunkCache::find(const ChunkKey& key) {
+std::shared_ptr<const Slab> ChunkCache::find(const ChunkKey& key) {
   const std::lock_guard lock(mutex_);
   const auto it = items_.find(key);
   if (it == items_.end()) return nullptr;
@@ -10,14 +10,14 @@ std::shared_ptr<const LabelVolume> ChunkCache::find(const ChunkKey& key) {
   return it->second.chunk;
 }
 
-void ChunkCache::insert(const ChunkKey& key, std::shared_ptr<const LabelVolume> chunk) {
-  const std::size_t size = chunk->byte_size();
+void ChunkCache::insert(const ChunkKey& key, std::shared_ptr<const Slab> chunk) {
+  const std::size_t size = chunk->volume.byte_size();
   if (size > max_bytes_) return;
   const std::lock_guard lock(mutex_);
   if (items_.count(key) != 0) return;  // another thread decoded it first
   while (bytes_ + size > max_bytes_ && !order_.empty()) {
     const auto oldest = items_.find(order_.back());
-    bytes_ -= oldest->second.chunk->byte_size();
+    bytes_ -= oldest->second.chunk->volume.byte_size();
     items_.erase(oldest);
     order_.pop_back();
   }

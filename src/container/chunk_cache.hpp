@@ -10,7 +10,7 @@
 #include <mutex>
 #include <utility>
 
-#include "medmask/volume.hpp"
+#include "container/slab.hpp"
 
 namespace medmask::container {
 
@@ -22,15 +22,15 @@ class ChunkCache {
  public:
   explicit ChunkCache(std::size_t max_bytes = std::size_t{512} << 20) : max_bytes_(max_bytes) {}
 
-  std::shared_ptr<const LabelVolume> find(const ChunkKey& key);
+  std::shared_ptr<const Slab> find(const ChunkKey& key);
   // Keeps chunk unless it alone exceeds the budget; evicts the least recently used ones.
-  void insert(const ChunkKey& key, std::shared_ptr<const LabelVolume> chunk);
+  void insert(const ChunkKey& key, std::shared_ptr<const Slab> chunk);
   void clear();
 
  private:
   using Order = std::list<ChunkKey>;
   struct Item {
-    std::shared_ptr<const LabelVolume> chunk;
+    std::shared_ptr<const Slab> chunk;
     Order::iterator position;
   };
   std::mutex mutex_;

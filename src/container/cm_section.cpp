@@ -157,26 +157,32 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
   return volume;
 }
 
-LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record,
-                            std::size_t k, const Shape3& shape_zyx, const std::string& path,
-                            const std::string& field, std::uint64_t offset) {
+Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record, std::size_t k,
+                     const Shape3& shape_zyx, const std::string& path, const std::string& field,
+                     std::uint64_t offset) {
   const std::string name = chunk_field(field, record, k);
   require_checksum(bytes, record.chunks[k].xxh3, path, name, offset);
-  const Shape3 chunk_shape = unit_box(record, k, shape_zyx).shape_zyx;
-  // The decoder writes every voxel of the chunk, so its buffer need not be cleared first.
-  std::shared_ptr<void> buffer = detail::allocate_for_overwrite(
-      static_cast<std::size_t>(chunk_shape[0] * chunk_shape[1] * chunk_shape[2]) *
-      dtype_size(record.dtype));
-  void* voxels = buffer.get();
-  LabelVolume volume(record.dtype, chunk_shape, voxels, std::move(buffer));
+  const UnitBox unit = unit_box(record, k, shape_zyx);
+  codec::CropBox crop;
+  require_decoded(codec::peek_crop(bytes.data(), bytes.size(), dims_of(unit.shape_zyx),
+                                   dtype_size(record.dtype), &crop),
+                  path, name, offset);
+  if (crop.empty) return Slab{LabelVolume(record.dtype, {1, 1, 1}), unit.origin_zyx};
+  // Only the crop box is kept: the zeros around a tile's labels cost neither memory nor the
+  // page faults of writing them.
+  const auto as_int = [](std::size_t v) { return static_cast<std::int64_t>(v); };
+  const Shape3 crop_shape{as_int(crop.dims.nz), as_int(crop.dims.ny), as_int(crop.dims.nx)};
+  LabelVolume volume(record.dtype, crop_shape);  // zeros: rows of zeros are not written
   detail::visit_dtype(record.dtype, [&](auto tag) {
     using T = decltype(tag);
-    require_decoded(
-        codec::decode_chunk(bytes.data(), bytes.size(), dims_of(chunk_shape), volume.data_as<T>()),
-        path, name, offset);
+    require_decoded(codec::decode_crop(bytes.data(), bytes.size(), dims_of(unit.shape_zyx),
+                                       volume.data_as<T>()),
+                    path, name, offset);
   });
   check_bool_voxels(volume, path, name, offset);
-  return volume;
+  const Shape3& o = unit.origin_zyx;
+  return Slab{std::move(volume),
+              {o[0] + as_int(crop.z0), o[1] + as_int(crop.y0), o[2] + as_int(crop.x0)}};
 }
 
 void decode_cm_chunk_into(std::span<const std::uint8_t> bytes, const EntryRecord& record,

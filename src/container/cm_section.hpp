@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "container/index_json.hpp"
+#include "container/slab.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/volume.hpp"
 
@@ -40,12 +41,13 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
                               const Shape3& shape_zyx, const std::string& path,
                               const std::string& field, std::uint64_t offset, unsigned threads);
 
-// Decodes unit k (chunk or non-empty tile) alone into a volume of unit_box(k).shape_zyx: bytes are
-// the unit's bytes, offset their first byte in the file. Verifies the unit's checksum first.
-// Throws FormatError.
-LabelVolume decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record,
-                            std::size_t k, const Shape3& shape_zyx, const std::string& path,
-                            const std::string& field, std::uint64_t offset);
+// Decodes unit k (chunk or non-empty tile) alone, keeping only its crop box: a slab of the labels
+// and where they lie in the grid (shape_zyx); a unit of zeros gives one voxel of 0 at the unit's
+// origin. bytes are the unit's bytes, offset their first byte in the file. Verifies the unit's
+// checksum first, and for a bool entry that every voxel is 0 or 1. Throws FormatError.
+Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record, std::size_t k,
+                     const Shape3& shape_zyx, const std::string& path, const std::string& field,
+                     std::uint64_t offset);
 
 // Decodes chunk k of an entry into its slices of volume (the whole grid, of the entry's dtype,
 // zero where nothing is decoded yet: only the chunk's crop box is written), leaving the other

@@ -71,6 +71,14 @@ TEST(CodecCorrupt, HeaderFieldsAreChecked) {
   bad[1] = 9;
   EXPECT_EQ(medmask::codec::decode_chunk(bad.data(), bad.size(), d, out.data()), Status::kCorrupt);
   EXPECT_EQ(medmask::codec::decode_chunk(nullptr, 0, d, out.data()), Status::kTruncated);
+  // The crop path checks the same fields.
+  medmask::codec::CropBox crop;
+  EXPECT_EQ(medmask::codec::peek_crop(stream.data(), stream.size(), Dims{24, 22, 8}, 2, &crop),
+            Status::kCorrupt);
+  EXPECT_EQ(medmask::codec::peek_crop(stream.data(), stream.size(), d, 1, &crop),
+            Status::kUnsupported);
+  EXPECT_EQ(medmask::codec::decode_crop(stream.data(), stream.size(), d, out8.data()),
+            Status::kUnsupported);
 }
 
 TEST(CodecCorrupt, RandomFlipsNeverCrash) {
@@ -87,6 +95,18 @@ TEST(CodecCorrupt, RandomFlipsNeverCrash) {
       bad[at] = static_cast<std::uint8_t>(bad[at] ^ (1u << (rng() % 8)));
       if (medmask::codec::decode_chunk(bad.data(), bad.size(), d, out.data()) != Status::kOk)
         ++errors;
+      // The crop path reads the same header: a box it accepts lies inside the chunk, and the
+      // decoder keeps within a buffer of exactly that box.
+      medmask::codec::CropBox crop;
+      if (medmask::codec::peek_crop(bad.data(), bad.size(), d, sizeof(std::uint16_t), &crop) ==
+              Status::kOk &&
+          !crop.empty) {
+        ASSERT_LE(crop.x0 + crop.dims.nx, d.nx);
+        ASSERT_LE(crop.y0 + crop.dims.ny, d.ny);
+        ASSERT_LE(crop.z0 + crop.dims.nz, d.nz);
+        std::vector<std::uint16_t> box(crop.dims.nx * crop.dims.ny * crop.dims.nz, 0);
+        (void)medmask::codec::decode_crop(bad.data(), bad.size(), d, box.data());
+      }
     }
     EXPECT_GT(errors, 0);
     // Pure garbage after a valid header.

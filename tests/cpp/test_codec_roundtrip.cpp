@@ -20,6 +20,37 @@ constexpr Level kLevels[] = {Level::kFast, Level::kDefault, Level::kMax};
 
 std::size_t count(Dims d) { return d.nx * d.ny * d.nz; }
 
+// The crop box holds every non-zero voxel, and decode_crop gives exactly the voxels inside it.
+template <class T>
+void expect_crop_matches(const std::vector<std::uint8_t>& stream, const std::vector<T>& v, Dims d) {
+  medmask::codec::CropBox crop;
+  ASSERT_EQ(medmask::codec::peek_crop(stream.data(), stream.size(), d, sizeof(T), &crop),
+            Status::kOk);
+  const auto inside = [&](std::size_t x, std::size_t y, std::size_t z) {
+    return !crop.empty && x >= crop.x0 && x < crop.x0 + crop.dims.nx && y >= crop.y0 &&
+           y < crop.y0 + crop.dims.ny && z >= crop.z0 && z < crop.z0 + crop.dims.nz;
+  };
+  std::vector<T> out(crop.empty ? 0 : count(crop.dims), T{0});
+  if (!crop.empty) {
+    ASSERT_EQ(medmask::codec::decode_crop(stream.data(), stream.size(), d, out.data()),
+              Status::kOk);
+  }
+  for (std::size_t z = 0; z < d.nz; ++z) {
+    for (std::size_t y = 0; y < d.ny; ++y) {
+      for (std::size_t x = 0; x < d.nx; ++x) {
+        const T want = v[(z * d.ny + y) * d.nx + x];
+        if (!inside(x, y, z)) {
+          ASSERT_EQ(want, T{0}) << "non-zero voxel outside the crop box at " << x << "," << y;
+          continue;
+        }
+        const std::size_t at =
+            ((z - crop.z0) * crop.dims.ny + (y - crop.y0)) * crop.dims.nx + (x - crop.x0);
+        ASSERT_EQ(out[at], want) << "crop voxel " << x << "," << y << "," << z;
+      }
+    }
+  }
+}
+
 template <class T>
 void expect_round_trip(const std::vector<T>& v, Dims d, Level level) {
   const auto stream = medmask::codec::encode_chunk(v.data(), d, level);
@@ -29,6 +60,7 @@ void expect_round_trip(const std::vector<T>& v, Dims d, Level level) {
   Level seen = Level::kFast;
   ASSERT_EQ(medmask::codec::peek_chunk_level(stream.data(), stream.size(), &seen), Status::kOk);
   EXPECT_EQ(seen, level);
+  expect_crop_matches(stream, v, d);
 }
 
 // Nested ellipsoids with `labels` distinct values starting at `base`, plus a few isolated voxels.
