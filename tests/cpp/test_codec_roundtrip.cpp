@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "codec/label_codec.hpp"
+#include "codec/reused_models.hpp"
 
 namespace {
 
@@ -267,6 +268,47 @@ TEST(CodecChunks, WrongChunkCountIsAnError) {
   std::vector<std::uint8_t> out(count(d));
   EXPECT_EQ(medmask::codec::decode_chunks(spans, d, 4, out.data(), 1), Status::kBadArgument);
   EXPECT_EQ(medmask::codec::decode_chunks(spans, d, 0, out.data(), 1), Status::kBadArgument);
+}
+
+}  // namespace
+
+namespace {
+
+// The default level reuses its candidate table between chunks on a thread: a chunk's stream must
+// not depend on what the thread coded before.
+TEST(CodecReuse, AStreamDoesNotDependOnTheChunksCodedBefore) {
+  const Dims d{40, 36, 12};
+  const auto a = blobs<std::uint8_t>(d, 12, 1, 21);
+  const auto b = blobs<std::uint8_t>(d, 30, 5, 22);
+  const auto first = medmask::codec::encode_chunk(a.data(), d, Level::kDefault);
+  (void)medmask::codec::encode_chunk(b.data(), d, Level::kDefault);
+  EXPECT_EQ(medmask::codec::encode_chunk(a.data(), d, Level::kDefault), first);
+  std::vector<std::uint8_t> out(count(d));
+  const auto other = medmask::codec::encode_chunk(b.data(), d, Level::kDefault);
+  ASSERT_EQ(medmask::codec::decode_chunk(other.data(), other.size(), d, out.data()), Status::kOk);
+  ASSERT_EQ(medmask::codec::decode_chunk(first.data(), first.size(), d, out.data()), Status::kOk);
+  EXPECT_EQ(out, a);
+}
+
+TEST(CodecReuse, ATableIsResetWhereUsedAndASecondLeaseGetsItsOwn) {
+  using medmask::codec::ReusedModels;
+  const medmask::codec::BitModel fresh{};
+  const medmask::codec::BitModel* kept = nullptr;
+  {
+    ReusedModels first(1024);
+    kept = &first[0];
+    first.first_use(5);
+    first[5].p = 100;
+    first[5].n = 3;
+    ReusedModels second(1024);  // the thread's table is taken: a table of its own
+    EXPECT_NE(&second[0], kept);
+    EXPECT_EQ(second[5].p, fresh.p);
+    EXPECT_EQ(second[5].n, fresh.n);
+  }
+  ReusedModels again(1024);
+  EXPECT_EQ(&again[0], kept);  // the thread's table, reused
+  EXPECT_EQ(again[5].p, fresh.p);
+  EXPECT_EQ(again[5].n, fresh.n);
 }
 
 }  // namespace
