@@ -9,7 +9,6 @@
 #include "container/zstd_section.hpp"
 #include "core/dtype_dispatch.hpp"
 #include "detail/checksum.hpp"
-#include "detail/volume_memory.hpp"
 #include "medmask/error.hpp"
 
 namespace medmask::container {

@@ -53,9 +53,4 @@ std::shared_ptr<void> allocate_zeroed(std::size_t bytes) {
   return heap_block(std::calloc(bytes, 1), bytes);
 }
 
-std::shared_ptr<void> allocate_for_overwrite(std::size_t bytes) {
-  bytes = std::max<std::size_t>(bytes, 1);
-  return heap_block(std::malloc(bytes), bytes);
-}
-
 }  // namespace medmask::detail

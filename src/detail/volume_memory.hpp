@@ -12,8 +12,4 @@ namespace medmask::detail {
 // promise: once glibc has raised its mmap threshold, a large calloc clears every byte.)
 std::shared_ptr<void> allocate_zeroed(std::size_t bytes);
 
-// An uninitialised block of `bytes` (at least 1) for a buffer that will be written whole (a
-// decoded chunk): from the heap, whose freed blocks are reused without new page faults.
-std::shared_ptr<void> allocate_for_overwrite(std::size_t bytes);
-
 }  // namespace medmask::detail
