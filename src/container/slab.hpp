@@ -8,9 +8,10 @@
 namespace medmask::container {
 
 // Decoded voxels of one unit of an entry (a z-chunk, or a tile of one): its voxel (0, 0, 0) is
-// grid voxel origin_zyx. A unit read from the file holds only its crop box (every voxel of the
-// unit outside the slab is 0); the writer's open volume is one slab of the whole grid. The volume
-// shares its buffer (with the cache or the writer's open volume) and keeps it alive.
+// grid voxel origin_zyx. A z-chunk or tile read from the file holds only its crop box (every
+// voxel of the unit outside the slab is 0); a "zstd" entry and the writer's open volume are one
+// slab of the whole grid. The volume shares its buffer (with the cache or the writer's open
+// volume) and keeps it alive.
 struct Slab {
   LabelVolume volume;
   Shape3 origin_zyx{};
