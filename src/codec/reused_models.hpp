@@ -1,8 +1,10 @@
 // codec/reused_models.hpp: a table of bit models that starts every chunk in its default state but
 // is kept from one chunk to the next on the same thread. The default level's candidate table
 // holds 2^18 models (1 MiB): clearing it took 50 us per chunk, more than coding a small tile
-// does. Instead the coder lists each model when it first uses it in a chunk (its count is 0
-// then), and only the listed ones are reset when the chunk is done.
+// does; the max level's seven tables (26 MiB) took 5-8 ms to allocate and clear, more than
+// decoding most tiles. Instead the coder lists each model when it first uses it in a chunk (its
+// count is 0 then), and only the listed ones are reset when the chunk is done. Each table of a
+// coder has its own slot, so that the tables of one coder do not take each other's spare.
 #pragma once
 
 #include <cstddef>
@@ -16,12 +18,14 @@ namespace medmask::codec {
 class ReusedModels {
  public:
   // Takes this thread's table when it is free (a second coder alive on the thread gets its own).
-  explicit ReusedModels(std::size_t size) {
-    Spare& spare = thread_spare();
+  static constexpr std::size_t kSlots = 8;
+  explicit ReusedModels(std::size_t size, std::size_t slot = 0) {
+    Spare& spare = thread_spare(slot);
     if (!spare.leased) {
       spare.leased = true;
       spare_ = &spare;
-      if (spare.models.size() != size) spare.models.assign(size, BitModel{});
+      // A larger table serves a smaller one (its models past `size` stay unused).
+      if (spare.models.size() < size) spare.models.assign(size, BitModel{});
       models_ = spare.models.data();
     } else {
       own_.assign(size, BitModel{});
@@ -49,9 +53,9 @@ class ReusedModels {
     std::vector<std::uint32_t> used;
     bool leased = false;
   };
-  static Spare& thread_spare() {
-    thread_local Spare spare;
-    return spare;
+  static Spare& thread_spare(std::size_t slot) {
+    thread_local Spare spares[kSlots];
+    return spares[slot];
   }
 
   Spare* spare_ = nullptr;

@@ -216,14 +216,6 @@ class VoxelCoder {
     for (auto& s : slices_) s.assign(slice_size_, T{0});
     palette_.push_back(T{0});
     if constexpr (Io::kEncode) palette_index_[T{0}] = 0;
-    if constexpr (kMix) {
-      small_.resize(std::size_t{1} << 13);
-      large_.resize(std::size_t{1} << 22);
-      drift_.resize(std::size_t{1} << 16);
-      labelled_.resize(std::size_t{1} << 20);
-      near9_.resize(std::size_t{1} << 14);
-      pair_.resize(std::size_t{1} << 20);
-    }
   }
 
   // Codes slice zz of the crop box. Encoder: `src` points at the chunk's voxels and `dims_nx`,
@@ -559,8 +551,15 @@ class VoxelCoder {
         ((((std::uint64_t{label} << 32 | other) << 9 | (pattern & 0x1FFu)) << 1 | later) *
          0x9E3779B97F4A7C15u) >>
         44);
-    BitModel* m[Mixer::kInputs - 1] = {&cand_[ctx],    &small_[c1], &large_[c2], &drift_[c3],
-                                       &labelled_[c4], &near9_[c5], &pair_[c6]};
+    MixTables& t = mix_;
+    ReusedModels* tables[Mixer::kInputs - 1] = {&cand_,      &t.small, &t.large, &t.drift,
+                                                &t.labelled, &t.near9, &t.pair};
+    const std::uint32_t at[Mixer::kInputs - 1] = {ctx, c1, c2, c3, c4, c5, c6};
+    BitModel* m[Mixer::kInputs - 1];
+    for (int i = 0; i < Mixer::kInputs - 1; ++i) {
+      m[i] = &(*tables[i])[at[i]];
+      if (m[i]->n == 0) tables[i]->first_use(at[i]);  // every model below is updated
+    }
     if (m[0]->n == 0) m[0]->p = m[5]->p;
     int st[Mixer::kInputs];
     for (int i = 0; i < Mixer::kInputs - 1; ++i) st[i] = kStretch.t[m[i]->p >> 4];
@@ -676,16 +675,21 @@ class VoxelCoder {
   static constexpr bool kUseNearWord = std::is_same_v<T, std::uint8_t> && N == kNear && !kMix;
   std::uint32_t first_ = 0;
   bool out_is_zero_ = false;
-  // The default level's table is reused between chunks (it lists every context on first use);
-  // the others are small, or (max) mixed without that first-use step.
-  std::conditional_t<(N > kNear && !kMix), ReusedModels, std::vector<BitModel>> cand_;
+  // The large tables are reused between chunks (each lists its models on first use, and resets
+  // only those); the fast level's is small.
+  std::conditional_t<(N > kNear), ReusedModels, std::vector<BitModel>> cand_;
   BitModel near_[4 << kNear];
-  std::vector<BitModel> small_;
-  std::vector<BitModel> large_;
-  std::vector<BitModel> drift_;
-  std::vector<BitModel> labelled_;
-  std::vector<BitModel> near9_;
-  std::vector<BitModel> pair_;
+  // The max level's other models (code_mixed), each table in its own slot of the thread's spares.
+  struct MixTables {
+    ReusedModels small{std::size_t{1} << 13, 1};
+    ReusedModels large{std::size_t{1} << 22, 2};
+    ReusedModels drift{std::size_t{1} << 16, 3};
+    ReusedModels labelled{std::size_t{1} << 20, 4};
+    ReusedModels near9{std::size_t{1} << 14, 5};
+    ReusedModels pair{std::size_t{1} << 20, 6};
+  };
+  struct NoTables {};
+  std::conditional_t<kMix, MixTables, NoTables> mix_;
   struct NoMixer {};
   std::conditional_t<kMix, Mixer, NoMixer> mixer_;  // 32 KiB each, cleared per chunk: max only
   std::conditional_t<kMix, Mixer, NoMixer> mixer2_;

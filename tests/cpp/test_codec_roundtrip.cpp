@@ -274,20 +274,27 @@ TEST(CodecChunks, WrongChunkCountIsAnError) {
 
 namespace {
 
-// The default level reuses its candidate table between chunks on a thread: a chunk's stream must
-// not depend on what the thread coded before.
+// The default and max levels reuse their model tables between chunks on a thread: a chunk's
+// stream must not depend on what the thread coded before, at any level (the two levels share the
+// candidate table's slot at different sizes).
 TEST(CodecReuse, AStreamDoesNotDependOnTheChunksCodedBefore) {
   const Dims d{40, 36, 12};
   const auto a = blobs<std::uint8_t>(d, 12, 1, 21);
   const auto b = blobs<std::uint8_t>(d, 30, 5, 22);
-  const auto first = medmask::codec::encode_chunk(a.data(), d, Level::kDefault);
-  (void)medmask::codec::encode_chunk(b.data(), d, Level::kDefault);
-  EXPECT_EQ(medmask::codec::encode_chunk(a.data(), d, Level::kDefault), first);
-  std::vector<std::uint8_t> out(count(d));
-  const auto other = medmask::codec::encode_chunk(b.data(), d, Level::kDefault);
-  ASSERT_EQ(medmask::codec::decode_chunk(other.data(), other.size(), d, out.data()), Status::kOk);
-  ASSERT_EQ(medmask::codec::decode_chunk(first.data(), first.size(), d, out.data()), Status::kOk);
-  EXPECT_EQ(out, a);
+  for (const Level level : {Level::kDefault, Level::kMax}) {
+    SCOPED_TRACE(static_cast<int>(level));
+    const Level other_level = level == Level::kMax ? Level::kDefault : Level::kMax;
+    const auto first = medmask::codec::encode_chunk(a.data(), d, level);
+    (void)medmask::codec::encode_chunk(b.data(), d, level);
+    EXPECT_EQ(medmask::codec::encode_chunk(a.data(), d, level), first);
+    (void)medmask::codec::encode_chunk(b.data(), d, other_level);
+    EXPECT_EQ(medmask::codec::encode_chunk(a.data(), d, level), first);
+    std::vector<std::uint8_t> out(count(d));
+    const auto other = medmask::codec::encode_chunk(b.data(), d, level);
+    ASSERT_EQ(medmask::codec::decode_chunk(other.data(), other.size(), d, out.data()), Status::kOk);
+    ASSERT_EQ(medmask::codec::decode_chunk(first.data(), first.size(), d, out.data()), Status::kOk);
+    EXPECT_EQ(out, a);
+  }
 }
 
 TEST(CodecReuse, ATableIsResetWhereUsedAndASecondLeaseGetsItsOwn) {
@@ -305,10 +312,12 @@ TEST(CodecReuse, ATableIsResetWhereUsedAndASecondLeaseGetsItsOwn) {
     EXPECT_EQ(second[5].p, fresh.p);
     EXPECT_EQ(second[5].n, fresh.n);
   }
-  ReusedModels again(1024);
-  EXPECT_EQ(&again[0], kept);  // the thread's table, reused
+  ReusedModels again(512);
+  EXPECT_EQ(&again[0], kept);  // the thread's table, reused (a larger one serves a smaller)
   EXPECT_EQ(again[5].p, fresh.p);
   EXPECT_EQ(again[5].n, fresh.n);
+  ReusedModels other_slot(1024, 3);  // another table of the same coder: another spare
+  EXPECT_NE(&other_slot[0], kept);
 }
 
 }  // namespace
