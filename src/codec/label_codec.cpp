@@ -12,7 +12,9 @@ namespace medmask::codec {
 namespace {
 
 constexpr std::uint8_t kVersion = 2;
-enum Mode : std::uint8_t { kEmpty = 0, kStored = 1, kCoded = 2 };
+// kPredicted: coded against a prediction (a reference layer's labels, FORMAT.md A.5.5), which the
+// decoder must be given.
+enum Mode : std::uint8_t { kEmpty = 0, kStored = 1, kCoded = 2, kPredicted = 3 };
 
 void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -96,11 +98,11 @@ bool find_box(const T* v, Dims d, Box* box) {
 
 // Codes the crop box; gives up (false) once the payload exceeds `budget` bytes, so that noise
 // costs no more time than it must before being stored raw.
-template <class T, int N, bool kMix>
+template <class T, int N, bool kMix, bool kRef>
 bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
-                std::vector<std::uint8_t>& out) {
+                std::vector<std::uint8_t>& out, Prediction<T> prediction) {
   EncodeIo io{RangeEncoder(out)};
-  auto coder = std::make_unique<VoxelCoder<T, EncodeIo, N, kMix>>(io, box);
+  auto coder = std::make_unique<VoxelCoder<T, EncodeIo, N, kMix, kRef>>(io, box, prediction);
   for (std::size_t zz = 0; zz < box.wz; ++zz) {
     coder->code_slice(zz, voxels, d.nx, d.ny);
     if (out.size() > budget) return false;
@@ -110,11 +112,12 @@ bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
 }
 
 // out_nx, out_ny: the row length and rows per slice of the array out points into.
-template <class T, int N, bool kMix>
+template <class T, int N, bool kMix, bool kRef>
 Status decode_box(const std::uint8_t* data, std::size_t size, const Box& box, T* out,
-                  std::size_t out_nx, std::size_t out_ny, bool out_is_zero) {
+                  std::size_t out_nx, std::size_t out_ny, bool out_is_zero,
+                  Prediction<T> prediction) {
   DecodeIo io{RangeDecoder(data, size)};
-  auto coder = std::make_unique<VoxelCoder<T, DecodeIo, N, kMix>>(io, box);
+  auto coder = std::make_unique<VoxelCoder<T, DecodeIo, N, kMix, kRef>>(io, box, prediction);
   if (out_is_zero) coder->set_output_is_zero();
   for (std::size_t zz = 0; zz < box.wz; ++zz) {
     if (!coder->code_slice(zz, out, out_nx, out_ny)) {
@@ -162,12 +165,44 @@ const char* status_name(Status status) {
       return "unsupported";
     case Status::kBadArgument:
       return "bad argument";
+    case Status::kNeedsPrediction:
+      return "coded against a reference layer that was not given";
   }
   return "unknown";
 }
 
+namespace {
+
+// The coded payload of the crop box at a level, with a prediction (kRef) or without; false when
+// it exceeds budget bytes.
+template <class T, bool kRef>
+bool encode_payload(const T* voxels, Dims dims, const Box& box, Level level, std::size_t budget,
+                    std::vector<std::uint8_t>& payload, Prediction<T> prediction) {
+  switch (level) {
+    case Level::kFast:
+      return encode_box<T, template_size(0) + kRef, false, kRef>(voxels, dims, box, budget,
+                                                                 payload, prediction);
+    case Level::kDefault:
+      return encode_box<T, template_size(1) + kRef, false, kRef>(voxels, dims, box, budget,
+                                                                 payload, prediction);
+    case Level::kMax:
+      return encode_box<T, template_size(2) + kRef, true, kRef>(voxels, dims, box, budget,
+                                                                payload, prediction);
+  }
+  return false;
+}
+
 template <class T>
-std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level) {
+Prediction<T> prediction_at(const T* predicted, Dims dims, const Box& box) {
+  if (predicted == nullptr) return {};
+  return {predicted + (box.z0 * dims.ny + box.y0) * dims.nx + box.x0, dims.nx, dims.ny};
+}
+
+}  // namespace
+
+template <class T>
+std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level,
+                                       const T* predicted) {
   std::vector<std::uint8_t> out;
   out.push_back(kVersion);
   const std::size_t mode_at = out.size();
@@ -190,17 +225,18 @@ std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level) 
   put_varint(out, box.wz);
   std::vector<std::uint8_t> payload;
   const std::size_t budget = count * sizeof(T);
-  bool coded = false;
-  switch (level) {
-    case Level::kFast:
-      coded = encode_box<T, template_size(0), false>(voxels, dims, box, budget, payload);
-      break;
-    case Level::kDefault:
-      coded = encode_box<T, template_size(1), false>(voxels, dims, box, budget, payload);
-      break;
-    case Level::kMax:
-      coded = encode_box<T, template_size(2), true>(voxels, dims, box, budget, payload);
-      break;
+  bool coded = encode_payload<T, false>(voxels, dims, box, level, budget, payload, {});
+  if (predicted != nullptr) {
+    // Coded both ways; the prediction is kept only where it makes the stream smaller.
+    std::vector<std::uint8_t> against;
+    const std::size_t limit = coded ? payload.size() : budget;
+    if (encode_payload<T, true>(voxels, dims, box, level, limit, against,
+                                prediction_at(predicted, dims, box)) &&
+        against.size() < limit) {
+      payload = std::move(against);
+      coded = true;
+      out[mode_at] = kPredicted;
+    }
   }
   // The payload length makes a truncated stream detectable before decoding.
   put_varint(out, payload.size());
@@ -232,8 +268,8 @@ Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level
 
 template <class T>
 Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
-                    bool out_is_zero) {
-  return decode_chunk_into(data, size, dims, out, dims.nx, dims.ny, out_is_zero);
+                    bool out_is_zero, const T* predicted) {
+  return decode_chunk_into(data, size, dims, out, dims.nx, dims.ny, out_is_zero, predicted);
 }
 
 namespace {
@@ -243,8 +279,8 @@ namespace {
 struct Parsed {
   std::uint8_t mode = kEmpty;
   Level level = Level::kFast;
-  Box box{};                           // kCoded: the crop box
-  const std::uint8_t* body = nullptr;  // kStored: the voxels; kCoded: the payload
+  Box box{};                           // kCoded, kPredicted: the crop box
+  const std::uint8_t* body = nullptr;  // kStored: the voxels; kCoded, kPredicted: the payload
   std::size_t body_size = 0;
 };
 
@@ -276,7 +312,7 @@ Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::s
     parsed->body_size = left;
     return Status::kOk;
   }
-  if (mode != kCoded) return Status::kCorrupt;
+  if (mode != kCoded && mode != kPredicted) return Status::kCorrupt;
   std::uint64_t b[6] = {};
   for (auto& v : b) {
     if (const Status s = r.varint(&v); s != Status::kOk) return s;
@@ -296,23 +332,35 @@ Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::s
   return Status::kOk;
 }
 
-// Decodes a kCoded payload's crop box `box` into out (rows of out_nx voxels, slices of out_ny
-// rows), where out is the position of chunk voxel (0, 0, 0) for the box's coordinates.
-template <class T>
-Status decode_payload(const Parsed& p, const Box& box, T* out, std::size_t out_nx,
-                      std::size_t out_ny, bool out_is_zero) {
+template <class T, bool kRef>
+Status decode_level(const Parsed& p, const Box& box, T* out, std::size_t out_nx,
+                    std::size_t out_ny, bool out_is_zero, Prediction<T> prediction) {
   switch (p.level) {
     case Level::kFast:
-      return decode_box<T, template_size(0), false>(p.body, p.body_size, box, out, out_nx, out_ny,
-                                                    out_is_zero);
+      return decode_box<T, template_size(0) + kRef, false, kRef>(
+          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction);
     case Level::kDefault:
-      return decode_box<T, template_size(1), false>(p.body, p.body_size, box, out, out_nx, out_ny,
-                                                    out_is_zero);
+      return decode_box<T, template_size(1) + kRef, false, kRef>(
+          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction);
     case Level::kMax:
-      return decode_box<T, template_size(2), true>(p.body, p.body_size, box, out, out_nx, out_ny,
-                                                   out_is_zero);
+      return decode_box<T, template_size(2) + kRef, true, kRef>(
+          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction);
   }
   return Status::kUnsupported;
+}
+
+// Decodes a kCoded or kPredicted payload's crop box `box` into out (rows of out_nx voxels,
+// slices of out_ny rows), where out is the position of chunk voxel (0, 0, 0) for the box's
+// coordinates. predicted: the chunk's prediction (kPredicted only; null otherwise).
+template <class T>
+Status decode_payload(const Parsed& p, Dims dims, const Box& box, T* out, std::size_t out_nx,
+                      std::size_t out_ny, bool out_is_zero, const T* predicted) {
+  if (p.mode == kPredicted) {
+    if (predicted == nullptr) return Status::kNeedsPrediction;
+    return decode_level<T, true>(p, box, out, out_nx, out_ny, out_is_zero,
+                                 prediction_at(predicted, dims, p.box));
+  }
+  return decode_level<T, false>(p, box, out, out_nx, out_ny, out_is_zero, {});
 }
 
 // The stored voxels (little-endian, chunk order) into out with its strides.
@@ -335,7 +383,8 @@ void copy_stored(const Parsed& p, Dims dims, T* out, std::size_t out_nx, std::si
 
 template <class T>
 Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
-                         std::size_t out_nx, std::size_t out_ny, bool out_is_zero) {
+                         std::size_t out_nx, std::size_t out_ny, bool out_is_zero,
+                         const T* predicted) {
   if (out_nx < dims.nx || out_ny < dims.ny) return Status::kBadArgument;
   Parsed p;
   if (const Status s = parse_chunk(data, size, dims, sizeof(T), &p); s != Status::kOk) return s;
@@ -344,9 +393,9 @@ Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, 
     return Status::kOk;
   }
   const Box none{0, 0, 0, 0, 0, 0};
-  if (!out_is_zero) zero_outside(out, dims, p.mode == kCoded ? p.box : none, out_nx, out_ny);
+  if (!out_is_zero) zero_outside(out, dims, p.mode == kEmpty ? none : p.box, out_nx, out_ny);
   if (p.mode == kEmpty) return Status::kOk;
-  return decode_payload(p, p.box, out, out_nx, out_ny, out_is_zero);
+  return decode_payload(p, dims, p.box, out, out_nx, out_ny, out_is_zero, predicted);
 }
 
 Status peek_crop(const std::uint8_t* data, std::size_t size, Dims dims, std::size_t width,
@@ -357,7 +406,7 @@ Status peek_crop(const std::uint8_t* data, std::size_t size, Dims dims, std::siz
   if (p.mode == kStored) {
     crop->dims = dims;
     crop->empty = dims.nx * dims.ny * dims.nz == 0;
-  } else if (p.mode == kCoded) {
+  } else if (p.mode != kEmpty) {
     crop->x0 = p.box.x0;
     crop->y0 = p.box.y0;
     crop->z0 = p.box.z0;
@@ -368,7 +417,8 @@ Status peek_crop(const std::uint8_t* data, std::size_t size, Dims dims, std::siz
 }
 
 template <class T>
-Status decode_crop(const std::uint8_t* data, std::size_t size, Dims dims, T* out) {
+Status decode_crop(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
+                   const T* predicted) {
   Parsed p;
   if (const Status s = parse_chunk(data, size, dims, sizeof(T), &p); s != Status::kOk) return s;
   if (p.mode == kStored) {
@@ -379,26 +429,23 @@ Status decode_crop(const std::uint8_t* data, std::size_t size, Dims dims, T* out
   // The crop box alone, at the origin of a buffer of its own size: the scan's contexts do not
   // depend on where the box lies in the chunk.
   const Box at_origin{0, 0, 0, p.box.wx, p.box.wy, p.box.wz};
-  return decode_payload(p, at_origin, out, p.box.wx, p.box.wy, true);
+  return decode_payload(p, dims, at_origin, out, p.box.wx, p.box.wy, true, predicted);
 }
 
-template std::vector<std::uint8_t> encode_chunk<std::uint8_t>(const std::uint8_t*, Dims, Level);
-template std::vector<std::uint8_t> encode_chunk<std::uint16_t>(const std::uint16_t*, Dims, Level);
-template std::vector<std::uint8_t> encode_chunk<std::uint32_t>(const std::uint32_t*, Dims, Level);
-template Status decode_chunk<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*,
-                                           bool);
-template Status decode_chunk<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*,
-                                            bool);
-template Status decode_chunk<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*,
-                                            bool);
-template Status decode_crop<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*);
-template Status decode_crop<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*);
-template Status decode_crop<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*);
-template Status decode_chunk_into<std::uint8_t>(const std::uint8_t*, std::size_t, Dims,
-                                                std::uint8_t*, std::size_t, std::size_t, bool);
-template Status decode_chunk_into<std::uint16_t>(const std::uint8_t*, std::size_t, Dims,
-                                                 std::uint16_t*, std::size_t, std::size_t, bool);
-template Status decode_chunk_into<std::uint32_t>(const std::uint8_t*, std::size_t, Dims,
-                                                 std::uint32_t*, std::size_t, std::size_t, bool);
+template std::vector<std::uint8_t> encode_chunk<std::uint8_t>(const std::uint8_t*, Dims, Level, const std::uint8_t*);
+template Status decode_chunk<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*, bool, const std::uint8_t*);
+template Status decode_crop<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*, const std::uint8_t*);
+template Status decode_chunk_into<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*, std::size_t,
+                                       std::size_t, bool, const std::uint8_t*);
+template std::vector<std::uint8_t> encode_chunk<std::uint16_t>(const std::uint16_t*, Dims, Level, const std::uint16_t*);
+template Status decode_chunk<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*, bool, const std::uint16_t*);
+template Status decode_crop<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*, const std::uint16_t*);
+template Status decode_chunk_into<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*, std::size_t,
+                                       std::size_t, bool, const std::uint16_t*);
+template std::vector<std::uint8_t> encode_chunk<std::uint32_t>(const std::uint32_t*, Dims, Level, const std::uint32_t*);
+template Status decode_chunk<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*, bool, const std::uint32_t*);
+template Status decode_crop<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*, const std::uint32_t*);
+template Status decode_chunk_into<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*, std::size_t,
+                                       std::size_t, bool, const std::uint32_t*);
 
 }  // namespace medmask::codec

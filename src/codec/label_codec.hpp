@@ -21,6 +21,7 @@ enum class Status {
   kCorrupt,      // inconsistent stream (bad header, impossible symbol, trailing bytes)
   kUnsupported,  // unknown codec version or level, dtype width mismatch
   kBadArgument,  // dims or chunk list do not fit the call
+  kNeedsPrediction,  // the stream was coded against a prediction, and none was given
 };
 
 struct Dims {
@@ -30,21 +31,29 @@ struct Dims {
 const char* status_name(Status status);
 
 // T is std::uint8_t, std::uint16_t or std::uint32_t (bool masks arrive as uint8 0/1).
+// predicted: optionally, a prediction of the chunk's labels (dims voxels: a reference layer's
+// labels translated into this chunk's values, FORMAT.md A.5.5). The chunk is then coded both
+// without and against it, and the smaller stream is kept; a stream coded against it can only be
+// decoded with the same prediction.
 template <class T>
-std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level);
+std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level,
+                                       const T* predicted = nullptr);
 
 // out_is_zero: `out` already holds zeros (fresh zero pages), so the voxels outside the chunk's
 // crop box, and its rows of zeros, are not written: untouched pages stay unmapped.
+// predicted: the prediction the chunk was coded against (ignored by a stream coded without one;
+// kNeedsPrediction when a stream needs it and it is null).
 template <class T>
 Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
-                    bool out_is_zero = false);
+                    bool out_is_zero = false, const T* predicted = nullptr);
 
 // The same into part of a larger array: `out` is the chunk's voxel (0, 0, 0) in an array whose
 // rows hold `out_nx` voxels and whose slices `out_ny` rows (a tile decoded in place in its volume,
 // with no buffer between). out_nx >= dims.nx, out_ny >= dims.ny.
 template <class T>
 Status decode_chunk_into(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
-                         std::size_t out_nx, std::size_t out_ny, bool out_is_zero);
+                         std::size_t out_nx, std::size_t out_ny, bool out_is_zero,
+                         const T* predicted = nullptr);
 
 // Where a chunk's labels lie: its crop box (FORMAT.md Appendix A), the whole chunk when it is
 // stored raw, or nothing (`empty`) when every voxel is 0. Voxels outside it are 0.
@@ -63,7 +72,8 @@ Status peek_crop(const std::uint8_t* data, std::size_t size, Dims dims, std::siz
 // already holds zeros (rows of zeros are not written): a reader keeps a chunk's labels without
 // the zeros around them.
 template <class T>
-Status decode_crop(const std::uint8_t* data, std::size_t size, Dims dims, T* out);
+Status decode_crop(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
+                   const T* predicted = nullptr);
 
 // Reads only a chunk's header: its level (for reporting) without decoding.
 Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level);

@@ -95,6 +95,7 @@ class Matcher<std::uint8_t, N> {
   explicit Matcher(const std::uint8_t* nb) {
     for (int j = 0; j < N; ++j) words_[j / 8] |= std::uint64_t{nb[j]} << (8 * (j % 8));
   }
+  static_assert(N <= 24);
   std::uint8_t value(int i) const {
     return static_cast<std::uint8_t>(words_[i / 8] >> (8 * (i % 8)));
   }
@@ -102,11 +103,12 @@ class Matcher<std::uint8_t, N> {
     const std::uint64_t b = std::uint64_t{v} * kOnes;
     std::uint32_t pattern = zero_lanes(words_[0] ^ b);
     if constexpr (N > 8) pattern |= zero_lanes(words_[1] ^ b) << 8;
+    if constexpr (N > 16) pattern |= zero_lanes(words_[2] ^ b) << 16;
     return pattern & ((std::uint32_t{1} << N) - 1);
   }
 
  private:
-  std::uint64_t words_[2] = {0, 0};
+  std::uint64_t words_[3] = {0, 0, 0};
 };
 
 // The fast level's nine uint8 neighbours: W apart, and neighbours 1-8 as the byte lanes of one
@@ -204,16 +206,29 @@ struct Mixer {
   }
 };
 
-template <class T, class Io, int N, bool kMix>
+// A layer's predicted labels (FORMAT.md A.5.5): a reference layer's labels translated into this
+// layer's values, for the whole chunk. `at_box` is the prediction at the crop box's first voxel;
+// rows hold nx voxels and slices ny rows (the chunk's).
+template <class T>
+struct Prediction {
+  const T* at_box = nullptr;
+  std::size_t nx = 0, ny = 0;
+};
+
+// kRef: the chunk is coded against a prediction, which is then the last of the N neighbours
+// (the predicted label at the voxel itself) and also cuts the run mode's stretches.
+template <class T, class Io, int N, bool kMix, bool kRef = false>
 class VoxelCoder {
  public:
-  VoxelCoder(Io& io, const Box& box)
+  VoxelCoder(Io& io, const Box& box, Prediction<T> prediction = {})
       : io_(io),
         box_(box),
         stride_(box.wx + 4),
         slice_size_((box.wy + 4) * stride_),
+        prediction_(prediction),
         cand_(std::size_t{16} << N) {
     for (auto& s : slices_) s.assign(slice_size_, T{0});
+    if constexpr (kRef) predicted_.assign(slice_size_, T{0});
     palette_.push_back(T{0});
     if constexpr (Io::kEncode) palette_index_[T{0}] = 0;
   }
@@ -233,17 +248,28 @@ class VoxelCoder {
         std::memcpy(cur + (y + 2) * stride_ + 2, row, box_.wx * sizeof(T));
       }
     }
+    if constexpr (kRef) {
+      for (std::size_t y = 0; y < box_.wy; ++y) {
+        const T* from = prediction_.at_box + (zz * prediction_.ny + y) * prediction_.nx;
+        std::memcpy(predicted_.data() + (y + 2) * stride_ + 2, from, box_.wx * sizeof(T));
+      }
+    }
     first_ = zz == 0 ? 1u : 0u;
     const std::ptrdiff_t s = static_cast<std::ptrdiff_t>(stride_);
     for (std::size_t y = 0; y < box_.wy; ++y) {
       const std::size_t row = (y + 2) * stride_ + 2;
       T* c = cur + row;
       for (int i = 0; i < kGathered; ++i) {
-        const Offset& o = kTemplate[i];
+        if (kRef && i == kPredicted) {
+          nb_[i] = predicted_.data() + row;
+          continue;
+        }
+        // With a prediction the template's neighbours after it move up one place.
+        const Offset& o = kTemplate[kRef && i > kPredicted ? i - 1 : i];
         const T* base = o.dz == 0 ? cur : (o.dz == -1 ? prev : prev2);
         nb_[i] = base + row + o.dy * s + o.dx;
       }
-      if (!code_row(c, prev + row, s)) return false;
+      if (!code_row(c, prev + row, s, kRef ? predicted_.data() + row : nullptr)) return false;
     }
     if constexpr (!Io::kEncode) {
       for (std::size_t y = 0; y < box_.wy; ++y) {
@@ -302,7 +328,8 @@ class VoxelCoder {
 
   // Flattened: the per-voxel work (ranking, models, range coder) is inlined into the scan; the
   // rare paths (escapes, offsets, the general ranking) are noinline and stay out of the loop.
-  [[gnu::flatten]] bool code_row(T* c, const T* p, std::ptrdiff_t s) {
+  // q: the row's predicted labels (kRef), else null.
+  [[gnu::flatten]] bool code_row(T* c, const T* p, std::ptrdiff_t s, const T* q) {
     const T* n = c - s;
     const T* pn = p - s;
     const T* ps = p + s;
@@ -310,8 +337,17 @@ class VoxelCoder {
     std::ptrdiff_t x = 0;
     while (x < wx) {
       const T v = c[x - 1];
-      if (n[x - 1] == v && p[x - 1] == v && n[x] == v && p[x] == v) {
-        const std::ptrdiff_t k = stretch(n, p, pn, ps, x, wx, v);
+      if (n[x - 1] == v && p[x - 1] == v && n[x] == v && p[x] == v &&
+          (!kRef || q[x] == q[x - 1])) {
+        std::ptrdiff_t k = stretch(n, p, pn, ps, x, wx, v);
+        // With a prediction a stretch also ends where the prediction changes: there the
+        // prediction, not the neighbours, tells what comes next.
+        std::uint32_t cut = 0;
+        if constexpr (kRef) {
+          const std::ptrdiff_t kq = same_run(q, x, wx);
+          if (kq <= k && x + kq < wx) cut = 1;
+          k = std::min(k, kq);
+        }
         if (k > 0) {
           std::ptrdiff_t j = k;  // offset of the first voxel that differs from v
           if constexpr (Io::kEncode) {
@@ -321,7 +357,7 @@ class VoxelCoder {
           const unsigned bucket =
               std::min(12u, static_cast<unsigned>(std::bit_width(static_cast<std::size_t>(k))));
           const unsigned ends = x + k == wx ? 1u : 0u;
-          BitModel& m = run_[first_][v == T{0} ? 1 : 0][ends][bucket];
+          BitModel& m = run_model(v == T{0} ? 1u : 0u, ends, bucket, q, x, v, cut);
           if (io_.bit(m, j == k ? 1 : 0, kRunLimit) != 0) {
             if constexpr (!Io::kEncode) std::fill(c + x, c + x + k, v);
             x += k;
@@ -347,6 +383,20 @@ class VoxelCoder {
     return true;
   }
 
+  BitModel& run_model(std::uint32_t zero, std::uint32_t ends, unsigned bucket, const T* q,
+                      std::ptrdiff_t x, T v, std::uint32_t cut) {
+    if constexpr (kRef) return run_ref_[first_][zero][ends][bucket][q[x] == v ? 1 : 0][cut];
+    return run_[first_][zero][ends][bucket];
+  }
+
+  // Length of the stretch from x on where the prediction keeps the label it has at x.
+  static std::ptrdiff_t same_run(const T* q, std::ptrdiff_t x, std::ptrdiff_t wx) {
+    const T v = q[x];
+    std::ptrdiff_t i = x + 1;
+    while (i < wx && q[i] == v) ++i;
+    return i - x;
+  }
+
   // Offset j in [0, k) of a broken stretch: bit_width(k - 1) bits, most significant first.
   [[gnu::noinline]] std::size_t code_offset(std::size_t j, std::size_t k) {
     const unsigned nbits = static_cast<unsigned>(std::bit_width(k - 1));
@@ -367,8 +417,14 @@ class VoxelCoder {
     int nc = 0;
   };
 
+  // The prediction (kRef) outweighs any neighbour: a layer coded against another follows it.
+  static constexpr int kPredictedScore = 8;
   static int score_of(std::uint32_t pattern) {
-    return kScores.near[pattern & kNearMask] + kScores.far[pattern >> kNear];
+    constexpr std::uint32_t kTemplateBits = (std::uint32_t{1} << (kRef ? N - 1 : N)) - 1;
+    const std::uint32_t neighbours = pattern & kTemplateBits;
+    int score = kScores.near[neighbours & kNearMask] + kScores.far[neighbours >> kNear];
+    if constexpr (kRef) score += (pattern >> kPredicted & 1u) != 0 ? kPredictedScore : 0;
+    return score;
   }
 
   // Nearly every voxel coded in context mode lies on the boundary of two labels, so one or two
@@ -536,8 +592,12 @@ class VoxelCoder {
     // m4: the 9 nearest and the label value itself (hashed: shapes differ between structures).
     // m5: the 9 nearest with rank and the number of candidates; a fresh m0 starts from it.
     // m6: the 9 nearest and the pair of labels meeting there (hashed).
+    // With a prediction, m1 and m5 also know whether the candidate is the predicted label.
+    const std::uint32_t predicted = kRef ? (pattern >> kPredicted & 1u) : 0u;
     const std::uint32_t c1 =
-        ((((pattern & 0x7Fu) << 2 | rank) << 1 | zero) << 2 | ncand) << 1 | first_;
+        (((((pattern & 0x7Fu) << 2 | rank) << 1 | zero) << 2 | ncand) << 1 | first_)
+        << (kRef ? 1 : 0) |
+        predicted;
     const std::uint32_t c2 = static_cast<std::uint32_t>(
         ((std::uint64_t{ctx} << kExtraNeighbours | extra) * 0x9E3779B97F4A7C15u) >> 42);
     const std::uint32_t c3 =
@@ -546,7 +606,8 @@ class VoxelCoder {
     const std::uint32_t c4 = static_cast<std::uint32_t>(
         (((std::uint64_t{label} << 10 | (pattern & 0x1FFu)) << 1 | later) * 0xD6E8FEB86659FD93u) >>
         44);
-    const std::uint32_t c5 = (((pattern & 0x1FFu) << 2 | rank) << 1 | zero) << 2 | ncand;
+    const std::uint32_t c5 =
+        ((((pattern & 0x1FFu) << 2 | rank) << 1 | zero) << 2 | ncand) << (kRef ? 1 : 0) | predicted;
     const std::uint32_t c6 = static_cast<std::uint32_t>(
         ((((std::uint64_t{label} << 32 | other) << 9 | (pattern & 0x1FFu)) << 1 | later) *
          0x9E3779B97F4A7C15u) >>
@@ -668,11 +729,15 @@ class VoxelCoder {
   std::size_t stride_;
   std::size_t slice_size_;
   std::vector<T> slices_[3];
+  Prediction<T> prediction_;
+  std::vector<T> predicted_;  // kRef: the current slice's prediction, padded as the slices
   static constexpr std::size_t kN = N;
+  static constexpr int kPredicted = N - 1;  // the prediction's bit in a pattern (kRef)
   static constexpr int kGathered = kMix ? N + kExtraNeighbours : N;
   const T* nb_[static_cast<std::size_t>(kGathered)] = {};
   using NeighbourMatcher = Matcher<T, N>;
-  static constexpr bool kUseNearWord = std::is_same_v<T, std::uint8_t> && N == kNear && !kMix;
+  static constexpr bool kUseNearWord =
+      std::is_same_v<T, std::uint8_t> && N == kNear && !kMix && !kRef;
   std::uint32_t first_ = 0;
   bool out_is_zero_ = false;
   // The large tables are reused between chunks (each lists its models on first use, and resets
@@ -681,11 +746,11 @@ class VoxelCoder {
   BitModel near_[4 << kNear];
   // The max level's other models (code_mixed), each table in its own slot of the thread's spares.
   struct MixTables {
-    ReusedModels small{std::size_t{1} << 13, 1};
+    ReusedModels small{std::size_t{1} << (kRef ? 14 : 13), 1};
     ReusedModels large{std::size_t{1} << 22, 2};
     ReusedModels drift{std::size_t{1} << 16, 3};
     ReusedModels labelled{std::size_t{1} << 20, 4};
-    ReusedModels near9{std::size_t{1} << 14, 5};
+    ReusedModels near9{std::size_t{1} << (kRef ? 15 : 14), 5};
     ReusedModels pair{std::size_t{1} << 20, 6};
   };
   struct NoTables {};
@@ -695,6 +760,8 @@ class VoxelCoder {
   std::conditional_t<kMix, Mixer, NoMixer> mixer2_;
   Apm apm_{kMix ? std::size_t{2} << kNear : 0};
   BitModel run_[2][2][2][13];
+  // kRef: also whether the prediction holds the stretch's label and whether it cut the stretch.
+  std::conditional_t<kRef, BitModel[2][2][2][13][2][2], BitModel[1]> run_ref_;
   BitModel offset_[25][25];
   BitModel esc_known_[16];
   BitModel pal_tree_[17][256];
