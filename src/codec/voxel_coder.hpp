@@ -228,7 +228,10 @@ class VoxelCoder {
         prediction_(prediction),
         cand_(std::size_t{16} << N) {
     for (auto& s : slices_) s.assign(slice_size_, T{0});
-    if constexpr (kRef) predicted_.assign(slice_size_, T{0});
+    if constexpr (kRef) {
+      predicted_.assign(slice_size_, T{0});
+      row_same_.assign(box.wy, 1);
+    }
     palette_.push_back(T{0});
     if constexpr (Io::kEncode) palette_index_[T{0}] = 0;
   }
@@ -256,9 +259,27 @@ class VoxelCoder {
     }
     first_ = zz == 0 ? 1u : 0u;
     const std::ptrdiff_t s = static_cast<std::ptrdiff_t>(stride_);
+    // With a prediction, a slice and then each row first says whether it is the prediction's:
+    // a near-copy of the reference costs little more than its differences.
+    bool whole_slice_predicted = false;
+    if constexpr (kRef) {
+      whole_slice_predicted = code_same_as_predicted(slice_same_[slice_was_same_], cur, 0, box_.wy);
+      slice_was_same_ = whole_slice_predicted ? 1u : 0u;
+    }
     for (std::size_t y = 0; y < box_.wy; ++y) {
       const std::size_t row = (y + 2) * stride_ + 2;
       T* c = cur + row;
+      if constexpr (kRef) {
+        const std::uint8_t above = y > 0 ? row_same_[y - 1] : std::uint8_t{1};
+        const std::uint8_t before = row_same_[y];  // the same row of the previous slice
+        const std::uint32_t filled = all_zero(predicted_.data() + row, box_.wx) ? 0u : 1u;
+        row_same_[y] = 1;
+        if (whole_slice_predicted ||
+            code_same_as_predicted(row_same_model_[above][before][filled], cur, y, y + 1)) {
+          continue;
+        }
+        row_same_[y] = 0;
+      }
       for (int i = 0; i < kGathered; ++i) {
         if (kRef && i == kPredicted) {
           nb_[i] = predicted_.data() + row;
@@ -286,6 +307,22 @@ class VoxelCoder {
   void set_output_is_zero() { out_is_zero_ = true; }
 
  private:
+  // Codes whether rows [y0, y1) of the current slice equal the prediction; the decoder then
+  // copies them from it.
+  bool code_same_as_predicted(BitModel& model, T* cur, std::size_t y0, std::size_t y1) {
+    const std::size_t first = (y0 + 2) * stride_;
+    const std::size_t size = (y1 - y0) * stride_;
+    int same = 0;
+    if constexpr (Io::kEncode) {
+      same = std::memcmp(cur + first, predicted_.data() + first, size * sizeof(T)) == 0 ? 1 : 0;
+    }
+    same = io_.bit(model, same, kRunLimit);
+    if constexpr (!Io::kEncode) {
+      if (same != 0) std::memcpy(cur + first, predicted_.data() + first, size * sizeof(T));
+    }
+    return same != 0;
+  }
+
   // An OR over the row, without an early exit, so that the compiler vectorises it.
   static bool all_zero(const T* row, std::size_t n) {
     T any = 0;
@@ -731,6 +768,12 @@ class VoxelCoder {
   std::vector<T> slices_[3];
   Prediction<T> prediction_;
   std::vector<T> predicted_;  // kRef: the current slice's prediction, padded as the slices
+  // kRef: whether each row of the previous (then current) slice equalled its prediction, whether
+  // the previous slice did, and their models.
+  std::vector<std::uint8_t> row_same_;
+  std::uint32_t slice_was_same_ = 1;
+  BitModel slice_same_[2];
+  BitModel row_same_model_[2][2][2];
   static constexpr std::size_t kN = N;
   static constexpr int kPredicted = N - 1;  // the prediction's bit in a pattern (kRef)
   static constexpr int kGathered = kMix ? N + kExtraNeighbours : N;
