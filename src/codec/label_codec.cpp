@@ -180,14 +180,14 @@ bool encode_payload(const T* voxels, Dims dims, const Box& box, Level level, std
                     std::vector<std::uint8_t>& payload, Prediction<T> prediction) {
   switch (level) {
     case Level::kFast:
-      return encode_box<T, template_size(0) + kRef, false, kRef>(voxels, dims, box, budget,
-                                                                 payload, prediction);
+      return encode_box<T, template_size(0) + kRef, false, kRef>(voxels, dims, box, budget, payload,
+                                                                 prediction);
     case Level::kDefault:
-      return encode_box<T, template_size(1) + kRef, false, kRef>(voxels, dims, box, budget,
-                                                                 payload, prediction);
+      return encode_box<T, template_size(1) + kRef, false, kRef>(voxels, dims, box, budget, payload,
+                                                                 prediction);
     case Level::kMax:
-      return encode_box<T, template_size(2) + kRef, true, kRef>(voxels, dims, box, budget,
-                                                                payload, prediction);
+      return encode_box<T, template_size(2) + kRef, true, kRef>(voxels, dims, box, budget, payload,
+                                                                prediction);
   }
   return false;
 }
@@ -266,9 +266,13 @@ Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level
   return Status::kOk;
 }
 
+bool uses_prediction(const std::uint8_t* data, std::size_t size) {
+  return size >= 2 && data[0] == kVersion && data[1] == kPredicted;
+}
+
 template <class T>
-Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out,
-                    bool out_is_zero, const T* predicted) {
+Status decode_chunk(const std::uint8_t* data, std::size_t size, Dims dims, T* out, bool out_is_zero,
+                    const T* predicted) {
   return decode_chunk_into(data, size, dims, out, dims.nx, dims.ny, out_is_zero, predicted);
 }
 
@@ -333,8 +337,8 @@ Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::s
 }
 
 template <class T, bool kRef>
-Status decode_level(const Parsed& p, const Box& box, T* out, std::size_t out_nx,
-                    std::size_t out_ny, bool out_is_zero, Prediction<T> prediction) {
+Status decode_level(const Parsed& p, const Box& box, T* out, std::size_t out_nx, std::size_t out_ny,
+                    bool out_is_zero, Prediction<T> prediction) {
   switch (p.level) {
     case Level::kFast:
       return decode_box<T, template_size(0) + kRef, false, kRef>(
@@ -432,20 +436,32 @@ Status decode_crop(const std::uint8_t* data, std::size_t size, Dims dims, T* out
   return decode_payload(p, dims, at_origin, out, p.box.wx, p.box.wy, true, predicted);
 }
 
-template std::vector<std::uint8_t> encode_chunk<std::uint8_t>(const std::uint8_t*, Dims, Level, const std::uint8_t*);
-template Status decode_chunk<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*, bool, const std::uint8_t*);
-template Status decode_crop<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*, const std::uint8_t*);
-template Status decode_chunk_into<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*, std::size_t,
-                                       std::size_t, bool, const std::uint8_t*);
-template std::vector<std::uint8_t> encode_chunk<std::uint16_t>(const std::uint16_t*, Dims, Level, const std::uint16_t*);
-template Status decode_chunk<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*, bool, const std::uint16_t*);
-template Status decode_crop<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*, const std::uint16_t*);
-template Status decode_chunk_into<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*, std::size_t,
-                                       std::size_t, bool, const std::uint16_t*);
-template std::vector<std::uint8_t> encode_chunk<std::uint32_t>(const std::uint32_t*, Dims, Level, const std::uint32_t*);
-template Status decode_chunk<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*, bool, const std::uint32_t*);
-template Status decode_crop<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*, const std::uint32_t*);
-template Status decode_chunk_into<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*, std::size_t,
-                                       std::size_t, bool, const std::uint32_t*);
+template std::vector<std::uint8_t> encode_chunk<std::uint8_t>(const std::uint8_t*, Dims, Level,
+                                                              const std::uint8_t*);
+template Status decode_chunk<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*,
+                                           bool, const std::uint8_t*);
+template Status decode_crop<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*,
+                                          const std::uint8_t*);
+template Status decode_chunk_into<std::uint8_t>(const std::uint8_t*, std::size_t, Dims,
+                                                std::uint8_t*, std::size_t, std::size_t, bool,
+                                                const std::uint8_t*);
+template std::vector<std::uint8_t> encode_chunk<std::uint16_t>(const std::uint16_t*, Dims, Level,
+                                                               const std::uint16_t*);
+template Status decode_chunk<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*,
+                                            bool, const std::uint16_t*);
+template Status decode_crop<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*,
+                                           const std::uint16_t*);
+template Status decode_chunk_into<std::uint16_t>(const std::uint8_t*, std::size_t, Dims,
+                                                 std::uint16_t*, std::size_t, std::size_t, bool,
+                                                 const std::uint16_t*);
+template std::vector<std::uint8_t> encode_chunk<std::uint32_t>(const std::uint32_t*, Dims, Level,
+                                                               const std::uint32_t*);
+template Status decode_chunk<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*,
+                                            bool, const std::uint32_t*);
+template Status decode_crop<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*,
+                                           const std::uint32_t*);
+template Status decode_chunk_into<std::uint32_t>(const std::uint8_t*, std::size_t, Dims,
+                                                 std::uint32_t*, std::size_t, std::size_t, bool,
+                                                 const std::uint32_t*);
 
 }  // namespace medmask::codec

@@ -17,10 +17,10 @@ enum class Level : std::uint8_t { kFast = 0, kDefault = 1, kMax = 2 };
 
 enum class Status {
   kOk,
-  kTruncated,    // the stream ends before the data it announces
-  kCorrupt,      // inconsistent stream (bad header, impossible symbol, trailing bytes)
-  kUnsupported,  // unknown codec version or level, dtype width mismatch
-  kBadArgument,  // dims or chunk list do not fit the call
+  kTruncated,        // the stream ends before the data it announces
+  kCorrupt,          // inconsistent stream (bad header, impossible symbol, trailing bytes)
+  kUnsupported,      // unknown codec version or level, dtype width mismatch
+  kBadArgument,      // dims or chunk list do not fit the call
   kNeedsPrediction,  // the stream was coded against a prediction, and none was given
 };
 
@@ -77,6 +77,10 @@ Status decode_crop(const std::uint8_t* data, std::size_t size, Dims dims, T* out
 
 // Reads only a chunk's header: its level (for reporting) without decoding.
 Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level);
+
+// Whether a stream was coded against a prediction (its mode, FORMAT.md A.2; false for a stream
+// too short to say, which decoding then reports).
+bool uses_prediction(const std::uint8_t* data, std::size_t size);
 
 // The whole volume as independent z-chunks of chunk_depth slices (the last may be shorter), coded
 // with up to `threads` threads. Chunk i holds slices [i * chunk_depth, min(nz, (i+1) *

@@ -60,25 +60,38 @@ std::vector<std::size_t> TileGrid::meeting(std::size_t z0, std::size_t z1, std::
 }
 
 template <class T>
+std::vector<T> tile_of(const T* volume, Dims dims, const TileBox& b) {
+  std::vector<T> buffer(b.dims.nx * b.dims.ny * b.dims.nz);
+  for_each_tile_row(b, dims, [&](std::size_t in_volume, std::size_t in_tile, std::size_t n) {
+    std::memcpy(buffer.data() + in_tile, volume + in_volume, n * sizeof(T));
+  });
+  return buffer;
+}
+
+template <class T>
 std::vector<std::vector<std::uint8_t>> encode_tiles(const T* voxels, Dims dims, Dims tile,
-                                                    Level level, unsigned threads) {
+                                                    Level level, unsigned threads,
+                                                    const T* predicted) {
   const TileGrid grid(dims, tile);
   std::vector<std::vector<std::uint8_t>> out(grid.count());
   detail::parallel_for(grid.count(), threads, [&](std::size_t k) {
     const TileBox b = grid.box(k);
-    std::vector<T> buffer(b.dims.nx * b.dims.ny * b.dims.nz);
-    for_each_tile_row(b, dims, [&](std::size_t in_volume, std::size_t in_tile, std::size_t n) {
-      std::memcpy(buffer.data() + in_tile, voxels + in_volume, n * sizeof(T));
-    });
-    if (std::all_of(buffer.begin(), buffer.end(), [](T v) { return v == T{0}; })) return;
-    out[k] = encode_chunk(buffer.data(), b.dims, level);
+    const std::vector<T> buffer = tile_of(voxels, dims, b);
+    if (predicted == nullptr) {
+      if (std::all_of(buffer.begin(), buffer.end(), [](T v) { return v == T{0}; })) return;
+      out[k] = encode_chunk(buffer.data(), b.dims, level);
+      return;
+    }
+    const std::vector<T> prediction = tile_of(predicted, dims, b);
+    if (buffer == prediction) return;
+    out[k] = encode_chunk(buffer.data(), b.dims, level, prediction.data());
   });
   return out;
 }
 
 template <class T>
 Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dims dims, Dims tile,
-                    T* out, unsigned threads, bool out_is_zero) {
+                    T* out, unsigned threads, bool out_is_zero, const T* predicted) {
   const TileGrid grid(dims, tile);
   if (tiles.size() != grid.count()) return Status::kBadArgument;
   // Only tiles with work are jobs (into zeros an empty tile has none), so that a sparse entry
@@ -86,7 +99,7 @@ Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dim
   // go first so that no thread is left with a big one at the end.
   std::vector<std::size_t> order;
   for (std::size_t k = 0; k < tiles.size(); ++k) {
-    if (!tiles[k].empty() || !out_is_zero) order.push_back(k);
+    if (!tiles[k].empty() || !out_is_zero || predicted != nullptr) order.push_back(k);
   }
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return tiles[a].size() > tiles[b].size(); });
@@ -97,14 +110,20 @@ Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dim
     const std::size_t k = order[i];
     const TileBox b = grid.box(k);
     T* at = out + (b.z0 * dims.ny + b.y0) * dims.nx + b.x0;
-    if (tiles[k].empty()) {  // an empty tile holds only zeros
+    if (tiles[k].empty()) {  // an empty tile holds only zeros, or with a prediction equals it
       for_each_tile_row(b, dims, [&](std::size_t in_volume, std::size_t, std::size_t n) {
-        std::fill(out + in_volume, out + in_volume + n, T{0});
+        if (predicted != nullptr) {
+          std::memcpy(out + in_volume, predicted + in_volume, n * sizeof(T));
+        } else {
+          std::fill(out + in_volume, out + in_volume + n, T{0});
+        }
       });
       return;
     }
+    std::vector<T> prediction;
+    if (predicted != nullptr) prediction = tile_of(predicted, dims, b);
     results[k] = decode_chunk_into(tiles[k].data(), tiles[k].size(), b.dims, at, dims.nx, dims.ny,
-                                   out_is_zero);
+                                   out_is_zero, predicted != nullptr ? prediction.data() : nullptr);
   });
   for (const Status s : results) {
     if (s != Status::kOk) return s;
@@ -114,9 +133,9 @@ Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dim
 
 #define MEDMASK_TILING_INSTANTIATE(T)                                                            \
   template std::vector<std::vector<std::uint8_t>> encode_tiles<T>(const T*, Dims, Dims, Level,   \
-                                                                  unsigned);                     \
+                                                                  unsigned, const T*);           \
   template Status decode_tiles<T>(const std::vector<std::span<const std::uint8_t>>&, Dims, Dims, \
-                                  T*, unsigned, bool);
+                                  T*, unsigned, bool, const T*);
 MEDMASK_TILING_INSTANTIATE(std::uint8_t)
 MEDMASK_TILING_INSTANTIATE(std::uint16_t)
 MEDMASK_TILING_INSTANTIATE(std::uint32_t)

@@ -36,16 +36,21 @@ class TileGrid {
 };
 
 // Codes every tile with up to `threads` threads. A tile whose voxels are all 0 gets an empty
-// vector (no stream): the container records it as empty.
+// vector (no stream): the container records it as empty. With `predicted` (a prediction of the
+// whole volume, FORMAT.md 5.3.1) every tile is coded against its part of it, and a tile equal to
+// its prediction gets an empty vector instead.
 template <class T>
 std::vector<std::vector<std::uint8_t>> encode_tiles(const T* voxels, Dims dims, Dims tile,
-                                                    Level level, unsigned threads);
+                                                    Level level, unsigned threads,
+                                                    const T* predicted = nullptr);
 
-// Decodes every tile in place into out (the whole volume); an empty span is a tile of zeros.
-// out_is_zero: `out` already holds zeros (fresh zero pages), so only the tiles' crop boxes are
-// written: the pages of empty space stay unmapped. On a failure out holds partial voxels.
+// Decodes every tile in place into out (the whole volume); an empty span is a tile of zeros, or
+// with `predicted` (as encode_tiles was given it) the tile's prediction. out_is_zero: `out`
+// already holds zeros (fresh zero pages), so only the tiles' crop boxes are written: the pages of
+// empty space stay unmapped. On a failure out holds partial voxels.
 template <class T>
 Status decode_tiles(const std::vector<std::span<const std::uint8_t>>& tiles, Dims dims, Dims tile,
-                    T* out, unsigned threads, bool out_is_zero = false);
+                    T* out, unsigned threads, bool out_is_zero = false,
+                    const T* predicted = nullptr);
 
 }  // namespace medmask::codec

@@ -374,8 +374,7 @@ class VoxelCoder {
     std::ptrdiff_t x = 0;
     while (x < wx) {
       const T v = c[x - 1];
-      if (n[x - 1] == v && p[x - 1] == v && n[x] == v && p[x] == v &&
-          (!kRef || q[x] == q[x - 1])) {
+      if (n[x - 1] == v && p[x - 1] == v && n[x] == v && p[x] == v && (!kRef || q[x] == q[x - 1])) {
         std::ptrdiff_t k = stretch(n, p, pn, ps, x, wx, v);
         // With a prediction a stretch also ends where the prediction changes: there the
         // prediction, not the neighbours, tells what comes next.
@@ -633,7 +632,7 @@ class VoxelCoder {
     const std::uint32_t predicted = kRef ? (pattern >> kPredicted & 1u) : 0u;
     const std::uint32_t c1 =
         (((((pattern & 0x7Fu) << 2 | rank) << 1 | zero) << 2 | ncand) << 1 | first_)
-        << (kRef ? 1 : 0) |
+            << (kRef ? 1 : 0) |
         predicted;
     const std::uint32_t c2 = static_cast<std::uint32_t>(
         ((std::uint64_t{ctx} << kExtraNeighbours | extra) * 0x9E3779B97F4A7C15u) >> 42);

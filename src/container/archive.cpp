@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 
@@ -16,6 +18,7 @@
 #include "container/format_constants.hpp"
 #include "container/in_place_file.hpp"
 #include "container/index_frame.hpp"
+#include "container/layer_reference.hpp"
 #include "container/structure_packing.hpp"
 #include "container/zstd_section.hpp"
 #include "detail/atomic_file.hpp"
@@ -148,7 +151,8 @@ void MaskArchive::Impl::open_existing() {
       index_bytes, header->index_raw_length, header->required_features, path, header->index_offset);
   container::IndexRecord index = container::decode_index_json(
       text, path, header->index_offset, header->file_length, limits,
-      (header->required_features & container::kFeatureSplitStructures) != 0);
+      (header->required_features & container::kFeatureSplitStructures) != 0,
+      (header->required_features & container::kFeatureLayerReferences) != 0);
   if (index.version_major != header->version_major ||
       index.version_minor != header->version_minor) {
     container::throw_at<FormatError>(
@@ -284,16 +288,20 @@ LabelVolume MaskArchive::Impl::decode_entry(const ArchiveEntry& entry) const {
   const std::span<const std::uint8_t> bytes = entry.in_file ? read : entry.encoded;
   const std::uint64_t offset = entry.in_file ? record.offset : 0;
   if (cm) {
+    // A layer coded against an earlier layer needs that layer's voxels (FORMAT.md 5.3.1).
+    std::optional<LabelVolume> reference;
+    if (record.reference.present()) reference = decode_entry(reference_of(entry));
     return container::decode_cm_section(bytes, record, space.shape_zyx(), path, entry_field(entry),
-                                        offset, threads);
+                                        offset, threads, reference ? &*reference : nullptr);
   }
   return container::decode_volume(bytes, record.dtype, space.shape_zyx(), path, entry_field(entry),
                                   offset);
 }
 
 // Codes volume as options ask, filling the coding fields of record; returns the section.
-std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(const LabelVolume& volume,
-                                                          EntryRecord& record) const {
+std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(
+    const LabelVolume& volume, EntryRecord& record, const ReferenceCandidates* candidates) const {
+  record.reference = {};
   record.dtype = volume.dtype();
   record.raw_length = volume.byte_size();
   record.chunk_depth = 0;
@@ -321,8 +329,26 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(const LabelVolume& vol
     record.tile_y = balanced(volume.shape_zyx()[1]);
     record.tile_x = balanced(volume.shape_zyx()[2]);
   }
-  container::CmSection section = container::encode_cm_section(
-      volume, depth, record.tile_y, record.tile_x, options.level, threads);
+  // A layer is coded against the earlier layer that predicts it best, if any does (FORMAT.md
+  // 10.2): a second model's aorta beside the first costs its differences.
+  std::optional<LabelVolume> predicted;
+  if (tiled && candidates != nullptr) {
+    ReferenceCandidates same_tiles;
+    for (const container::ReferenceCandidate& c : *candidates) {
+      if (c.chunk_depth == depth && c.tile_y == record.tile_y && c.tile_x == record.tile_x) {
+        same_tiles.push_back(c);
+      }
+    }
+    if (auto chosen = container::choose_reference(volume, same_tiles)) {
+      const auto from = std::find_if(same_tiles.begin(), same_tiles.end(),
+                                     [&](const auto& c) { return c.entry == chosen->entry; });
+      predicted = container::predict_volume(*from->volume, *chosen, volume.dtype());
+      record.reference = std::move(*chosen);
+    }
+  }
+  container::CmSection section =
+      container::encode_cm_section(volume, depth, record.tile_y, record.tile_x, options.level,
+                                   threads, predicted ? &*predicted : nullptr);
   record.chunk_depth = depth;
   record.chunks = std::move(section.chunks);
   record.level = std::move(section.level);
@@ -334,18 +360,33 @@ ArchiveEntry& MaskArchive::Impl::entry_of(const StructurePart& part) {
   return *entries.find(part.entry);
 }
 
-// Decodes an entry for writing, once.
+// The layer an entry is coded against (the index checked that it is an earlier layer).
+const ArchiveEntry& MaskArchive::Impl::reference_of(const ArchiveEntry& entry) const {
+  const ArchiveEntry* reference = entries.find(entry.record.reference.entry);
+  if (reference == nullptr) {
+    container::throw_at<FormatError>(
+        path, entry_field(entry), entry.record.offset,
+        "its reference layer \"" + entry.record.reference.entry + "\" is missing");
+  }
+  return *reference;
+}
+
+// Decodes an entry for writing, once. Layers open all together, before any is changed: a layer
+// coded against another must be decoded while that one still holds its stored voxels.
 OpenVolume& MaskArchive::Impl::open_entry(ArchiveEntry& entry) {
+  if (entry.is_layer() && !layers_loaded) ensure_layers_loaded();
   if (!entry.open) entry.open = OpenVolume{decode_entry(entry).clone(), false};
   return *entry.open;
 }
 
 void MaskArchive::Impl::ensure_layers_loaded() {
   if (layers_loaded) return;
-  for (ArchiveEntry& entry : entries.all()) {
-    if (entry.is_layer()) open_entry(entry);
-  }
   layers_loaded = true;
+  for (ArchiveEntry& entry : entries.all()) {
+    if (entry.is_layer() && !entry.open) {
+      entry.open = OpenVolume{decode_entry(entry).clone(), false};
+    }
+  }
 }
 
 ArchiveEntry& MaskArchive::Impl::new_layer() {
@@ -432,8 +473,14 @@ container::IndexRecord MaskArchive::Impl::index_record() const {
 
 namespace {
 
-std::uint32_t required_features(const container::StructureList& structures) {
-  return structures.any_split() ? container::kFeatureSplitStructures : 0;
+std::uint32_t required_features(const container::StructureList& structures,
+                                const std::vector<EntryRecord>& records) {
+  std::uint32_t features = structures.any_split() ? container::kFeatureSplitStructures : 0;
+  if (std::any_of(records.begin(), records.end(),
+                  [](const EntryRecord& r) { return r.reference.present(); })) {
+    features |= container::kFeatureLayerReferences;
+  }
+  return features;
 }
 
 // The index section and the header pointing at it, for a file whose sections end at `end`.
@@ -505,7 +552,7 @@ void MaskArchive::Impl::commit_rewrite() {
   container::IndexRecord index = index_record();
   index.entries = records;
   const IndexAndHeader tail =
-      make_index(index, required_features(structures), writer.size(), commit_index_level);
+      make_index(index, required_features(structures, records), writer.size(), commit_index_level);
   writer.append(tail.index.data(), tail.index.size());
   writer.write_at(0, tail.header.data(), tail.header.size());
   if (mode == OpenMode::kAppend && !replaces_opened) {
@@ -533,7 +580,7 @@ void MaskArchive::Impl::commit_in_place() {
   container::IndexRecord index = index_record();
   index.entries = records;
   const IndexAndHeader tail =
-      make_index(index, required_features(structures), end, commit_index_level);
+      make_index(index, required_features(structures, records), end, commit_index_level);
   out.write_at(end, tail.index.data(), tail.index.size());
   out.sync();
   out.write_at(0, tail.header.data(), tail.header.size());
@@ -551,15 +598,37 @@ std::vector<EntryRecord> MaskArchive::Impl::write_sections(
     const std::function<std::uint64_t(std::span<const std::uint8_t>)>& write) const {
   std::vector<EntryRecord> records;
   records.reserve(entries.size());
+  // A layer is coded again when it changed, or when the layer it was coded against is coded
+  // again or gone (its prediction would no longer hold); each layer coded now may be coded
+  // against an earlier layer without a reference. References point to earlier entries, so one
+  // pass in entry order settles both. Layers open all together (open_entry).
+  std::set<std::string> recoded;
+  ReferenceCandidates candidates;
+  const auto offer = [&](const ArchiveEntry& entry, const EntryRecord& record) {
+    if (entry.is_layer() && entry.open && !record.reference.present() &&
+        record.coding == container::kCodingMedmaskTiles) {
+      candidates.push_back(
+          {record.name, &entry.open->volume, record.chunk_depth, record.tile_y, record.tile_x});
+    }
+  };
   for (const ArchiveEntry& entry : entries.all()) {
     EntryRecord record = entry.record;
     std::vector<std::uint8_t> fresh;
     std::span<const std::uint8_t> bytes = entry.encoded;
-    if (entry.changed()) {
-      fresh = encode_entry(entry.open->volume, record);
+    const container::LayerReference& old = entry.record.reference;
+    const bool stale_reference =
+        entry.is_layer() && old.present() &&
+        (recoded.count(old.entry) != 0 || entries.find(old.entry) == nullptr);
+    if (stale_reference && !entry.open) {
+      throw std::logic_error("medmask: layer \"" + record.name + "\" is not open at commit");
+    }
+    if (entry.changed() || stale_reference) {
+      fresh = encode_entry(entry.open->volume, record, entry.is_layer() ? &candidates : nullptr);
       bytes = fresh;
+      recoded.insert(record.name);
     } else if (entry.in_file) {
       if (!copy_stored) {
+        offer(entry, record);
         records.push_back(std::move(record));
         continue;
       }
@@ -571,6 +640,7 @@ std::vector<EntryRecord> MaskArchive::Impl::write_sections(
     record.offset = write(bytes);
     record.length = bytes.size();
     record.xxh3 = detail::xxh3_64(bytes.data(), bytes.size());
+    offer(entry, record);
     records.push_back(std::move(record));
   }
   return records;

@@ -18,6 +18,7 @@
 #include "container/header.hpp"
 #include "container/in_place_file.hpp"
 #include "container/index_json.hpp"
+#include "container/layer_reference.hpp"
 #include "container/read_limits.hpp"
 #include "container/structure_list.hpp"
 #include "core/voxel_runs.hpp"
@@ -111,8 +112,11 @@ struct MaskArchive::Impl : container::ArchiveModel {
   std::string entry_field(const ArchiveEntry& entry) const;
   std::vector<std::uint8_t> read_section(const ArchiveEntry& entry) const;
   LabelVolume decode_entry(const ArchiveEntry& entry) const;
-  std::vector<std::uint8_t> encode_entry(const LabelVolume& volume,
-                                         container::EntryRecord& record) const;
+  const ArchiveEntry& reference_of(const ArchiveEntry& entry) const;
+  // candidates: for a layer, the earlier layers it may be coded against (FORMAT.md 4.3.3).
+  using ReferenceCandidates = std::vector<container::ReferenceCandidate>;
+  std::vector<std::uint8_t> encode_entry(const LabelVolume& volume, container::EntryRecord& record,
+                                         const ReferenceCandidates* candidates = nullptr) const;
   void ensure_layers_loaded();
   ArchiveEntry& entry_of(const StructurePart& part);
   OpenVolume& open_entry(ArchiveEntry& entry);

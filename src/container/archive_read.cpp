@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <string_view>
@@ -128,7 +129,8 @@ std::vector<PartRef> MaskArchive::Impl::parts_of(const std::vector<std::string>&
 }
 
 // The units of an entry meeting box (inclusive) within slices [z_begin, z_end): z-chunks, or the
-// non-empty tiles (an empty tile holds only zeros: no request needs it). Entries without a
+// non-empty tiles (an empty tile holds only zeros: no request needs it; in a layer with a
+// reference it is its prediction, and is listed). Entries without a
 // unit table (zstd, pending or open in the writer) are one unit.
 std::vector<std::size_t> MaskArchive::Impl::units_for(EntryId entry, const LabelStats& box,
                                                       std::int64_t z_begin,
@@ -155,7 +157,8 @@ std::vector<std::size_t> MaskArchive::Impl::units_for(EntryId entry, const Label
   for (const std::size_t k :
        grid.meeting(u(z_begin), u(z_end), u(box.bbox_min_zyx[1]), u(box.bbox_max_zyx[1] + 1),
                     u(box.bbox_min_zyx[2]), u(box.bbox_max_zyx[2] + 1))) {
-    if (e.record.chunks[k].length != 0) units.push_back(k);
+    // An empty tile of a layer with a reference is its prediction, not zeros.
+    if (e.record.chunks[k].length != 0 || e.record.reference.present()) units.push_back(k);
   }
   return units;
 }
@@ -171,8 +174,14 @@ Slab MaskArchive::Impl::slab(EntryId entry, std::size_t chunk) const {
     const container::ChunkRecord& record = e.record.chunks.at(chunk);
     const std::uint64_t offset = e.record.offset + record.offset;
     const auto bytes = file.read(offset, static_cast<std::size_t>(record.length));
-    decoded = std::make_shared<const Slab>(container::decode_cm_chunk(
-        bytes, e.record, chunk, space.shape_zyx(), path, entry_field(e), offset));
+    // A layer coded against another needs the same tile of it (FORMAT.md 5.3.1).
+    std::optional<Slab> reference;
+    if (e.record.reference.present() && container::tile_uses_reference(bytes)) {
+      reference = slab(reference_of(e).id, chunk);
+    }
+    decoded = std::make_shared<const Slab>(
+        container::decode_cm_chunk(bytes, e.record, chunk, space.shape_zyx(), path, entry_field(e),
+                                   offset, reference ? &*reference : nullptr));
   } else {
     decoded = std::make_shared<const Slab>(Slab{decode_entry(e), {0, 0, 0}});
   }
@@ -194,6 +203,26 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   };
   std::stable_sort(missing.begin(), missing.end(),
                    [&](const auto& a, const auto& b) { return stored_bytes(a) > stored_bytes(b); });
+  // The tiles of the layers others are coded against go first (FORMAT.md 5.3.1): a dependent
+  // tile then finds its reference's tile decoded, instead of two threads decoding it.
+  ChunkKeys references;
+  for (const auto& key : missing) {
+    const ArchiveEntry& e = entries.at(key.first);
+    if (!e.record.reference.present() || key.second >= e.record.chunks.size()) continue;
+    const container::ChunkRecord& tile = e.record.chunks[key.second];
+    if (!container::tile_uses_reference(
+            file.read(e.record.offset + tile.offset, static_cast<std::size_t>(tile.length)))) {
+      continue;
+    }
+    const ArchiveEntry& reference = reference_of(e);
+    const std::pair<std::size_t, std::size_t> needed{reference.id, key.second};
+    if (!reference.open && !cache.find(needed) &&
+        std::find(references.begin(), references.end(), needed) == references.end()) {
+      references.push_back(needed);
+    }
+  }
+  detail::parallel_for(references.size(), threads,
+                       [&](std::size_t i) { slab(references[i].first, references[i].second); });
   detail::parallel_for(missing.size(), threads,
                        [&](std::size_t i) { slab(missing[i].first, missing[i].second); });
 }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "codec/label_codec.hpp"
 #include "codec/tiling.hpp"
 #include "container/error_message.hpp"
+#include "container/layer_reference.hpp"
 #include "container/zstd_section.hpp"
 #include "core/dtype_dispatch.hpp"
 #include "detail/checksum.hpp"
@@ -36,7 +38,7 @@ codec::Dims dims_of(const Shape3& shape_zyx) {
 
 CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth,
                             std::uint32_t tile_y, std::uint32_t tile_x, CompressionLevel level,
-                            unsigned threads) {
+                            unsigned threads, const LabelVolume* predicted) {
   CmSection section;
   section.level = std::string(compression_level_name(level));
   std::vector<std::vector<std::uint8_t>> chunks;
@@ -49,12 +51,24 @@ CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth
       return;
     }
     const codec::Dims tile{tile_x, tile_y, chunk_depth};
-    chunks = codec::encode_tiles(volume.data_as<T>(), dims, tile, codec_level(level), threads);
-    // A section is never empty (FORMAT.md 4.3): a volume of zeros stores its first tile.
+    const T* prediction = predicted != nullptr ? predicted->data_as<T>() : nullptr;
+    chunks = codec::encode_tiles(volume.data_as<T>(), dims, tile, codec_level(level), threads,
+                                 prediction);
+    // A section is never empty (FORMAT.md 4.3): a volume of zeros (or equal to its prediction)
+    // stores its first tile.
     if (std::all_of(chunks.begin(), chunks.end(), [](const auto& c) { return c.empty(); })) {
       const codec::TileBox first = codec::TileGrid(dims, tile).box(0);
-      const std::vector<T> zeros(first.dims.nx * first.dims.ny * first.dims.nz, T{0});
-      chunks[0] = codec::encode_chunk(zeros.data(), first.dims, codec_level(level));
+      std::vector<T> voxels(first.dims.nx * first.dims.ny * first.dims.nz, T{0});
+      if (prediction != nullptr) {
+        for (std::size_t z = 0; z < first.dims.nz; ++z) {
+          for (std::size_t y = 0; y < first.dims.ny; ++y) {
+            std::copy_n(prediction + (z * dims.ny + y) * dims.nx, first.dims.nx,
+                        voxels.data() + (z * first.dims.ny + y) * first.dims.nx);
+          }
+        }
+      }
+      chunks[0] = codec::encode_chunk(voxels.data(), first.dims, codec_level(level),
+                                      prediction != nullptr ? voxels.data() : nullptr);
     }
   });
   for (const auto& chunk : chunks) {
@@ -108,8 +122,14 @@ void require_decoded(codec::Status status, const std::string& path, const std::s
 
 LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const EntryRecord& record,
                               const Shape3& shape_zyx, const std::string& path,
-                              const std::string& field, std::uint64_t offset, unsigned threads) {
+                              const std::string& field, std::uint64_t offset, unsigned threads,
+                              const LabelVolume* reference) {
   const auto chunk_field = [&](std::size_t i) { return container::chunk_field(field, record, i); };
+  std::optional<LabelVolume> predicted;
+  if (record.reference.present()) {
+    if (reference == nullptr) throw_at<FormatError>(path, field, offset, "needs its reference");
+    predicted = predict_volume(*reference, record.reference, record.dtype);
+  }
   // The index checked that the chunks tile the section; the guard keeps this function safe alone.
   std::vector<std::span<const std::uint8_t>> chunks;
   for (std::size_t i = 0; i < record.chunks.size(); ++i) {
@@ -135,8 +155,9 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
     using T = decltype(tag);
     T* out = volume.data_as<T>();
     const codec::Dims tile{record.tile_x, record.tile_y, depth};
+    const T* prediction = predicted ? predicted->data_as<T>() : nullptr;
     if ((record.tiled()
-             ? codec::decode_tiles(chunks, dims, tile, out, threads, true)
+             ? codec::decode_tiles(chunks, dims, tile, out, threads, true, prediction)
              : codec::decode_chunks(chunks, dims, depth, out, threads)) == codec::Status::kOk) {
       return;
     }
@@ -144,10 +165,17 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
     std::vector<T> scratch;
     for (std::size_t i = 0; i < chunks.size(); ++i) {
       if (chunks[i].empty()) continue;
-      const Shape3 unit = unit_box(record, i, shape_zyx).shape_zyx;
-      scratch.resize(static_cast<std::size_t>(unit[0] * unit[1] * unit[2]));
+      const UnitBox unit = unit_box(record, i, shape_zyx);
+      const Shape3& n = unit.shape_zyx;
+      scratch.resize(static_cast<std::size_t>(n[0] * n[1] * n[2]));
+      std::optional<LabelVolume> unit_prediction;
+      if (predicted) {
+        unit_prediction =
+            predict_unit(Slab{*reference, {0, 0, 0}}, record.reference, record.dtype, unit);
+      }
       require_decoded(
-          codec::decode_chunk(chunks[i].data(), chunks[i].size(), dims_of(unit), scratch.data()),
+          codec::decode_chunk(chunks[i].data(), chunks[i].size(), dims_of(n), scratch.data(), false,
+                              unit_prediction ? unit_prediction->data_as<T>() : nullptr),
           path, chunk_field(i), offset + record.chunks[i].offset);
     }
     throw_at<FormatError>(path, field, offset, "unit table does not fit the grid");
@@ -156,12 +184,22 @@ LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const Entry
   return volume;
 }
 
+bool tile_uses_reference(std::span<const std::uint8_t> bytes) {
+  return bytes.empty() || codec::uses_prediction(bytes.data(), bytes.size());
+}
+
 Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record, std::size_t k,
                      const Shape3& shape_zyx, const std::string& path, const std::string& field,
-                     std::uint64_t offset) {
+                     std::uint64_t offset, const Slab* reference) {
   const std::string name = chunk_field(field, record, k);
-  require_checksum(bytes, record.chunks[k].xxh3, path, name, offset);
   const UnitBox unit = unit_box(record, k, shape_zyx);
+  std::optional<LabelVolume> prediction;
+  if (record.reference.present() && tile_uses_reference(bytes)) {
+    if (reference == nullptr) throw_at<FormatError>(path, name, offset, "needs its reference");
+    prediction = predict_unit(*reference, record.reference, record.dtype, unit);
+    if (bytes.empty()) return Slab{*prediction, unit.origin_zyx};  // equal to its prediction
+  }
+  require_checksum(bytes, record.chunks[k].xxh3, path, name, offset);
   codec::CropBox crop;
   require_decoded(codec::peek_crop(bytes.data(), bytes.size(), dims_of(unit.shape_zyx),
                                    dtype_size(record.dtype), &crop),
@@ -174,9 +212,10 @@ Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& rec
   LabelVolume volume(record.dtype, crop_shape);  // zeros: rows of zeros are not written
   detail::visit_dtype(record.dtype, [&](auto tag) {
     using T = decltype(tag);
-    require_decoded(codec::decode_crop(bytes.data(), bytes.size(), dims_of(unit.shape_zyx),
-                                       volume.data_as<T>()),
-                    path, name, offset);
+    require_decoded(
+        codec::decode_crop(bytes.data(), bytes.size(), dims_of(unit.shape_zyx), volume.data_as<T>(),
+                           prediction ? prediction->data_as<T>() : nullptr),
+        path, name, offset);
   });
   check_bool_voxels(volume, path, name, offset);
   const Shape3& o = unit.origin_zyx;

@@ -23,9 +23,11 @@ struct CmSection {
 
 // Codes volume in z-chunks of chunk_depth (>= 1) slices, each cut into tiles of tile_y rows by
 // tile_x columns, or whole ("medmask-cm1") when tile_y is 0. bool is coded as uint8 0/1.
+// predicted (tiles only): the prediction of the whole volume from a reference layer (same dtype,
+// FORMAT.md 5.3.1); a tile equal to its prediction is then stored as empty.
 CmSection encode_cm_section(const LabelVolume& volume, std::uint32_t chunk_depth,
                             std::uint32_t tile_y, std::uint32_t tile_x, CompressionLevel level,
-                            unsigned threads);
+                            unsigned threads, const LabelVolume* predicted = nullptr);
 
 // Where unit k (chunk or tile) of an entry lies in the grid: its first voxel (z, y, x) and shape.
 struct UnitBox {
@@ -37,17 +39,25 @@ UnitBox unit_box(const EntryRecord& record, std::size_t k, const Shape3& shape_z
 // Inverse of encode_cm_section. section holds the record's length bytes (the entry checksum is
 // the caller's); each chunk's checksum is verified before it is decoded. Throws FormatError
 // naming path, field, the chunk and its byte offset (offset = the section's first byte).
+// reference: the decoded volume of record.reference's layer (required when it is present).
 LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const EntryRecord& record,
                               const Shape3& shape_zyx, const std::string& path,
-                              const std::string& field, std::uint64_t offset, unsigned threads);
+                              const std::string& field, std::uint64_t offset, unsigned threads,
+                              const LabelVolume* reference = nullptr);
+
+// Whether decoding a tile of a layer with a reference needs the reference's tile: an empty
+// tile (its prediction) or a stream coded against it.
+bool tile_uses_reference(std::span<const std::uint8_t> bytes);
 
 // Decodes unit k (chunk or non-empty tile) alone, keeping only its crop box: a slab of the labels
 // and where they lie in the grid (shape_zyx); a unit of zeros gives one voxel of 0 at the unit's
 // origin. bytes are the unit's bytes, offset their first byte in the file. Verifies the unit's
 // checksum first, and for a bool entry that every voxel is 0 or 1. Throws FormatError.
+// reference: for a layer with a reference (then required), the slab of the same tile of the
+// reference layer; an empty tile of such a layer is its prediction.
 Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record, std::size_t k,
                      const Shape3& shape_zyx, const std::string& path, const std::string& field,
-                     std::uint64_t offset);
+                     std::uint64_t offset, const Slab* reference = nullptr);
 
 // Decodes chunk k of an entry into its slices of volume (the whole grid, of the entry's dtype,
 // zero where nothing is decoded yet: only the chunk's crop box is written), leaving the other

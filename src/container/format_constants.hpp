@@ -18,8 +18,11 @@ inline constexpr std::uint32_t kFeatureSplitStructures = 1u << 0;
 // Bit 1 (since 1.2): the index frame is compressed with the index dictionary (FORMAT.md
 // Appendix B), which makes the names of common structures nearly free.
 inline constexpr std::uint32_t kFeatureIndexDictionary = 1u << 1;
+// Bit 2 (since 1.3): a layer may be coded against an earlier layer (FORMAT.md 4.3.3); a reader
+// unaware of it could not decode its tiles.
+inline constexpr std::uint32_t kFeatureLayerReferences = 1u << 2;
 inline constexpr std::uint32_t kKnownRequiredFeatures =
-    kFeatureSplitStructures | kFeatureIndexDictionary;
+    kFeatureSplitStructures | kFeatureIndexDictionary | kFeatureLayerReferences;
 inline constexpr std::uint64_t kHeaderSize = 64;
 
 // FORMAT.md 3: byte offsets of the header fields.

@@ -510,6 +510,11 @@ std::string encode_index_json(const IndexRecord& index) {
       }
       out["tiles"] = std::move(tiles);
       if (!entry.level.empty()) out["level"] = entry.level;
+      if (entry.reference.present()) {
+        OrderedJson map = OrderedJson::array();
+        for (const auto& [from, to] : entry.reference.map) map.push_back({from, to});
+        out["reference"] = {{"entry", entry.reference.entry}, {"map", std::move(map)}};
+      }
     }
     // Since 1.2 a value that follows the previous one (1 for the first) is left out.
     OrderedJson labels = OrderedJson::array();
@@ -548,9 +553,59 @@ std::string encode_index_json(const IndexRecord& index) {
   return root.dump(-1, ' ', false, OrderedJson::error_handler_t::strict);
 }
 
+// A layer's "reference" (FORMAT.md 4.3.3): an earlier layer of the same tiles, itself coded
+// alone, and a map between their values.
+void parse_reference(const Checker& check, const Json& value, const std::string& entry_field,
+                     const std::vector<EntryRecord>& earlier, bool layer_references,
+                     const ReadLimits& limits, EntryRecord& entry) {
+  const Json* reference = check.optional_member(value, "reference");
+  if (reference == nullptr) return;
+  const std::string field = entry_field + ".reference";
+  if (!layer_references) {
+    check.fail(field, "a layer reference needs required feature bit 2, which is not set");
+  }
+  if (entry.kind != EntryKind::kLayer || entry.coding != kCodingMedmaskTiles) {
+    check.fail(field, "only a layer of coding \"medmask-cm1-tiles\" may have a reference");
+  }
+  const std::string& name =
+      check.string(check.member(*reference, "entry", field), field + ".entry", false);
+  const auto found = std::find_if(earlier.begin(), earlier.end(),
+                                  [&](const EntryRecord& e) { return e.name == name; });
+  if (found == earlier.end()) {
+    check.fail(field + ".entry", "\"" + name + "\" is not an earlier entry");
+  }
+  const EntryRecord& ref = *found;
+  if (ref.kind != EntryKind::kLayer || ref.coding != kCodingMedmaskTiles ||
+      ref.reference.present() || ref.chunk_depth != entry.chunk_depth ||
+      ref.tile_y != entry.tile_y || ref.tile_x != entry.tile_x) {
+    check.fail(field + ".entry", "\"" + name +
+                                     "\" is not a layer of the same tiles coded alone, as a "
+                                     "reference must be");
+  }
+  const Json& map = check.array(check.member(*reference, "map", field), field + ".map");
+  if (map.size() > limits.max_labels) {
+    check.over_limit(field + ".map", "more than " + std::to_string(limits.max_labels) + " pairs");
+  }
+  entry.reference.entry = name;
+  std::set<std::uint32_t> seen;
+  for (std::size_t i = 0; i < map.size(); ++i) {
+    const std::string pair_field = field + ".map[" + std::to_string(i) + "]";
+    const Json& pair = check.array(map[i], pair_field, 2);
+    const auto from = static_cast<std::uint32_t>(
+        check.integer(pair[0], pair_field + "[0]", 1, dtype_max_value(ref.dtype)));
+    const auto to = static_cast<std::uint32_t>(
+        check.integer(pair[1], pair_field + "[1]", 1, dtype_max_value(entry.dtype)));
+    if (!seen.insert(from).second) {
+      check.fail(pair_field, "value " + std::to_string(from) + " is mapped twice");
+    }
+    entry.reference.map.emplace_back(from, to);
+  }
+}
+
 IndexRecord decode_index_json(std::string_view text, const std::string& path,
                               std::uint64_t index_offset, std::uint64_t file_length,
-                              const ReadLimits& limits, bool split_structures) {
+                              const ReadLimits& limits, bool split_structures,
+                              bool layer_references) {
   const Checker check(path, index_offset, limits);
   std::string problem;
   const std::optional<Json> parsed =
@@ -586,6 +641,7 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const std::string field = "entries[" + std::to_string(i) + "]";
     EntryRecord entry = parse_entry(check, entries[i], field, voxels, shape_zyx, file_length);
+    parse_reference(check, entries[i], field, index.entries, layer_references, limits, entry);
     if (!entry_names.insert(entry.name).second) {
       check.fail(field + ".name", "duplicate entry name \"" + entry.name + "\"");
     }

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "container/format_constants.hpp"
@@ -28,6 +29,16 @@ struct ChunkRecord {
   std::uint64_t xxh3 = 0;
 };
 
+// Since 1.3 (required feature bit 2): a layer coded against an earlier layer, its `entry`
+// (FORMAT.md 4.3.3). Each tile is predicted from the same tile of that layer, whose value a is
+// translated to b for each pair (a, b) of map (0 for values not listed); a tile of length 0 then
+// equals its prediction.
+struct LayerReference {
+  std::string entry;  // empty: the layer is coded alone
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> map;
+  bool present() const { return !entry.empty(); }
+};
+
 // One data section and what it holds (FORMAT.md 4.3).
 struct EntryRecord {
   std::string name;
@@ -48,6 +59,7 @@ struct EntryRecord {
   std::uint32_t tile_y = 0;
   std::uint32_t tile_x = 0;
   bool tiled() const { return tile_y != 0; }
+  LayerReference reference;  // "medmask-cm1-tiles" layers only
   LabelTable labels;
   std::map<std::uint32_t, LabelStats> stats;  // non-zero values present; absent = 0 voxels
 };
@@ -79,10 +91,12 @@ std::string encode_index_json(const IndexRecord& index);
 
 // Parses and validates the index text. index_offset is where the index section starts (for
 // messages); file_length bounds the data sections; split_structures (required feature bit 0)
-// allows a structure name in several layer entries. Throws FormatError naming the field,
-// UnsupportedError (unknown coding), LimitError (beyond limits).
+// allows a structure name in several layer entries, layer_references (bit 2) a layer's
+// `reference`. Throws FormatError naming the field, UnsupportedError (unknown coding),
+// LimitError (beyond limits).
 IndexRecord decode_index_json(std::string_view text, const std::string& path,
                               std::uint64_t index_offset, std::uint64_t file_length,
-                              const ReadLimits& limits, bool split_structures);
+                              const ReadLimits& limits, bool split_structures,
+                              bool layer_references = false);
 
 }  // namespace medmask::container

@@ -1,0 +1,42 @@
+// container/layer_reference.hpp: a layer coded against an earlier layer (FORMAT.md 4.3.3, 5.3.1).
+// Each tile of such a layer is predicted from the same tile of its reference layer, its values
+// translated by a map; the codec then codes only what differs (Appendix A.5.5). Two models'
+// aortas, a lobe beside a nearly equal lobe: a near-copy costs a tenth of storing it alone.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "container/cm_section.hpp"
+#include "container/index_json.hpp"
+#include "container/slab.hpp"
+#include "medmask/volume.hpp"
+
+namespace medmask::container {
+
+// The prediction of a unit (its box in the grid, unit.shape_zyx voxels of dtype) from the voxels
+// of the reference a slab holds: map(reference voxel), 0 where the map has no entry for it and
+// outside the slab.
+LabelVolume predict_unit(const Slab& reference, const LayerReference& ref, DType dtype,
+                         const UnitBox& unit);
+
+// The prediction of the whole grid from the reference layer's volume.
+LabelVolume predict_volume(const LabelVolume& reference, const LayerReference& ref, DType dtype);
+
+// A candidate reference for the writer: an earlier layer's name and voxels.
+struct ReferenceCandidate {
+  std::string entry;
+  const LabelVolume* volume = nullptr;
+  std::uint32_t chunk_depth = 0, tile_y = 0, tile_x = 0;  // its tiles, which must be the layer's
+};
+
+// The writer's choice of reference for a layer: the candidate whose labels predict the most of
+// the layer's labelled voxels, each candidate value mapped to the layer value it meets most;
+// nothing when no candidate predicts at least min_voxels of them.
+std::optional<LayerReference> choose_reference(const LabelVolume& layer,
+                                               const std::vector<ReferenceCandidate>& candidates,
+                                               std::uint64_t min_voxels = 64);
+
+}  // namespace medmask::container
