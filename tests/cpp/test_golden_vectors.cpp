@@ -166,3 +166,26 @@ INSTANTIATE_TEST_SUITE_P(Files, GoldenVectors,
 
 }  // namespace
 }  // namespace medmask
+
+namespace medmask {
+namespace {
+
+// layered_tiles.mska (format 1.3): layer1 coded against layer0 (FORMAT.md 4.3.3, 5.3.1), with
+// empty tiles that equal their prediction and tiles of stream mode 3; each structure decodes to
+// the boxes make_layered_mska.cpp painted (layered_expected.json).
+TEST(GoldenVectors, LayeredTilesDecodeToTheirBoxes) {
+  std::ifstream in(kGolden + "layered_expected.json");
+  const json expected = json::parse(in);
+  const MaskArchive archive(kGolden + "layered_tiles.mska", OpenMode::kRead);
+  const Shape3 shape = expected.at("shape_zyx").get<Shape3>();
+  ASSERT_EQ(archive.space().shape_zyx(), shape);
+  for (const json& want : expected.at("structures")) {
+    const std::string name = want.at("name").get<std::string>();
+    const auto boxes = want.at("boxes_zyx").get<std::vector<std::array<std::int64_t, 6>>>();
+    EXPECT_TRUE(archive.read_structure(name).equals(mask_of(boxes, shape))) << name;
+  }
+  archive.verify_data();
+}
+
+}  // namespace
+}  // namespace medmask

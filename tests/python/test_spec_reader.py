@@ -87,20 +87,37 @@ def check_cm1_section(entry, section, shape_xyz):
     assert expected_offset == entry["length"], "chunks must cover the section"
 
 
-def check_stream_header(data, width, dims, what):
-    """FORMAT.md A.2: one chunk stream of the given (nx, ny, nz), nothing after it."""
+def check_stream_header(data, width, dims, what, predicted=False):
+    """FORMAT.md A.2: one chunk stream of the given (nx, ny, nz), nothing after it; mode 3 only
+    in a layer with a reference (predicted)."""
     nx, ny, nz = dims
     version, mode, level, stream_width = data[0], data[1], data[2], data[3]
-    assert (version, stream_width) == (2, width) and mode in (0, 1, 2) and level in (0, 1, 2)
+    modes = (0, 1, 2, 3) if predicted else (0, 1, 2)
+    assert (version, stream_width) == (2, width) and mode in modes and level in (0, 1, 2)
     found, pos = read_varints(data, 4, 3)
     assert found == [nx, ny, nz], f"{what} dims {found}, expected {[nx, ny, nz]}"
     if mode == 1:
         pos += nx * ny * nz * width
-    elif mode == 2:
+    elif mode in (2, 3):
         (x0, y0, z0, wx, wy, wz, payload), pos = read_varints(data, pos, 7)
         assert min(wx, wy, wz) >= 1 and x0 + wx <= nx and y0 + wy <= ny and z0 + wz <= nz
         pos += payload
     assert pos == len(data), f"{what}: stream of {pos} bytes in {len(data)}"
+
+
+def check_reference(entry, earlier, features):
+    """FORMAT.md 4.3.3: a layer's reference names an earlier layer of the same tiles, coded
+    alone, and maps its values one to one at most."""
+    assert features & 4 and entry["kind"] == "layer"
+    reference = entry["reference"]
+    (ref,) = [e for e in earlier if e["name"] == reference["entry"]]
+    assert ref["kind"] == "layer" and ref["coding"] == "medmask-cm1-tiles"
+    assert "reference" not in ref
+    assert (ref["chunk_depth"], ref["tile_yx"]) == (entry["chunk_depth"], entry["tile_yx"])
+    sources = [a for a, _ in reference["map"]]
+    assert len(set(sources)) == len(sources)
+    for a, b in reference["map"]:
+        assert is_int(a, 1, DTYPES[ref["dtype"]][2]) and is_int(b, 1, DTYPES[entry["dtype"]][2])
 
 
 def check_tiles_section(entry, section, shape_xyz):
@@ -125,7 +142,7 @@ def check_tiles_section(entry, section, shape_xyz):
             min(ny, (ky + 1) * tile_y) - ky * tile_y,
             min(nz, (kz + 1) * depth) - kz * depth,
         )
-        check_stream_header(data, width, dims, f"tile {k}")
+        check_stream_header(data, width, dims, f"tile {k}", "reference" in entry)
         offset += length
     assert offset == entry["length"], "stored tiles must cover the section"
 
@@ -158,7 +175,7 @@ def read_mska(path):
     ) = struct.unpack_from("<HHIQQQQQQ", data, 8)
     assert major == 1
     assert xxh3(data[:56]) == header_sum
-    assert features & ~3 == 0, "unknown required feature"
+    assert features & ~7 == 0, "unknown required feature"
     assert 64 <= file_length <= len(data)
     assert 64 <= index_offset <= file_length and index_length >= 1
     assert index_offset + index_length <= file_length
@@ -214,6 +231,8 @@ def read_mska(path):
             assert found == entry["stats"], f"{entry['name']}: stats differ from the voxels"
             volumes[entry["name"]] = volume
         elif entry["coding"] == "medmask-cm1-tiles":
+            if "reference" in entry:
+                check_reference(entry, index["entries"][:n], features)
             check_tiles_section(entry, section, shape)
             volumes[entry["name"]] = None
         else:
@@ -380,3 +399,28 @@ def test_groups_1_2_and_1_3_files_match_generator(file_name):
         assert stats_of(union) == want["stats"]
         if coding["coding"] == "zstd":
             np.testing.assert_array_equal(archive["mask"](want["name"]), union)
+
+
+def test_layered_1_3_file_matches_generator():
+    """tests/data/golden/layered_tiles.mska: layer1 coded against layer0 (FORMAT.md 4.3.3)."""
+    expected = json.loads((GOLDEN / "layered_expected.json").read_text())
+    archive = read_mska(GOLDEN / "layered_tiles.mska")
+    index = archive["index"]
+    assert index["version"] == expected["version"]
+    assert archive["features"] == expected["required_features"]
+    assert tuple(reversed(index["space"]["shape_xyz"])) == tuple(expected["shape_zyx"])
+    entries = {e["name"]: e for e in index["entries"]}
+    for entry in entries.values():
+        assert (entry["chunk_depth"], entry["tile_yx"]) == (
+            expected["chunk_depth"],
+            expected["tile_yx"],
+        )
+        assert entry.get("reference") == expected["references"].get(entry["name"])
+    for name, empty in expected["empty_tiles"].items():
+        tiles = entries[name]["tiles"]
+        assert [k for k, t in enumerate(tiles) if t == 0] == empty
+    for want in expected["structures"]:
+        ((n, label),) = archive["parts"][want["name"]]
+        assert (index["entries"][n]["name"], label["value"]) == (want["entry"], want["value"])
+        mask = boxes_mask(want["boxes_zyx"], tuple(expected["shape_zyx"]))
+        assert index["entries"][n]["stats"][str(label["value"])] == stats_of(mask)
