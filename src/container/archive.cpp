@@ -332,7 +332,9 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(
   // A layer is coded against the earlier layer that predicts it best, if any does (FORMAT.md
   // 10.2): a second model's aorta beside the first costs its differences.
   std::optional<LabelVolume> predicted;
-  if (tiled && candidates != nullptr) {
+  std::uint64_t labelled = 0;  // from the index's stats: no scan for a layer of a few voxels
+  for (const auto& item : record.stats) labelled += item.second.voxels;
+  if (tiled && candidates != nullptr && labelled >= container::kMinPredictedVoxels) {
     ReferenceCandidates same_tiles;
     for (const container::ReferenceCandidate& c : *candidates) {
       if (c.chunk_depth == depth && c.tile_y == record.tile_y && c.tile_x == record.tile_x) {

@@ -75,21 +75,34 @@ std::optional<LayerReference> choose_reference(const LabelVolume& layer,
   std::uint64_t best_score = 0;
   for (const ReferenceCandidate& candidate : candidates) {
     if (candidate.volume->shape_zyx() != layer.shape_zyx()) continue;
-    // How often each (reference value, layer value) pair meets, where the reference is labelled.
+    // How often each (reference value, layer value) pair meets where both are labelled, and how
+    // many voxels hold each reference value: a layer is mostly zeros, so only its labelled
+    // voxels are counted in pairs, and the rest of a value's voxels meet 0.
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> meets;
+    std::unordered_map<std::uint32_t, std::uint64_t> totals;
     detail::visit_dtype(candidate.volume->dtype(), [&](auto from_tag) {
       using R = decltype(from_tag);
       detail::visit_dtype(layer.dtype(), [&](auto to_tag) {
         using T = decltype(to_tag);
         const R* from = candidate.volume->data_as<R>();
         const T* to = layer.data_as<T>();
-        std::unordered_map<std::uint64_t, std::uint64_t> counts;
         const std::size_t n = layer.size();
+        std::unordered_map<std::uint64_t, std::uint64_t> pairs;
+        R run_value = 0;  // labels come in runs along x: count a run at once
+        std::uint64_t run_length = 0;
         for (std::size_t i = 0; i < n; ++i) {
-          if (from[i] == R{0}) continue;
-          ++counts[std::uint64_t{from[i]} << 32 | to[i]];
+          const R r = from[i];
+          if (r == run_value) {
+            ++run_length;
+          } else {
+            if (run_value != R{0}) totals[run_value] += run_length;
+            run_value = r;
+            run_length = 1;
+          }
+          if (r != R{0} && to[i] != T{0}) ++pairs[std::uint64_t{r} << 32 | to[i]];
         }
-        for (const auto& [key, count] : counts) {
+        if (run_value != R{0}) totals[run_value] += run_length;
+        for (const auto& [key, count] : pairs) {
           meets[{static_cast<std::uint32_t>(key >> 32), static_cast<std::uint32_t>(key)}] = count;
         }
       });
@@ -100,7 +113,12 @@ std::optional<LayerReference> choose_reference(const LabelVolume& layer,
     for (auto it = meets.begin(); it != meets.end();) {
       const std::uint32_t from = it->first.first;
       std::uint32_t to = 0;
+      std::uint64_t labelled = 0;
       std::uint64_t most = 0;
+      for (auto scan = it; scan != meets.end() && scan->first.first == from; ++scan) {
+        labelled += scan->second;
+      }
+      most = totals[from] - labelled;  // the voxels of the value that meet 0
       for (; it != meets.end() && it->first.first == from; ++it) {
         if (it->second > most) {
           most = it->second;

@@ -32,11 +32,14 @@ struct ReferenceCandidate {
   std::uint32_t chunk_depth = 0, tile_y = 0, tile_x = 0;  // its tiles, which must be the layer's
 };
 
+// Fewer predicted voxels than this are not worth a reference (FORMAT.md 5.3.1).
+inline constexpr std::uint64_t kMinPredictedVoxels = 64;
+
 // The writer's choice of reference for a layer: the candidate whose labels predict the most of
 // the layer's labelled voxels, each candidate value mapped to the layer value it meets most;
 // nothing when no candidate predicts at least min_voxels of them.
 std::optional<LayerReference> choose_reference(const LabelVolume& layer,
                                                const std::vector<ReferenceCandidate>& candidates,
-                                               std::uint64_t min_voxels = 64);
+                                               std::uint64_t min_voxels = kMinPredictedVoxels);
 
 }  // namespace medmask::container
