@@ -83,7 +83,9 @@ nlohmann::ordered_json entries_json(const MaskArchive& archive) {
                     {"coding", e.coding_name},
                     {"level", e.level ? nlohmann::ordered_json(compression_level_name(*e.level))
                                       : nlohmann::ordered_json()},
-                    {"stored_bytes", e.stored_bytes}});
+                    {"stored_bytes", e.stored_bytes},
+                    {"reference", e.reference.empty() ? nlohmann::ordered_json()
+                                                      : nlohmann::ordered_json(e.reference)}});
   }
   return list;
 }
@@ -141,7 +143,8 @@ void print_text(const MaskArchive& archive, const std::vector<StructureInfo>& st
                 : e.coding_name;
     std::cout << "  " << left(e.name, entry_name_width) << "  "
               << left(std::string(dtype_name(e.dtype)), 6) << "  " << left(coding, 21)
-              << right(with_commas(e.stored_bytes), 12) << " bytes\n";
+              << right(with_commas(e.stored_bytes), 12) << " bytes"
+              << (e.reference.empty() ? "" : ", coded against " + e.reference) << '\n';
   }
   std::cout << "structures: " << structures.size() << " (" << non_empty << " non-empty, "
             << structures.size() - non_empty << " empty)\n\n";

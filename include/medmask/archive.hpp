@@ -148,6 +148,8 @@ struct EntryInfo {
   std::optional<CompressionLevel> level;
   std::string coding_name;  // as the index stores it (coding_name(*coding) for a known coding)
   std::uint64_t stored_bytes = 0;
+  // Since 1.3: the earlier layer this layer is coded against (FORMAT.md 4.3.3); empty if none.
+  std::string reference;
 };
 
 class MaskArchive {

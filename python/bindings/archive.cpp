@@ -669,12 +669,14 @@ void bind_archive(nb::module_& m) {
               d["coding"] = e.coding_name;
               d["level"] = e.level ? std::string(compression_level_name(*e.level)) : std::string();
               d["stored_bytes"] = e.stored_bytes;
+              d["reference"] = e.reference;  // the layer it is coded against, "" if none
               out.append(d);
             }
             return out;
           },
           nb::sig("def entries(self) -> list[dict[str, typing.Any]]"),
-          "One dict per entry (label map): name, dtype, coding, level, stored_bytes.")
+          "One dict per entry (label map): name, dtype, coding, level, stored_bytes, reference\n"
+          "(the layer it is coded against, \"\" if none).")
       .def(
           "to_nifti",
           [](const ArchiveHandle& self, const std::filesystem::path& path, nb::handle names,

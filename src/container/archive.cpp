@@ -796,12 +796,13 @@ std::vector<EntryInfo> MaskArchive::entries() const {
   for (const ArchiveEntry& entry : impl_->entries.all()) {
     const EntryRecord& record = entry.record;
     const bool written = (entry.in_file || !entry.encoded.empty()) && !entry.changed();
-    EntryInfo info{record.name, record.dtype, std::nullopt, std::nullopt, std::string(), 0};
+    EntryInfo info{record.name, record.dtype, std::nullopt, std::nullopt, std::string(), 0, {}};
     if (written) {
       info.coding = coding_from_name(record.coding);
       info.level = compression_level_from_name(record.level);
       info.coding_name = record.coding;
       info.stored_bytes = record.length;
+      info.reference = record.reference.entry;
     }
     infos.push_back(std::move(info));
   }

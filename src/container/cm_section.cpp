@@ -199,6 +199,10 @@ Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& rec
     prediction = predict_unit(*reference, record.reference, record.dtype, unit);
     if (bytes.empty()) return Slab{*prediction, unit.origin_zyx};  // equal to its prediction
   }
+  // An empty tile of a layer without a reference (read as another layer's reference) is zeros.
+  if (bytes.empty() && record.tiled() && record.chunks.at(k).length == 0) {
+    return Slab{LabelVolume(record.dtype, {1, 1, 1}), unit.origin_zyx};
+  }
   require_checksum(bytes, record.chunks[k].xxh3, path, name, offset);
   codec::CropBox crop;
   require_decoded(codec::peek_crop(bytes.data(), bytes.size(), dims_of(unit.shape_zyx),

@@ -51,10 +51,11 @@ LabelVolume predict_unit(const Slab& reference, const LayerReference& ref, DType
       T* to = out.data_as<T>();
       for (std::int64_t z = lo[0]; z < hi[0]; ++z) {
         for (std::int64_t y = lo[1]; y < hi[1]; ++y) {
-          const R* in = from + ((z - so[0]) * sn[1] + (y - so[1])) * sn[2] - so[2];
-          T* row = to + ((z - uo[0]) * un[1] + (y - uo[1])) * un[2] - uo[2];
-          for (std::int64_t x = lo[2]; x < hi[2]; ++x) {
-            if (in[x] != R{0}) row[x] = static_cast<T>(map(in[x]));
+          // Offsets from the first column both cover (no pointer before an array's start).
+          const R* in = from + ((z - so[0]) * sn[1] + (y - so[1])) * sn[2] + (lo[2] - so[2]);
+          T* row = to + ((z - uo[0]) * un[1] + (y - uo[1])) * un[2] + (lo[2] - uo[2]);
+          for (std::int64_t i = 0; i < hi[2] - lo[2]; ++i) {
+            if (in[i] != R{0}) row[i] = static_cast<T>(map(in[i]));
           }
         }
       }

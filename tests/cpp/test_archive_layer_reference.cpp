@@ -23,7 +23,7 @@ using testing::read_index;
 using testing::TempDir;
 using testing::write_bytes;
 
-constexpr Shape3 kShape{40, 48, 56};  // (z, y, x)
+constexpr Shape3 kShape{40, 48, 80};  // (z, y, x): the last column of tiles is empty everywhere
 
 WriteOptions small_tiles() {
   WriteOptions options;
@@ -65,8 +65,17 @@ LabelVolume near_copy(const LabelVolume& mask, std::int64_t z0, std::int64_t z1)
   return out;
 }
 
+// An ellipsoid and a far cube: its bounding box meets tiles that are empty in every layer.
+LabelVolume two_parts() {
+  LabelVolume volume = ellipsoid(20, 24, 28, 17, 15, 19);
+  for (std::int64_t z = 0; z < 4; ++z)
+    for (std::int64_t y = 0; y < 4; ++y)
+      for (std::int64_t x = 70; x < 76; ++x) volume.set(at(z, y, x), 1);
+  return volume;
+}
+
 struct Case {
-  LabelVolume aorta = ellipsoid(20, 24, 28, 17, 15, 19);
+  LabelVolume aorta = two_parts();
   LabelVolume kidney = ellipsoid(8, 10, 10, 5, 6, 6);
   LabelVolume second = near_copy(aorta, 18, 21);  // a second model's aorta
 };
@@ -103,6 +112,10 @@ TEST(LayerReference, ANearCopyIsCodedAgainstTheLayerItOverlaps) {
             Json::parse("[[" + std::to_string(aorta_value) + ", 1]]"));
   const std::vector<std::uint8_t> file = read_bytes(path);
   EXPECT_NE(file[container::kOffsetRequiredFeatures] & container::kFeatureLayerReferences, 0);
+  const std::vector<EntryInfo> entries = MaskArchive(path, OpenMode::kRead).entries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].reference, "");
+  EXPECT_EQ(entries[1].reference, "layer0");
 
   // The same near-copy coded alone (no original in the case: it goes into layer0 by itself).
   const std::string alone = dir.file("alone.mska");
