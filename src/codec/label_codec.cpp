@@ -436,32 +436,15 @@ Status decode_crop(const std::uint8_t* data, std::size_t size, Dims dims, T* out
   return decode_payload(p, dims, at_origin, out, p.box.wx, p.box.wy, true, predicted);
 }
 
-template std::vector<std::uint8_t> encode_chunk<std::uint8_t>(const std::uint8_t*, Dims, Level,
-                                                              const std::uint8_t*);
-template Status decode_chunk<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*,
-                                           bool, const std::uint8_t*);
-template Status decode_crop<std::uint8_t>(const std::uint8_t*, std::size_t, Dims, std::uint8_t*,
-                                          const std::uint8_t*);
-template Status decode_chunk_into<std::uint8_t>(const std::uint8_t*, std::size_t, Dims,
-                                                std::uint8_t*, std::size_t, std::size_t, bool,
-                                                const std::uint8_t*);
-template std::vector<std::uint8_t> encode_chunk<std::uint16_t>(const std::uint16_t*, Dims, Level,
-                                                               const std::uint16_t*);
-template Status decode_chunk<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*,
-                                            bool, const std::uint16_t*);
-template Status decode_crop<std::uint16_t>(const std::uint8_t*, std::size_t, Dims, std::uint16_t*,
-                                           const std::uint16_t*);
-template Status decode_chunk_into<std::uint16_t>(const std::uint8_t*, std::size_t, Dims,
-                                                 std::uint16_t*, std::size_t, std::size_t, bool,
-                                                 const std::uint16_t*);
-template std::vector<std::uint8_t> encode_chunk<std::uint32_t>(const std::uint32_t*, Dims, Level,
-                                                               const std::uint32_t*);
-template Status decode_chunk<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*,
-                                            bool, const std::uint32_t*);
-template Status decode_crop<std::uint32_t>(const std::uint8_t*, std::size_t, Dims, std::uint32_t*,
-                                           const std::uint32_t*);
-template Status decode_chunk_into<std::uint32_t>(const std::uint8_t*, std::size_t, Dims,
-                                                 std::uint32_t*, std::size_t, std::size_t, bool,
-                                                 const std::uint32_t*);
+#define MEDMASK_CODEC_INSTANTIATE(T)                                                            \
+  template std::vector<std::uint8_t> encode_chunk<T>(const T*, Dims, Level, const T*);          \
+  template Status decode_chunk<T>(const std::uint8_t*, std::size_t, Dims, T*, bool, const T*);  \
+  template Status decode_crop<T>(const std::uint8_t*, std::size_t, Dims, T*, const T*);         \
+  template Status decode_chunk_into<T>(const std::uint8_t*, std::size_t, Dims, T*, std::size_t, \
+                                       std::size_t, bool, const T*);
+MEDMASK_CODEC_INSTANTIATE(std::uint8_t)
+MEDMASK_CODEC_INSTANTIATE(std::uint16_t)
+MEDMASK_CODEC_INSTANTIATE(std::uint32_t)
+#undef MEDMASK_CODEC_INSTANTIATE
 
 }  // namespace medmask::codec
