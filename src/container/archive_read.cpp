@@ -209,11 +209,10 @@ void MaskArchive::Impl::decode_slabs(const ChunkKeys& keys) const {
   for (const auto& key : missing) {
     const ArchiveEntry& e = entries.at(key.first);
     if (!e.record.reference.present() || key.second >= e.record.chunks.size()) continue;
+    // The stream's mode is its second byte: read no more of a tile slab() reads whole anyway.
     const container::ChunkRecord& tile = e.record.chunks[key.second];
-    if (!container::tile_uses_reference(
-            file.read(e.record.offset + tile.offset, static_cast<std::size_t>(tile.length)))) {
-      continue;
-    }
+    const auto head = static_cast<std::size_t>(std::min<std::uint64_t>(tile.length, 2));
+    if (!container::tile_uses_reference(file.read(e.record.offset + tile.offset, head))) continue;
     const ArchiveEntry& reference = reference_of(e);
     const std::pair<std::size_t, std::size_t> needed{reference.id, key.second};
     if (!reference.open && !cache.find(needed) &&
