@@ -11,10 +11,13 @@ cmake -S "$root/tests/cmake_consumer" -B "$work/installed" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/prefix" > /dev/null
 cmake --build "$work/installed" > /dev/null
 "$work/installed/consumer"
-# The same build type and warnings as the top-level build, so ccache (when present) reuses its objects.
+# The same build type and warnings as the top-level build, and a build folder beside it (at the same
+# depth, so that ccache's base_dir gives the same relative paths), so ccache reuses its objects.
+subdir=$(dirname "$build")/consumer-subdir
+trap 'rm -rf "$work" "$subdir"' EXIT
 launcher=()
 command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S "$root/tests/cmake_consumer" -B "$work/subdir" -G Ninja -DMEDMASK_SOURCE="$root" \
+cmake -S "$root/tests/cmake_consumer" -B "$subdir" -G Ninja -DMEDMASK_SOURCE="$root" \
   -DMEDMASK_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release -DMEDMASK_WERROR=ON "${launcher[@]}" > /dev/null
-cmake --build "$work/subdir" -j 2 > /dev/null
-"$work/subdir/consumer"
+cmake --build "$subdir" -j 2 > /dev/null
+"$subdir/consumer"
