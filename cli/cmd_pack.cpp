@@ -33,11 +33,18 @@ struct PackOptions {
   std::vector<std::string> inputs;
   std::string output;
   std::string level = "default";
+  bool layer_per_structure = false;    // WriteOptions::layer_per_structure
   std::optional<double> tolerance_mm;  // default_tolerance_mm() of the reference grid
   bool quiet = false;
   std::string nifti_affine = "auto";
   SourceOptions source;  // single-file sources: label map names, NumPy geometry
 };
+
+WriteOptions pack_write_options(const PackOptions& options) {
+  WriteOptions out = write_options_for_level(options.level);
+  out.layer_per_structure = options.layer_per_structure;
+  return out;
+}
 
 AffineSource affine_source(const std::string& text) {
   return text == "sform"   ? AffineSource::kSform
@@ -190,7 +197,7 @@ void pack_imported(const PackOptions& options, const ImportedCase& imported,
   const fs::path output(options.output);
   {
     NewArchive archive;
-    archive.create(options.output, imported.space, write_options_for_level(options.level));
+    archive.create(options.output, imported.space, pack_write_options(options));
     add_imported(*archive, imported);
     archive.commit();
   }
@@ -276,7 +283,7 @@ void run_pack(const PackOptions& options) {
         }
         if (!first_space) {
           first_space = image.space;
-          archive.create(options.output, image.space, write_options_for_level(options.level));
+          archive.create(options.output, image.space, pack_write_options(options));
         } else {
           check_same_space(files.front(), *first_space, file, image.space,
                            options.tolerance_mm.value_or(default_tolerance_mm(*first_space)),
@@ -347,6 +354,9 @@ void register_pack(CLI::App& app) {
       ->required();
   cmd->add_option("-o,--output", options->output, "archive to write (.mska)")->required();
   add_level_option(*cmd, options->level);
+  cmd->add_flag("--layer-per-structure", options->layer_per_structure,
+                "give every non-empty structure a label map of its own, so that reading one "
+                "structure decodes only it (a few percent more bytes)");
   cmd->add_option("--tolerance", options->tolerance_mm,
                   "largest distance (mm) between where two inputs put a corner voxel; default: a "
                   "tenth of the smallest voxel spacing")

@@ -314,13 +314,22 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(
   }
   const bool tiled = options.coding == Coding::kMedmaskTiles;
   record.coding = std::string(tiled ? container::kCodingMedmaskTiles : container::kCodingMedmaskCm);
+  // A layer per structure: one tile holds the structure, so its stream's crop box is its own
+  // bounding box (FORMAT.md 10.2).
+  const bool whole = options.layer_per_structure;
+  const auto whole_axis = [&volume](std::size_t axis) {  // an axis in one piece (FORMAT.md 4.3.2)
+    return static_cast<std::uint32_t>(
+        std::clamp<std::int64_t>(volume.shape_zyx()[axis], 1, 0x7FFFFFFF));
+  };
   const std::uint32_t depth = options.chunk_depth != 0 ? options.chunk_depth
+                              : whole                  ? whole_axis(0)
                               : tiled                  ? default_tiled_chunk_depth()
                                                        : default_chunk_depth(options.level);
   if (tiled) {
     // Equal tiles along each axis, none larger than tile_size (FORMAT.md 5.3).
-    const std::uint32_t most =
-        options.tile_size != 0 ? options.tile_size : default_tile_size(options.level);
+    const std::uint32_t most = options.tile_size != 0 ? options.tile_size
+                               : whole                ? std::max(whole_axis(1), whole_axis(2))
+                                                      : default_tile_size(options.level);
     const auto balanced = [most](std::int64_t extent) {
       const auto n = static_cast<std::uint64_t>(extent);
       const std::uint64_t count = (n + most - 1) / most;
@@ -411,7 +420,8 @@ void MaskArchive::Impl::place(const std::string& name, const detail::Runs& runs,
     layer_ids.push_back(entry.id);
     layer_volumes.push_back(&entry.open.value().volume);  // ensure_layers_loaded opened them
   }
-  const auto placements = container::place_structure(layer_volumes, runs);
+  const auto placements =
+      container::place_structure(layer_volumes, runs, options.layer_per_structure);
   bool first = true;
   for (const container::Placement& placement : placements) {
     ArchiveEntry& layer =

@@ -26,8 +26,12 @@ void split_by_occupancy(const LabelVolume& layer, const detail::Runs& runs, deta
 }
 
 std::vector<Placement> place_structure(const std::vector<const LabelVolume*>& layers,
-                                       const detail::Runs& runs) {
+                                       const detail::Runs& runs, bool own_layer) {
   std::vector<Placement> placements;
+  if (own_layer && !runs.empty()) {
+    placements.push_back({layers.size(), runs});
+    return placements;
+  }
   detail::Runs remaining = runs;
   detail::Runs free;
   detail::Runs taken;

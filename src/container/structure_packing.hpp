@@ -32,8 +32,10 @@ struct Placement {
 // others (a whole lung over its lobes) is better coded whole in a layer of its own.
 inline constexpr double kMaxSplitFraction = 0.05;
 
+// own_layer (WriteOptions::layer_per_structure): a non-empty structure goes whole into a new
+// layer instead.
 std::vector<Placement> place_structure(const std::vector<const LabelVolume*>& layers,
-                                       const detail::Runs& runs);
+                                       const detail::Runs& runs, bool own_layer = false);
 
 // Union recognition: the stored parts of one layer, by value: (structure id, voxels of the part).
 struct LayerParts {

@@ -1,0 +1,142 @@
+// WriteOptions::layer_per_structure (FORMAT.md 10.2): every non-empty structure in a layer of its
+// own, coded as one stream over the whole volume unless tiles are asked for, so that reading one
+// structure reads nothing of the others; overlap needs no splitting.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "archive_test_support.hpp"
+#include "medmask/archive.hpp"
+#include "medmask/error.hpp"
+
+namespace medmask {
+namespace {
+
+using Json = nlohmann::json;
+using testing::box;
+using testing::oblique_space;
+using testing::read_bytes;
+using testing::read_index;
+using testing::TempDir;
+using testing::write_bytes;
+
+constexpr Shape3 kShape{30, 36, 44};  // (z, y, x)
+
+struct Case {
+  LabelVolume empty{DType::kBool, kShape};
+  LabelVolume liver = box(kShape, {2, 3, 4}, {20, 25, 30});
+  LabelVolume tumour = box(kShape, {10, 10, 10}, {14, 30, 40});  // partly inside the liver
+  LabelVolume kidney = box(kShape, {22, 2, 35}, {29, 9, 43});
+};
+
+WriteOptions per_structure() {
+  WriteOptions options;
+  options.layer_per_structure = true;
+  return options;
+}
+
+void write_case(const std::string& path, const Case& c, const WriteOptions& options) {
+  MaskArchive archive(path, OpenMode::kWrite, oblique_space({kShape[2], kShape[1], kShape[0]}),
+                      options);
+  archive.add_structure("empty", c.empty);
+  archive.add_structure("liver", c.liver);
+  archive.add_structure("tumour", c.tumour);
+  archive.add_structure("kidney", c.kidney);
+}
+
+const Json& entry_named(const Json& index, const std::string& name) {
+  for (const Json& entry : index["entries"])
+    if (entry["name"] == name) return entry;
+  throw std::runtime_error("no entry " + name);
+}
+
+TEST(LayerPerStructure, EachNonEmptyStructureIsOneStreamOfItsOwnLayer) {
+  TempDir dir;
+  const Case c;
+  const std::string path = dir.file("case.mska");
+  write_case(path, c, per_structure());
+  const MaskArchive archive(path, OpenMode::kRead);
+  const Json index = read_index(path);
+  std::vector<std::string> homes;
+  for (const std::string name : {"liver", "tumour", "kidney"}) {
+    const StructureInfo& info = archive.structure(name);
+    homes.push_back(info.entry);
+    const Json& entry = entry_named(index, info.entry);
+    ASSERT_EQ(entry["labels"].size(), 1u) << name;  // alone in its layer, overlap and all
+    EXPECT_EQ(entry["chunk_depth"], kShape[0]) << name;
+    EXPECT_EQ(entry["tiles"].size(), 1u) << name;  // one stream: its crop box is the structure's
+  }
+  EXPECT_NE(homes[0], homes[1]);
+  EXPECT_NE(homes[1], homes[2]);
+  EXPECT_NE(homes[0], homes[2]);
+  EXPECT_TRUE(archive.read_structure("liver").equals(c.liver));
+  EXPECT_TRUE(archive.read_structure("tumour").equals(c.tumour));
+  EXPECT_TRUE(archive.read_structure("kidney").equals(c.kidney));
+  EXPECT_TRUE(archive.read_structure("empty").equals(c.empty));
+  const std::vector<std::string> names{"kidney", "empty", "tumour", "liver"};
+  const std::vector<LabelVolume> each = archive.read_each(names);
+  EXPECT_TRUE(each[0].equals(c.kidney));
+  EXPECT_TRUE(each[2].equals(c.tumour));
+  EXPECT_TRUE(each[3].equals(c.liver));
+  archive.verify_data();
+
+  // Without the option the same case shares layers: the tumour's overlap is split off.
+  const std::string shared = dir.file("shared.mska");
+  write_case(shared, c, WriteOptions{});
+  const MaskArchive other(shared, OpenMode::kRead);
+  EXPECT_EQ(other.structure("liver").entry, other.structure("kidney").entry);
+}
+
+TEST(LayerPerStructure, ReadingOneStructureReadsNoByteOfTheOthers) {
+  TempDir dir;
+  const Case c;
+  const std::string path = dir.file("case.mska");
+  write_case(path, c, per_structure());
+  std::string liver_entry;
+  {
+    const MaskArchive archive(path, OpenMode::kRead);
+    liver_entry = archive.structure("liver").entry;
+  }
+  const Json index = read_index(path);
+  const Json& liver = entry_named(index, liver_entry);
+  std::vector<std::uint8_t> file = read_bytes(path);
+  const std::uint64_t offset = liver["offset"];
+  const std::uint64_t length = liver["length"];
+  file[offset + length / 2] ^= 0x10;  // damage the liver's stream
+  write_bytes(path, file);
+
+  const MaskArchive archive(path, OpenMode::kRead);
+  EXPECT_TRUE(archive.read_structure("tumour").equals(c.tumour));
+  EXPECT_TRUE(archive.read_structure("kidney").equals(c.kidney));
+  EXPECT_THROW((void)archive.read_structure("liver"), FormatError);
+}
+
+TEST(LayerPerStructure, TilesAskedForAreKeptAndAppendingAddsLayers) {
+  TempDir dir;
+  const Case c;
+  const std::string path = dir.file("case.mska");
+  WriteOptions options = per_structure();
+  options.chunk_depth = 8;
+  options.tile_size = 16;
+  write_case(path, c, options);
+  {
+    MaskArchive archive(path, OpenMode::kAppend, std::nullopt, per_structure());
+    archive.add_structure("spleen", box(kShape, {0, 30, 0}, {5, 35, 6}));
+  }
+  const MaskArchive archive(path, OpenMode::kRead);
+  const Json index = read_index(path);
+  const Json& liver = entry_named(index, archive.structure("liver").entry);
+  EXPECT_EQ(liver["chunk_depth"], 8);
+  EXPECT_EQ(liver["tiles"].size(), 4u * 3u * 3u);  // ceil(30/8) x ceil(36/16) x ceil(44/16)
+  const Json& spleen = entry_named(index, archive.structure("spleen").entry);
+  EXPECT_EQ(spleen["labels"].size(), 1u);
+  EXPECT_EQ(spleen["tiles"].size(), 1u);
+  EXPECT_TRUE(archive.read_structure("spleen").equals(box(kShape, {0, 30, 0}, {5, 35, 6})));
+  EXPECT_TRUE(archive.read_structure("liver").equals(c.liver));
+  archive.verify_data();
+}
+
+}  // namespace
+}  // namespace medmask
