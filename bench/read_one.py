@@ -4,7 +4,9 @@ What a training loader or a viewer does: open a case and read one structure. For
 structure of the case (21 of the 117 in examples/data/s0000) this measures, in one run:
 
 - MedMask (this package): `MaskArchive(file, "r", threads=N)` then `archive[name]`, for each N
-  of --threads, on an archive written here from the masks at --level (or on --archive as given);
+  of --threads, on archives written here from the masks at --level in each layout of --layouts:
+  `shared` (the default writer: structures share label maps) and `per_structure`
+  (`layer_per_structure=True`: a label map per structure) (or on --archive as given);
 - medmask 0.1.3, both layouts of its notebook (117 masks one by one; one label map), written here
   from the same masks: `MaskArchive(file, "r")`, `load_segmask`, `get_binary_mask_by_names`. The
   faster of the two layouts is the reference.
@@ -17,6 +19,7 @@ bench/setup_bench_venv.sh (.venv-peers) and MedMask in this one; each worker is 
 (`--worker`).
 
     python bench/read_one.py [--repeat 5] [--threads 1,2] [--level default]
+                             [--layouts shared,per_structure]
                              [--peers-python .venv-peers/bin/python] [--archive case.mska]
 
 Prints a Markdown table and writes bench/results/read_one.csv.
@@ -59,16 +62,21 @@ def medmask_worker(
     level: str,
     threads: list[int],
     archive: str | None,
+    layout: str,
 ) -> dict:
     import numpy as np
 
     import medmask
 
     names, arrays, _, first = load_inputs(data)
-    file = pathlib.Path(archive) if archive else workdir / f"medmask-{level}.mska"
+    file = pathlib.Path(archive) if archive else workdir / f"medmask-{level}-{layout}.mska"
     if not archive:
         with medmask.MaskArchive(
-            file, "w", space=medmask.Space.from_nifti(first), level=level
+            file,
+            "w",
+            space=medmask.Space.from_nifti(first),
+            level=level,
+            layer_per_structure=layout == "per_structure",
         ) as out:
             for name in names:
                 out.add(name, arrays[name])
@@ -149,6 +157,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--level", default="default")
+    parser.add_argument("--layouts", default="shared,per_structure")
+    parser.add_argument("--layout", default="shared", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=pathlib.Path, default=DATA)
     parser.add_argument("--archive", help="time this .mska instead of writing one")
     parser.add_argument("--peers-python", default=str(ROOT / ".venv-peers" / "bin" / "python"))
@@ -164,7 +174,13 @@ def main() -> None:
         print(
             json.dumps(
                 medmask_worker(
-                    args.workdir, args.data, args.repeat, args.level, threads, args.archive
+                    args.workdir,
+                    args.data,
+                    args.repeat,
+                    args.level,
+                    threads,
+                    args.archive,
+                    args.layout,
                 )
             )
         )
@@ -184,22 +200,29 @@ def main() -> None:
             "--clock",
             args.clock,
         ]
-        ours = run_worker(
-            sys.executable,
-            [
-                "--worker",
-                "medmask",
-                *common,
-                "--level",
-                args.level,
-                "--threads",
-                args.threads,
-                *(["--archive", args.archive] if args.archive else []),
-            ],
-        )
+        layouts = ["archive"] if args.archive else args.layouts.split(",")
+        ours = {
+            layout: run_worker(
+                sys.executable,
+                [
+                    "--worker",
+                    "medmask",
+                    *common,
+                    "--level",
+                    args.level,
+                    "--threads",
+                    args.threads,
+                    "--layout",
+                    layout,
+                    *(["--archive", args.archive] if args.archive else []),
+                ],
+            )
+            for layout in layouts
+        }
         peer = run_worker(args.peers_python, ["--worker", "v013", *common])
+    columns = [(layout, t) for layout in layouts for t in threads]
     rows = []
-    for name, voxels in ours["voxels"].items():
+    for name, voxels in ours[layouts[0]]["voxels"].items():
         old = min(peer["times"][f"{name}@individual"], peer["times"][f"{name}@combined"])
         row = {
             "structure": name,
@@ -208,9 +231,10 @@ def main() -> None:
             "v013_individual_ms": peer["times"][f"{name}@individual"] * 1e3,
             "v013_combined_ms": peer["times"][f"{name}@combined"] * 1e3,
         }
-        for t in threads:
-            row[f"medmask_{t}t_ms"] = ours["times"][f"{name}@{t}"] * 1e3
-            row[f"speedup_{t}t"] = old / ours["times"][f"{name}@{t}"]
+        for layout, t in columns:
+            seconds = ours[layout]["times"][f"{name}@{t}"]
+            row[f"medmask_{layout}_{t}t_ms"] = seconds * 1e3
+            row[f"speedup_{layout}_{t}t"] = old / seconds
         rows.append(row)
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     with open(args.csv, "w", newline="") as f:
@@ -218,29 +242,33 @@ def main() -> None:
         writer.writeheader()
         writer.writerows(rows)
 
+    sizes = ", ".join(f"{layout} {ours[layout]['bytes']:,} B" for layout in layouts)
     ours_label = args.archive if args.archive else f"MedMask {args.level}"
     print(
-        f"{ours_label}: {ours['bytes']:,} B; medmask 0.1.3: {peer['bytes']['individual']:,}"
+        f"{ours_label}: {sizes}; medmask 0.1.3: {peer['bytes']['individual']:,}"
         f" B (117 masks), {peer['bytes']['combined']:,} B (one map); best of {args.repeat}, "
         f"{args.clock} time\n"
     )
-    head = " | ".join(f"MedMask {t} thr ms | x 0.1.3" for t in threads)
+    head = " | ".join(f"{layout} {t} thr ms | x 0.1.3" for layout, t in columns)
     print(f"| structure | voxels | 0.1.3 masks ms | 0.1.3 map ms | {head} |")
-    print("|---|---:|---:|---:|" + "---:|---:|" * len(threads))
+    print("|---|---:|---:|---:|" + "---:|---:|" * len(columns))
     for r in rows:
         ours_cells = " | ".join(
-            f"{r[f'medmask_{t}t_ms']:.2f} | {r[f'speedup_{t}t']:.2f}" for t in threads
+            f"{r[f'medmask_{layout}_{t}t_ms']:.2f} | {r[f'speedup_{layout}_{t}t']:.2f}"
+            for layout, t in columns
         )
         print(
             f"| {r['structure']} | {r['voxels']:,} | {r['v013_individual_ms']:.2f} | "
             f"{r['v013_combined_ms']:.2f} | {ours_cells} |"
         )
-    for t in threads:
-        ratios = [r[f"speedup_{t}t"] for r in rows]
+    print()
+    for layout, t in columns:
+        ratios = [r[f"speedup_{layout}_{t}t"] for r in rows]
+        all_ms = ours[layout]["times"][f"*all*@{t}"] * 1e3
         print(
-            f"\n{t} thread(s): median {statistics.median(ratios):.2f}x 0.1.3's faster layout, "
-            f"min {min(ratios):.2f}x, {sum(x >= 1.5 for x in ratios)} of {len(ratios)} >= 1.5x; "
-            f"read all (every structure, one call): {ours['times'][f'*all*@{t}'] * 1e3:.1f} ms"
+            f"{layout}, {t} thread(s): median {statistics.median(ratios):.2f}x 0.1.3's faster "
+            f"layout, min {min(ratios):.2f}x, {sum(x >= 1.5 for x in ratios)} of {len(ratios)} "
+            f">= 1.5x; read all (every structure, one call): {all_ms:.1f} ms"
         )
 
 
