@@ -77,13 +77,14 @@ class Checker {
   }
   std::uint64_t integer(const Json& value, const std::string& field, std::uint64_t min,
                         std::uint64_t max) const {
-    const std::string range = std::to_string(min) + ".." + std::to_string(max);
+    // The range's text only on failure: this runs for every number of the index.
+    const auto range = [min, max] { return std::to_string(min) + ".." + std::to_string(max); };
     if (!value.is_number_unsigned()) {
-      fail(field, "expected an integer in " + range + ", found " + shown(value));
+      fail(field, "expected an integer in " + range() + ", found " + shown(value));
     }
     const auto number = value.get<std::uint64_t>();
     if (number < min || number > max) {
-      fail(field, "out of range; expected " + range + ", found " + std::to_string(number));
+      fail(field, "out of range; expected " + range() + ", found " + std::to_string(number));
     }
     return number;
   }
