@@ -350,7 +350,7 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(
         same_tiles.push_back(c);
       }
     }
-    if (auto chosen = container::choose_reference(volume, same_tiles)) {
+    if (auto chosen = container::choose_reference(volume, record.stats, same_tiles)) {
       const auto from = std::find_if(same_tiles.begin(), same_tiles.end(),
                                      [&](const auto& c) { return c.entry == chosen->entry; });
       predicted = container::predict_volume(*from->volume, *chosen, volume.dtype());
@@ -619,8 +619,8 @@ std::vector<EntryRecord> MaskArchive::Impl::write_sections(
   const auto offer = [&](const ArchiveEntry& entry, const EntryRecord& record) {
     if (entry.is_layer() && entry.open && !record.reference.present() &&
         record.coding == container::kCodingMedmaskTiles) {
-      candidates.push_back(
-          {record.name, &entry.open->volume, record.chunk_depth, record.tile_y, record.tile_x});
+      candidates.push_back({record.name, &entry.open->volume, &entry.record.stats,
+                            record.chunk_depth, record.tile_y, record.tile_x});
     }
   };
   for (const ArchiveEntry& entry : entries.all()) {

@@ -2,6 +2,7 @@
 #include "container/layer_reference.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <unordered_map>
 
@@ -69,40 +70,54 @@ LabelVolume predict_volume(const LabelVolume& reference, const LayerReference& r
                       UnitBox{{0, 0, 0}, reference.shape_zyx()});
 }
 
-std::optional<LayerReference> choose_reference(const LabelVolume& layer,
-                                               const std::vector<ReferenceCandidate>& candidates,
-                                               std::uint64_t min_voxels) {
+std::optional<LayerReference> choose_reference(
+    const LabelVolume& layer, const std::map<std::uint32_t, LabelStats>& layer_stats,
+    const std::vector<ReferenceCandidate>& candidates, std::uint64_t min_voxels) {
+  // The layer is labelled only inside the union of its values' boxes: pairs are counted there,
+  // and a reference value's voxel count comes from its stats, so each candidate costs the
+  // layer's box rather than the grid (a layer per structure meets many candidates).
+  std::array<std::int64_t, 3> lo{}, hi{-1, -1, -1};
+  bool any = false;
+  for (const auto& [value, s] : layer_stats) {
+    if (s.voxels == 0) continue;
+    for (std::size_t a = 0; a < 3; ++a) {
+      lo[a] = any ? std::min(lo[a], s.bbox_min_zyx[a]) : s.bbox_min_zyx[a];
+      hi[a] = any ? std::max(hi[a], s.bbox_max_zyx[a]) : s.bbox_max_zyx[a];
+    }
+    any = true;
+  }
+  const Shape3 shape = layer.shape_zyx();
+  for (std::size_t a = 0; a < 3 && any; ++a) {
+    lo[a] = std::max<std::int64_t>(lo[a], 0);
+    hi[a] = std::min<std::int64_t>(hi[a], shape[a] - 1);
+    any = lo[a] <= hi[a];
+  }
+  if (!any) return std::nullopt;
   std::optional<LayerReference> best;
   std::uint64_t best_score = 0;
   for (const ReferenceCandidate& candidate : candidates) {
-    if (candidate.volume->shape_zyx() != layer.shape_zyx()) continue;
-    // How often each (reference value, layer value) pair meets where both are labelled, and how
-    // many voxels hold each reference value: a layer is mostly zeros, so only its labelled
-    // voxels are counted in pairs, and the rest of a value's voxels meet 0.
+    if (candidate.volume->shape_zyx() != shape || candidate.stats == nullptr) continue;
+    // How often each (reference value, layer value) pair meets where both are labelled; the
+    // rest of a reference value's voxels meet 0.
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> meets;
     std::unordered_map<std::uint32_t, std::uint64_t> totals;
+    for (const auto& [value, s] : *candidate.stats) totals[value] = s.voxels;
     detail::visit_dtype(candidate.volume->dtype(), [&](auto from_tag) {
       using R = decltype(from_tag);
       detail::visit_dtype(layer.dtype(), [&](auto to_tag) {
         using T = decltype(to_tag);
         const R* from = candidate.volume->data_as<R>();
         const T* to = layer.data_as<T>();
-        const std::size_t n = layer.size();
         std::unordered_map<std::uint64_t, std::uint64_t> pairs;
-        R run_value = 0;  // labels come in runs along x: count a run at once
-        std::uint64_t run_length = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-          const R r = from[i];
-          if (r == run_value) {
-            ++run_length;
-          } else {
-            if (run_value != R{0}) totals[run_value] += run_length;
-            run_value = r;
-            run_length = 1;
+        for (std::int64_t z = lo[0]; z <= hi[0]; ++z) {
+          for (std::int64_t y = lo[1]; y <= hi[1]; ++y) {
+            const auto row = static_cast<std::size_t>((z * shape[1] + y) * shape[2]);
+            for (auto i = row + static_cast<std::size_t>(lo[2]);
+                 i <= row + static_cast<std::size_t>(hi[2]); ++i) {
+              if (from[i] != R{0} && to[i] != T{0}) ++pairs[std::uint64_t{from[i]} << 32 | to[i]];
+            }
           }
-          if (r != R{0} && to[i] != T{0}) ++pairs[std::uint64_t{r} << 32 | to[i]];
         }
-        if (run_value != R{0}) totals[run_value] += run_length;
         for (const auto& [key, count] : pairs) {
           meets[{static_cast<std::uint32_t>(key >> 32), static_cast<std::uint32_t>(key)}] = count;
         }
@@ -119,7 +134,8 @@ std::optional<LayerReference> choose_reference(const LabelVolume& layer,
       for (auto scan = it; scan != meets.end() && scan->first.first == from; ++scan) {
         labelled += scan->second;
       }
-      most = totals[from] - labelled;  // the voxels of the value that meet 0
+      // The voxels of the value that meet 0 (stats of a file from elsewhere may undercount).
+      most = totals[from] > labelled ? totals[from] - labelled : 0;
       for (; it != meets.end() && it->first.first == from; ++it) {
         if (it->second > most) {
           most = it->second;

@@ -4,6 +4,7 @@
 // aortas, a lobe beside a nearly equal lobe: a near-copy costs a tenth of storing it alone.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -25,10 +26,11 @@ LabelVolume predict_unit(const Slab& reference, const LayerReference& ref, DType
 // The prediction of the whole grid from the reference layer's volume.
 LabelVolume predict_volume(const LabelVolume& reference, const LayerReference& ref, DType dtype);
 
-// A candidate reference for the writer: an earlier layer's name and voxels.
+// A candidate reference for the writer: an earlier layer's name, voxels and statistics.
 struct ReferenceCandidate {
   std::string entry;
   const LabelVolume* volume = nullptr;
+  const std::map<std::uint32_t, LabelStats>* stats = nullptr;  // its index stats: voxels per value
   std::uint32_t chunk_depth = 0, tile_y = 0, tile_x = 0;  // its tiles, which must be the layer's
 };
 
@@ -37,9 +39,11 @@ inline constexpr std::uint64_t kMinPredictedVoxels = 64;
 
 // The writer's choice of reference for a layer: the candidate whose labels predict the most of
 // the layer's labelled voxels, each candidate value mapped to the layer value it meets most;
-// nothing when no candidate predicts at least min_voxels of them.
-std::optional<LayerReference> choose_reference(const LabelVolume& layer,
-                                               const std::vector<ReferenceCandidate>& candidates,
-                                               std::uint64_t min_voxels = kMinPredictedVoxels);
+// nothing when no candidate predicts at least min_voxels of them. layer_stats: the layer's index
+// stats, whose boxes bound where it is labelled.
+std::optional<LayerReference> choose_reference(
+    const LabelVolume& layer, const std::map<std::uint32_t, LabelStats>& layer_stats,
+    const std::vector<ReferenceCandidate>& candidates,
+    std::uint64_t min_voxels = kMinPredictedVoxels);
 
 }  // namespace medmask::container
