@@ -129,7 +129,7 @@ struct WriteOptions {
   // Every non-empty structure added with add_structure gets a layer of its own (FORMAT.md 10.2),
   // and chunk_depth and tile_size, when 0, cover the whole volume: reading one structure then
   // decodes that structure's own stream and nothing else (the sample case, one thread: median
-  // 11.0 -> 2.8 ms, 2.7 % more bytes at level default; README "Reading one structure"). For
+  // 15.0 -> 3.0 ms, 2.7 % more bytes at level default; README "Reading one structure"). For
   // loaders that read a structure at a time. Memory while writing grows with the pages the
   // structures' boxes touch.
   bool layer_per_structure = false;
