@@ -11,7 +11,7 @@ time to read one structure (spleen, which is empty in this case, and femur_left,
   each of the one label map (a label map cannot hold overlap: it drops the 13 voxels
   rib_right_12 shares with sacrum, a later structure keeping only free voxels);
 - MedMask (this package) at levels fast, default and max, every structure added with
-  MaskArchive.add (overlap kept exactly).
+  MaskArchive.add (overlap kept exactly), and at level default with layer_per_structure=True.
 
 medmask 0.1.3 is imported as `medmask`, like this package, so it and the other peers run in the
 venv made by bench/setup_bench_venv.sh (.venv-peers); every measurement runs in a fresh process
@@ -54,6 +54,7 @@ METHODS = [
     ("medmask-fast", "main", "MedMask fast"),
     ("medmask-default", "main", "MedMask default"),
     ("medmask-max", "main", "MedMask max"),
+    ("medmask-default-per_structure", "main", "MedMask default, a layer per structure"),
 ]
 
 
@@ -225,12 +226,18 @@ def worker(
     elif method.startswith("medmask-"):
         import medmask
 
-        level = method.split("-", 1)[1]
+        level, _, layout = method.removeprefix("medmask-").partition("-")
         file = path.with_suffix(".mska")
 
         def write():
             space = medmask.Space.from_nifti(first)
-            with medmask.MaskArchive(file, "w", space=space, level=level) as archive:
+            with medmask.MaskArchive(
+                file,
+                "w",
+                space=space,
+                level=level,
+                layer_per_structure=layout == "per_structure",
+            ) as archive:
                 for name in names:
                     archive.add(name, arrays[name])
 
