@@ -12,8 +12,9 @@ cmake -S "$root/tests/cmake_consumer" -B "$work/installed" -G Ninja \
 cmake --build "$work/installed" > /dev/null
 "$work/installed/consumer"
 # The same build type and warnings as the top-level build, and a build folder beside it (at the same
-# depth, so that ccache's base_dir gives the same relative paths), so ccache reuses its objects.
-subdir=$(dirname "$build")/consumer-subdir
+# depth, so that ccache's base_dir gives the same relative paths; named after it, so that two build
+# trees can run this at once), so ccache reuses its objects.
+subdir=$(dirname "$build")/$(basename "$build")-consumer-subdir
 trap 'rm -rf "$work" "$subdir"' EXIT
 launcher=()
 command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
