@@ -2,6 +2,8 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
+# The archive index is read with simdjson (src/detail/strict_json.hpp): opening is mostly that parse.
+find_package(simdjson 3.0 REQUIRED)
 find_package(pugixml 1.11 REQUIRED)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)

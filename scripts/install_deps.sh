@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config make ccache
-  libzstd-dev libdeflate-dev libxxhash-dev nlohmann-json3-dev libcli11-dev libpugixml-dev libzip-dev
+  libzstd-dev libdeflate-dev libxxhash-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libpugixml-dev libzip-dev
   libdcmtk-dev dicom3tools
   libgtest-dev libgmock-dev libbenchmark-dev clang-format-14
   python3 python3-venv python3-dev

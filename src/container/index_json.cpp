@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "container/error_message.hpp"
 #include "container/format_constants.hpp"
+#include "container/index_field.hpp"
 #include "core/label_json.hpp"
 #include "detail/checksum.hpp"
 #include "detail/strict_json.hpp"
@@ -18,7 +21,7 @@ namespace medmask::container {
 
 namespace {
 
-using Json = nlohmann::json;
+using Json = detail::JsonView;
 using OrderedJson = nlohmann::ordered_json;
 
 std::string dtype_text(DType dtype) { return std::string(dtype_name(dtype)); }
@@ -39,72 +42,69 @@ class Checker {
   Checker(const std::string& path, std::uint64_t offset, const ReadLimits& limits)
       : path_(path), offset_(offset), limits_(limits) {}
 
-  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
+  [[noreturn]] void fail(const Field& field, const std::string& problem) const {
+    fail_at(field.text(), problem);
+  }
+  [[noreturn]] void fail_at(const std::string& field, const std::string& problem) const {
     throw_at<FormatError>(path_, "index field " + field, offset_, problem);
   }
-  [[noreturn]] void over_limit(const std::string& field, const std::string& problem) const {
-    throw_at<LimitError>(path_, "index field " + field, offset_, problem);
+  [[noreturn]] void over_limit(const Field& field, const std::string& problem) const {
+    throw_at<LimitError>(path_, "index field " + field.text(), offset_, problem);
   }
 
-  static std::string shown(const Json& value) {
-    std::string text = value.dump(-1, ' ', true, Json::error_handler_t::replace);
-    if (text.size() > 40) text = text.substr(0, 37) + "...";
-    return std::string(value.type_name()) + " " + text;
-  }
-
-  const Json& object(const Json& value, const std::string& field) const {
-    if (!value.is_object()) fail(field, "expected an object, found " + shown(value));
+  const Json& object(const Json& value, const Field& field) const {
+    if (!value.is_object()) fail(field, "expected an object, found " + value.shown());
     return value;
   }
-  const Json& member(const Json& object_value, const char* key, const std::string& field) const {
+  Json member(const Json& object_value, const char* key, const Field& field) const {
     object(object_value, field);
-    const auto it = object_value.find(key);
-    if (it == object_value.end()) fail(field + "." + key, "missing");
-    return *it;
+    const std::optional<Json> found = object_value.find(key);
+    if (!found) fail(Field(field, key), "missing");
+    return *found;
   }
-  const Json* optional_member(const Json& object_value, const char* key) const {
-    const auto it = object_value.find(key);
-    return it == object_value.end() ? nullptr : &*it;
+  std::optional<Json> optional_member(const Json& object_value, const char* key) const {
+    return object_value.find(key);
   }
-  const Json& array(const Json& value, const std::string& field,
-                    std::size_t exact_size = std::numeric_limits<std::size_t>::max()) const {
-    if (!value.is_array()) fail(field, "expected an array, found " + shown(value));
-    if (exact_size != std::numeric_limits<std::size_t>::max() && value.size() != exact_size) {
+  // The array's items.
+  std::vector<Json> array(const Json& value, const Field& field,
+                          std::size_t exact_size = std::numeric_limits<std::size_t>::max()) const {
+    if (!value.is_array()) fail(field, "expected an array, found " + value.shown());
+    std::vector<Json> items = value.items();
+    if (exact_size != std::numeric_limits<std::size_t>::max() && items.size() != exact_size) {
       fail(field, "expected an array of " + std::to_string(exact_size) + " items, found " +
-                      std::to_string(value.size()));
+                      std::to_string(items.size()));
     }
-    return value;
+    return items;
   }
-  std::uint64_t integer(const Json& value, const std::string& field, std::uint64_t min,
+  std::uint64_t integer(const Json& value, const Field& field, std::uint64_t min,
                         std::uint64_t max) const {
     // The range's text only on failure: this runs for every number of the index.
     const auto range = [min, max] { return std::to_string(min) + ".." + std::to_string(max); };
-    if (!value.is_number_unsigned()) {
-      fail(field, "expected an integer in " + range() + ", found " + shown(value));
+    if (!value.is_unsigned()) {
+      fail(field, "expected an integer in " + range() + ", found " + value.shown());
     }
-    const auto number = value.get<std::uint64_t>();
+    const std::uint64_t number = value.as_unsigned();
     if (number < min || number > max) {
       fail(field, "out of range; expected " + range() + ", found " + std::to_string(number));
     }
     return number;
   }
-  double finite(const Json& value, const std::string& field) const {
-    if (!value.is_number()) fail(field, "expected a number, found " + shown(value));
-    const auto number = value.get<double>();
+  double finite(const Json& value, const Field& field) const {
+    if (!value.is_number()) fail(field, "expected a number, found " + value.shown());
+    const double number = value.as_double();
     if (!std::isfinite(number)) fail(field, "expected a finite number");
     return number;
   }
-  const std::string& string(const Json& value, const std::string& field,
-                            bool allow_empty = true) const {
-    if (!value.is_string()) fail(field, "expected a string, found " + shown(value));
-    const auto& text = value.get_ref<const std::string&>();
+  std::string string(const Json& value, const Field& field, bool allow_empty = true) const {
+    if (!value.is_string()) fail(field, "expected a string, found " + value.shown());
+    std::string text(value.as_string());
     if (!allow_empty && text.empty()) fail(field, "expected a non-empty string");
     if (!is_valid_utf8(text)) fail(field, "not valid UTF-8");
     return text;
   }
   // A structure, group or entry name: as name_problem() says, and within the length limit.
-  const std::string& name(const Json& value, const std::string& field) const {
-    const std::string& text = string(value, field, false);
+  std::string name(const Json& value, const Field& field) const {
+    std::string text = string(value, field, false);
     if (text.size() > limits_.max_name_bytes) {
       over_limit(field, "name of " + std::to_string(text.size()) +
                             " bytes exceeds the read limit of " +
@@ -139,13 +139,14 @@ std::uint64_t checked_voxel_count(const Shape3& shape_xyz, const std::string& pa
   return count;
 }
 
+// The space object (a few hundred bytes) goes through the one reader of spaces.
 Space parse_space(const Checker& check, const Json& value) {
   return detail::space_from_json(
-      value, detail::DirectionSpelling::kColumns,
-      [&](const std::string& field, const std::string& problem) { check.fail(field, problem); });
+      value.to_nlohmann(), detail::DirectionSpelling::kColumns,
+      [&](const std::string& field, const std::string& problem) { check.fail_at(field, problem); });
 }
 
-DType parse_dtype(const Checker& check, const Json& value, const std::string& field) {
+DType parse_dtype(const Checker& check, const Json& value, const Field& field) {
   const std::string& text = check.string(value, field);
   for (const DType dtype : {DType::kBool, DType::kUInt8, DType::kUInt16, DType::kUInt32}) {
     if (text == dtype_name(dtype)) return dtype;
@@ -155,78 +156,79 @@ DType parse_dtype(const Checker& check, const Json& value, const std::string& fi
 }
 
 // max_value 0: a group, which has no value. An absent value is implied_value (since 1.2).
-Label parse_label(const Checker& check, const Json& value, const std::string& field,
+Label parse_label(const Checker& check, const Json& value, const Field& field,
                   std::uint32_t max_value, std::uint64_t implied_value = 0) {
   check.object(value, field);
   Label label;
-  label.name = check.name(check.member(value, "name", field), field + ".name");
+  label.name = check.name(check.member(value, "name", field), Field(field, "name"));
   if (max_value > 0) {
-    const Json* stored = check.optional_member(value, "value");
-    if (stored == nullptr && implied_value > max_value) {
-      check.fail(field + ".value", "missing, and the implied value " +
-                                       std::to_string(implied_value) + " exceeds " +
-                                       std::to_string(max_value));
+    const std::optional<Json> stored = check.optional_member(value, "value");
+    if (!stored && implied_value > max_value) {
+      check.fail(Field(field, "value"), "missing, and the implied value " +
+                                            std::to_string(implied_value) + " exceeds " +
+                                            std::to_string(max_value));
     }
     label.value = static_cast<std::uint32_t>(
-        stored ? check.integer(*stored, field + ".value", 1, max_value) : implied_value);
+        stored ? check.integer(*stored, Field(field, "value"), 1, max_value) : implied_value);
   }
-  if (const Json* color = check.optional_member(value, "color")) {
-    check.array(*color, field + ".color", 3);
+  if (const std::optional<Json> color = check.optional_member(value, "color")) {
+    const std::vector<Json> channels = check.array(*color, Field(field, "color"), 3);
     std::array<std::uint8_t, 3> rgb{};
     for (std::size_t i = 0; i < 3; ++i) {
-      rgb[i] = static_cast<std::uint8_t>(
-          check.integer((*color)[i], field + ".color[" + std::to_string(i) + "]", 0, 255));
+      rgb[i] =
+          static_cast<std::uint8_t>(check.integer(channels[i], Field(field, "color", i), 0, 255));
     }
     label.color = Rgb{rgb[0], rgb[1], rgb[2]};
   }
-  if (const Json* description = check.optional_member(value, "description")) {
-    label.description = check.string(*description, field + ".description");
+  if (const std::optional<Json> description = check.optional_member(value, "description")) {
+    label.description = check.string(*description, Field(field, "description"));
   }
-  if (const Json* concept_value = check.optional_member(value, "concept")) {
-    const std::string concept_field = field + ".concept";
+  if (const std::optional<Json> concept_value = check.optional_member(value, "concept")) {
+    const Field concept_field = Field(field, "concept");
     check.object(*concept_value, concept_field);
     CodedConcept coded;
     coded.scheme = check.string(check.member(*concept_value, "scheme", concept_field),
-                                concept_field + ".scheme");
-    coded.code =
-        check.string(check.member(*concept_value, "code", concept_field), concept_field + ".code");
+                                Field(concept_field, "scheme"));
+    coded.code = check.string(check.member(*concept_value, "code", concept_field),
+                              Field(concept_field, "code"));
     coded.meaning = check.string(check.member(*concept_value, "meaning", concept_field),
-                                 concept_field + ".meaning");
+                                 Field(concept_field, "meaning"));
     label.concept_code = std::move(coded);
   }
   return label;
 }
 
-LabelStats parse_stats(const Checker& check, const Json& value, const std::string& field,
+LabelStats parse_stats(const Checker& check, const Json& value, const Field& field,
                        const Shape3& shape_zyx) {
   check.object(value, field);
   LabelStats stats;
   std::uint64_t total = 1;
   for (const std::int64_t e : shape_zyx) total *= static_cast<std::uint64_t>(e);
-  stats.voxels = check.integer(check.member(value, "voxels", field), field + ".voxels", 1, total);
-  const Json& min =
-      check.array(check.member(value, "bbox_min_zyx", field), field + ".bbox_min_zyx", 3);
-  const Json& max =
-      check.array(check.member(value, "bbox_max_zyx", field), field + ".bbox_max_zyx", 3);
+  stats.voxels =
+      check.integer(check.member(value, "voxels", field), Field(field, "voxels"), 1, total);
+  const std::vector<Json> min =
+      check.array(check.member(value, "bbox_min_zyx", field), Field(field, "bbox_min_zyx"), 3);
+  const std::vector<Json> max =
+      check.array(check.member(value, "bbox_max_zyx", field), Field(field, "bbox_max_zyx"), 3);
   std::uint64_t box = 1;
   for (std::size_t a = 0; a < 3; ++a) {
     const auto limit = static_cast<std::uint64_t>(shape_zyx[a] - 1);
     const std::string suffix = "[" + std::to_string(a) + "]";
-    const std::uint64_t lo = check.integer(min[a], field + ".bbox_min_zyx" + suffix, 0, limit);
-    const std::uint64_t hi = check.integer(max[a], field + ".bbox_max_zyx" + suffix, lo, limit);
+    const std::uint64_t lo = check.integer(min[a], Field(field, "bbox_min_zyx", a), 0, limit);
+    const std::uint64_t hi = check.integer(max[a], Field(field, "bbox_max_zyx", a), lo, limit);
     stats.bbox_min_zyx[a] = static_cast<std::int64_t>(lo);
     stats.bbox_max_zyx[a] = static_cast<std::int64_t>(hi);
     box *= hi - lo + 1;  // <= total, no overflow
   }
   if (stats.voxels > box) {
-    check.fail(field + ".voxels", "exceeds the bounding box; expected at most " +
-                                      std::to_string(box) + ", found " +
-                                      std::to_string(stats.voxels));
+    check.fail(Field(field, "voxels"), "exceeds the bounding box; expected at most " +
+                                           std::to_string(box) + ", found " +
+                                           std::to_string(stats.voxels));
   }
   return stats;
 }
 
-std::uint64_t parse_xxh3(const Checker& check, const Json& value, const std::string& field) {
+std::uint64_t parse_xxh3(const Checker& check, const Json& value, const Field& field) {
   const std::string& text = check.string(value, field);
   const auto parsed = detail::parse_hex64(text);
   if (!parsed) check.fail(field, "expected 16 hexadecimal digits, found \"" + text + "\"");
@@ -234,50 +236,53 @@ std::uint64_t parse_xxh3(const Checker& check, const Json& value, const std::str
 }
 
 // The keys of coding "medmask-cm1" (FORMAT.md 4.3.1): chunk_depth, chunks, level.
-void parse_chunks(const Checker& check, const Json& value, const std::string& field,
-                  std::int64_t nz, EntryRecord& entry) {
+void parse_chunks(const Checker& check, const Json& value, const Field& field, std::int64_t nz,
+                  EntryRecord& entry) {
   entry.chunk_depth = static_cast<std::uint32_t>(check.integer(
-      check.member(value, "chunk_depth", field), field + ".chunk_depth", 1, 0x7FFFFFFF));
+      check.member(value, "chunk_depth", field), Field(field, "chunk_depth"), 1, 0x7FFFFFFF));
   const auto depth = static_cast<std::uint64_t>(entry.chunk_depth);
   const std::uint64_t count = (static_cast<std::uint64_t>(nz) + depth - 1) / depth;
-  const Json& chunks = check.array(check.member(value, "chunks", field), field + ".chunks",
-                                   static_cast<std::size_t>(count));
+  const std::vector<Json> chunks =
+      check.array(check.member(value, "chunks", field), Field(field, "chunks"),
+                  static_cast<std::size_t>(count));
   std::uint64_t next = 0;  // chunks are contiguous and cover the section exactly
   for (std::size_t i = 0; i < chunks.size(); ++i) {
-    const std::string chunk_field = field + ".chunks[" + std::to_string(i) + "]";
+    const Field chunk_field = Field(field, "chunks", i);
     check.object(chunks[i], chunk_field);
     ChunkRecord chunk;
     chunk.offset = check.integer(check.member(chunks[i], "offset", chunk_field),
-                                 chunk_field + ".offset", next, next);
+                                 Field(chunk_field, "offset"), next, next);
     chunk.length = check.integer(check.member(chunks[i], "length", chunk_field),
-                                 chunk_field + ".length", 1, entry.length - next);
+                                 Field(chunk_field, "length"), 1, entry.length - next);
     chunk.xxh3 =
-        parse_xxh3(check, check.member(chunks[i], "xxh3", chunk_field), chunk_field + ".xxh3");
+        parse_xxh3(check, check.member(chunks[i], "xxh3", chunk_field), Field(chunk_field, "xxh3"));
     next += chunk.length;
     entry.chunks.push_back(chunk);
   }
   if (next != entry.length) {
-    check.fail(field + ".chunks", "chunks cover " + std::to_string(next) +
-                                      " bytes; expected the section's length " +
-                                      std::to_string(entry.length));
+    check.fail(Field(field, "chunks"), "chunks cover " + std::to_string(next) +
+                                           " bytes; expected the section's length " +
+                                           std::to_string(entry.length));
   }
   // Informational: kept for display when it is a string, never needed to decode.
-  if (const Json* level = check.optional_member(value, "level"); level && level->is_string()) {
-    entry.level = check.string(*level, field + ".level");
+  if (const std::optional<Json> level = check.optional_member(value, "level");
+      level && level->is_string()) {
+    entry.level = check.string(*level, Field(field, "level"));
   }
 }
 
 // The keys of coding "medmask-cm1-tiles" (FORMAT.md 4.3.2): chunk_depth, tile_yx, tiles, level.
 // Tiles are contiguous in grid order; an empty tile is the integer 0 and takes no bytes.
-void parse_tiles(const Checker& check, const Json& value, const std::string& field,
+void parse_tiles(const Checker& check, const Json& value, const Field& field,
                  const Shape3& shape_zyx, EntryRecord& entry) {
   entry.chunk_depth = static_cast<std::uint32_t>(check.integer(
-      check.member(value, "chunk_depth", field), field + ".chunk_depth", 1, 0x7FFFFFFF));
-  const Json& tile = check.array(check.member(value, "tile_yx", field), field + ".tile_yx", 2);
-  entry.tile_y =
-      static_cast<std::uint32_t>(check.integer(tile[0], field + ".tile_yx[0]", 1, 0x7FFFFFFF));
-  entry.tile_x =
-      static_cast<std::uint32_t>(check.integer(tile[1], field + ".tile_yx[1]", 1, 0x7FFFFFFF));
+      check.member(value, "chunk_depth", field), Field(field, "chunk_depth"), 1, 0x7FFFFFFF));
+  const std::vector<Json> tile =
+      check.array(check.member(value, "tile_yx", field), Field(field, "tile_yx"), 2);
+  entry.tile_y = static_cast<std::uint32_t>(
+      check.integer(tile[0], Field(field, "tile_yx", std::size_t{0}), 1, 0x7FFFFFFF));
+  entry.tile_x = static_cast<std::uint32_t>(
+      check.integer(tile[1], Field(field, "tile_yx", std::size_t{1}), 1, 0x7FFFFFFF));
   const auto per_axis = [](std::int64_t extent, std::uint32_t size) {
     return (static_cast<std::uint64_t>(extent) + size - 1) / size;
   };
@@ -285,61 +290,64 @@ void parse_tiles(const Checker& check, const Json& value, const std::string& fie
   const std::uint64_t count = per_axis(shape_zyx[0], entry.chunk_depth) *
                               per_axis(shape_zyx[1], entry.tile_y) *
                               per_axis(shape_zyx[2], entry.tile_x);
-  const Json& tiles = check.array(check.member(value, "tiles", field), field + ".tiles",
-                                  static_cast<std::size_t>(count));
+  const std::vector<Json> tiles = check.array(
+      check.member(value, "tiles", field), Field(field, "tiles"), static_cast<std::size_t>(count));
   entry.chunks.reserve(tiles.size());
   std::uint64_t next = 0;  // the stored tiles are contiguous and cover the section exactly
   for (std::size_t i = 0; i < tiles.size(); ++i) {
-    const std::string tile_field = field + ".tiles[" + std::to_string(i) + "]";
+    const Field tile_field = Field(field, "tiles", i);
     ChunkRecord record{next, 0, 0};
-    if (!(tiles[i].is_number_unsigned() && tiles[i].get<std::uint64_t>() == 0)) {
-      const Json& item = check.array(tiles[i], tile_field, 2);
-      record.length = check.integer(item[0], tile_field + "[0]", 1, entry.length - next);
-      record.xxh3 = parse_xxh3(check, item[1], tile_field + "[1]");
+    if (!(tiles[i].is_unsigned() && tiles[i].as_unsigned() == 0)) {
+      const std::vector<Json> item = check.array(tiles[i], tile_field, 2);
+      record.length =
+          check.integer(item[0], Field(tile_field, std::size_t{0}), 1, entry.length - next);
+      record.xxh3 = parse_xxh3(check, item[1], Field(tile_field, std::size_t{1}));
     }
     next += record.length;
     entry.chunks.push_back(record);
   }
   if (next != entry.length) {
-    check.fail(field + ".tiles", "tiles cover " + std::to_string(next) +
-                                     " bytes; expected the section's length " +
-                                     std::to_string(entry.length));
+    check.fail(Field(field, "tiles"), "tiles cover " + std::to_string(next) +
+                                          " bytes; expected the section's length " +
+                                          std::to_string(entry.length));
   }
-  if (const Json* level = check.optional_member(value, "level"); level && level->is_string()) {
-    entry.level = check.string(*level, field + ".level");
+  if (const std::optional<Json> level = check.optional_member(value, "level");
+      level && level->is_string()) {
+    entry.level = check.string(*level, Field(field, "level"));
   }
 }
 
-EntryRecord parse_entry(const Checker& check, const Json& value, const std::string& field,
+EntryRecord parse_entry(const Checker& check, const Json& value, const Field& field,
                         std::uint64_t voxels, const Shape3& shape_zyx, std::uint64_t file_length) {
   check.object(value, field);
   EntryRecord entry;
-  entry.name = check.name(check.member(value, "name", field), field + ".name");
-  const std::string& kind = check.string(check.member(value, "kind", field), field + ".kind");
+  entry.name = check.name(check.member(value, "name", field), Field(field, "name"));
+  const std::string& kind = check.string(check.member(value, "kind", field), Field(field, "kind"));
   if (kind == kKindMask) {
     entry.kind = EntryKind::kMask;
   } else if (kind == kKindLayer) {
     entry.kind = EntryKind::kLayer;
   } else {
-    check.fail(field + ".kind", "expected \"mask\" or \"layer\", found \"" + kind + "\"");
+    check.fail(Field(field, "kind"), "expected \"mask\" or \"layer\", found \"" + kind + "\"");
   }
-  entry.dtype = parse_dtype(check, check.member(value, "dtype", field), field + ".dtype");
-  entry.coding = check.string(check.member(value, "coding", field), field + ".coding", false);
+  entry.dtype = parse_dtype(check, check.member(value, "dtype", field), Field(field, "dtype"));
+  entry.coding = check.string(check.member(value, "coding", field), Field(field, "coding"), false);
   entry.offset =
-      check.integer(check.member(value, "offset", field), field + ".offset", 64, file_length);
-  entry.length = check.integer(check.member(value, "length", field), field + ".length", 1,
+      check.integer(check.member(value, "offset", field), Field(field, "offset"), 64, file_length);
+  entry.length = check.integer(check.member(value, "length", field), Field(field, "length"), 1,
                                file_length - entry.offset);
   const std::uint64_t raw_length = voxels * dtype_size(entry.dtype);  // <= 2^36: no overflow
-  entry.raw_length = check.integer(check.member(value, "raw_length", field), field + ".raw_length",
-                                   raw_length, raw_length);
-  entry.xxh3 = parse_xxh3(check, check.member(value, "xxh3", field), field + ".xxh3");
+  entry.raw_length = check.integer(check.member(value, "raw_length", field),
+                                   Field(field, "raw_length"), raw_length, raw_length);
+  entry.xxh3 = parse_xxh3(check, check.member(value, "xxh3", field), Field(field, "xxh3"));
   if (entry.coding == kCodingMedmaskCm) parse_chunks(check, value, field, shape_zyx[0], entry);
   if (entry.coding == kCodingMedmaskTiles) parse_tiles(check, value, field, shape_zyx, entry);
 
   const std::uint32_t max_value = dtype_max_value(entry.dtype);
-  const Json& labels = check.array(check.member(value, "labels", field), field + ".labels");
+  const std::vector<Json> labels =
+      check.array(check.member(value, "labels", field), Field(field, "labels"));
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    const std::string label_field = field + ".labels[" + std::to_string(i) + "]";
+    const Field label_field = Field(field, "labels", i);
     const std::uint64_t implied =
         entry.labels.empty() ? 1 : entry.labels.labels().back().value + 1ull;
     Label label = parse_label(check, labels[i], label_field, max_value, implied);
@@ -349,9 +357,9 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const std::stri
       check.fail(label_field, error.what());
     }
   }
-  const Json& stats = check.object(check.member(value, "stats", field), field + ".stats");
-  for (const auto& [key, item] : stats.items()) {
-    const std::string stats_field = field + ".stats[\"" + key + "\"]";
+  const Json stats = check.object(check.member(value, "stats", field), Field(field, "stats"));
+  for (const auto& [key, item] : stats.members()) {
+    const Field stats_field = Field::quoted(field, "stats", key);
     // Canonical decimal: no sign, no leading zero, 1..dtype max.
     std::uint64_t number = 0;
     bool ok = !key.empty() && key.size() <= 10 && key[0] != '0';
@@ -376,29 +384,30 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const std::stri
 std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
                                       const std::set<std::string>& structures,
                                       const Shape3& shape_zyx, const ReadLimits& limits) {
-  check.array(value, "groups");
+  const std::vector<Json> items = check.array(value, "groups");
   std::vector<GroupRecord> groups;
   std::map<std::string, std::size_t> by_name;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const std::string field = "groups[" + std::to_string(i) + "]";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const Field field = Field("groups", i);
     GroupRecord group;
-    group.label = parse_label(check, value[i], field, 0);
+    group.label = parse_label(check, items[i], field, 0);
     const std::string& name = group.label.name;
     if (structures.count(name) != 0 || !by_name.emplace(name, i).second) {
-      check.fail(field + ".name", "\"" + name + "\" is already a structure or group name");
+      check.fail(Field(field, "name"), "\"" + name + "\" is already a structure or group name");
     }
-    const Json& members = check.array(check.member(value[i], "members", field), field + ".members");
-    if (members.empty()) check.fail(field + ".members", "a group needs at least one member");
+    const std::vector<Json> members =
+        check.array(check.member(items[i], "members", field), Field(field, "members"));
+    if (members.empty()) check.fail(Field(field, "members"), "a group needs at least one member");
     for (std::size_t m = 0; m < members.size(); ++m) {
-      group.members.push_back(
-          check.name(members[m], field + ".members[" + std::to_string(m) + "]"));
+      group.members.push_back(check.name(members[m], Field(field, "members", m)));
     }
-    if (const Json* stats = check.optional_member(value[i], "stats")) {
-      group.stats = parse_stats(check, *stats, field + ".stats", shape_zyx);
+    if (const std::optional<Json> stats = check.optional_member(items[i], "stats")) {
+      group.stats = parse_stats(check, *stats, Field(field, "stats"), shape_zyx);
     }
-    if (const Json* recognised = check.optional_member(value[i], "recognised")) {
-      if (!recognised->is_boolean()) check.fail(field + ".recognised", "expected true or false");
-      group.recognised = recognised->get<bool>();
+    if (const std::optional<Json> recognised = check.optional_member(items[i], "recognised")) {
+      if (!recognised->is_boolean())
+        check.fail(Field(field, "recognised"), "expected true or false");
+      group.recognised = recognised->as_bool();
     }
     groups.push_back(std::move(group));
   }
@@ -432,8 +441,8 @@ std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
       const std::size_t m = stack.back().next_member++;
       const std::string& member = members[m];
       if (structures.count(member) != 0) continue;
-      const std::string field =
-          "groups[" + std::to_string(g) + "].members[" + std::to_string(m) + "]";
+      const Field group_field("groups", g);
+      const Field field(group_field, "members", m);
       const auto it = by_name.find(member);
       if (it == by_name.end()) check.fail(field, "unknown structure or group \"" + member + "\"");
       if (depth[it->second] == kOpen) {
@@ -454,7 +463,7 @@ std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
 IndexRecord finish_groups(const Checker& check, const Json& root, IndexRecord& index,
                           const std::set<std::string>& structures, const Shape3& shape_zyx,
                           const ReadLimits& limits) {
-  if (const Json* groups = check.optional_member(root, "groups")) {
+  if (const std::optional<Json> groups = check.optional_member(root, "groups")) {
     index.groups = parse_groups(check, *groups, structures, shape_zyx, limits);
   }
   return std::move(index);
@@ -556,12 +565,12 @@ std::string encode_index_json(const IndexRecord& index) {
 
 // A layer's "reference" (FORMAT.md 4.3.3): an earlier layer of the same tiles, itself coded
 // alone, and a map between their values.
-void parse_reference(const Checker& check, const Json& value, const std::string& entry_field,
+void parse_reference(const Checker& check, const Json& value, const Field& entry_field,
                      const std::vector<EntryRecord>& earlier, bool layer_references,
                      const ReadLimits& limits, EntryRecord& entry) {
-  const Json* reference = check.optional_member(value, "reference");
-  if (reference == nullptr) return;
-  const std::string field = entry_field + ".reference";
+  const std::optional<Json> reference = check.optional_member(value, "reference");
+  if (!reference) return;
+  const Field field = Field(entry_field, "reference");
   if (!layer_references) {
     check.fail(field, "a layer reference needs required feature bit 2, which is not set");
   }
@@ -569,33 +578,35 @@ void parse_reference(const Checker& check, const Json& value, const std::string&
     check.fail(field, "only a layer of coding \"medmask-cm1-tiles\" may have a reference");
   }
   const std::string& name =
-      check.string(check.member(*reference, "entry", field), field + ".entry", false);
+      check.string(check.member(*reference, "entry", field), Field(field, "entry"), false);
   const auto found = std::find_if(earlier.begin(), earlier.end(),
                                   [&](const EntryRecord& e) { return e.name == name; });
   if (found == earlier.end()) {
-    check.fail(field + ".entry", "\"" + name + "\" is not an earlier entry");
+    check.fail(Field(field, "entry"), "\"" + name + "\" is not an earlier entry");
   }
   const EntryRecord& ref = *found;
   if (ref.kind != EntryKind::kLayer || ref.coding != kCodingMedmaskTiles ||
       ref.reference.present() || ref.chunk_depth != entry.chunk_depth ||
       ref.tile_y != entry.tile_y || ref.tile_x != entry.tile_x) {
-    check.fail(field + ".entry", "\"" + name +
-                                     "\" is not a layer of the same tiles coded alone, as a "
-                                     "reference must be");
+    check.fail(Field(field, "entry"), "\"" + name +
+                                          "\" is not a layer of the same tiles coded alone, as a "
+                                          "reference must be");
   }
-  const Json& map = check.array(check.member(*reference, "map", field), field + ".map");
+  const std::vector<Json> map =
+      check.array(check.member(*reference, "map", field), Field(field, "map"));
   if (map.size() > limits.max_labels) {
-    check.over_limit(field + ".map", "more than " + std::to_string(limits.max_labels) + " pairs");
+    check.over_limit(Field(field, "map"),
+                     "more than " + std::to_string(limits.max_labels) + " pairs");
   }
   entry.reference.entry = name;
   std::set<std::uint32_t> seen;
   for (std::size_t i = 0; i < map.size(); ++i) {
-    const std::string pair_field = field + ".map[" + std::to_string(i) + "]";
-    const Json& pair = check.array(map[i], pair_field, 2);
+    const Field pair_field = Field(field, "map", i);
+    const std::vector<Json> pair = check.array(map[i], pair_field, 2);
     const auto from = static_cast<std::uint32_t>(
-        check.integer(pair[0], pair_field + "[0]", 1, dtype_max_value(ref.dtype)));
+        check.integer(pair[0], Field(pair_field, std::size_t{0}), 1, dtype_max_value(ref.dtype)));
     const auto to = static_cast<std::uint32_t>(
-        check.integer(pair[1], pair_field + "[1]", 1, dtype_max_value(entry.dtype)));
+        check.integer(pair[1], Field(pair_field, std::size_t{1}), 1, dtype_max_value(entry.dtype)));
     if (!seen.insert(from).second) {
       check.fail(pair_field, "value " + std::to_string(from) + " is mapped twice");
     }
@@ -609,17 +620,18 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
                               bool layer_references) {
   const Checker check(path, index_offset, limits);
   std::string problem;
-  const std::optional<Json> parsed =
-      detail::parse_strict_json(text, limits.max_json_depth, problem);
+  const std::unique_ptr<detail::StrictJson> parsed =
+      detail::StrictJson::parse(text, limits.max_json_depth, problem);
   if (!parsed) check.fail("(document)", problem);
-  const Json& root = *parsed;
+  const Json root = parsed->root();
   check.object(root, "(document)");
   IndexRecord index;
   const std::string& format = check.string(check.member(root, "format", "index"), "format");
   if (format != kFormatName) {
     check.fail("format", "expected \"mska\", found \"" + format + "\"");
   }
-  const Json& version = check.array(check.member(root, "version", "index"), "version", 2);
+  const std::vector<Json> version =
+      check.array(check.member(root, "version", "index"), "version", 2);
   index.version_major =
       static_cast<std::uint16_t>(check.integer(version[0], "version[0]", 0, 65535));
   index.version_minor =
@@ -629,7 +641,7 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
       checked_voxel_count(index.space.shape_xyz(), path, index_offset, limits);
   const Shape3 shape_zyx = index.space.shape_zyx();
 
-  const Json& entries = check.array(check.member(root, "entries", "index"), "entries");
+  const std::vector<Json> entries = check.array(check.member(root, "entries", "index"), "entries");
   if (entries.size() > limits.max_entries) {
     throw_at<LimitError>(path, "index field entries", index_offset,
                          std::to_string(entries.size()) + " entries exceed the read limit of " +
@@ -640,15 +652,15 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
   std::map<std::string, EntryKind> owner_kind;  // of the first entry naming each structure
   std::uint64_t label_count = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const std::string field = "entries[" + std::to_string(i) + "]";
+    const Field field = Field("entries", i);
     EntryRecord entry = parse_entry(check, entries[i], field, voxels, shape_zyx, file_length);
     parse_reference(check, entries[i], field, index.entries, layer_references, limits, entry);
     if (!entry_names.insert(entry.name).second) {
-      check.fail(field + ".name", "duplicate entry name \"" + entry.name + "\"");
+      check.fail(Field(field, "name"), "duplicate entry name \"" + entry.name + "\"");
     }
     label_count += entry.labels.size();
     if (label_count > limits.max_labels) {
-      throw_at<LimitError>(path, "index field " + field + ".labels", index_offset,
+      throw_at<LimitError>(path, "index field " + Field(field, "labels").text(), index_offset,
                            "more than " + std::to_string(limits.max_labels) + " labels");
     }
     for (const Label& label : entry.labels) {
@@ -657,28 +669,28 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
       if (fresh) continue;
       // Feature bit 0: a structure split over layers has a part in each (FORMAT.md 10.2).
       if (!split_structures) {
-        check.fail(field + ".labels", "structure name \"" + label.name +
-                                          "\" is used twice; names are unique per archive");
+        check.fail(Field(field, "labels"), "structure name \"" + label.name +
+                                               "\" is used twice; names are unique per archive");
       }
       if (it->second != EntryKind::kLayer || entry.kind != EntryKind::kLayer) {
-        check.fail(field + ".labels", "structure \"" + label.name +
-                                          "\" has parts in an entry of kind \"mask\"; only "
-                                          "layers may share a structure");
+        check.fail(Field(field, "labels"), "structure \"" + label.name +
+                                               "\" has parts in an entry of kind \"mask\"; only "
+                                               "layers may share a structure");
       }
     }
     index.entries.push_back(std::move(entry));
   }
 
-  const Json* order = check.optional_member(root, "structure_order");
-  if (order == nullptr) {
+  const std::optional<Json> order = check.optional_member(root, "structure_order");
+  if (!order) {
     index.structure_order = label_order(index.entries);
     return finish_groups(check, root, index, label_names, shape_zyx, limits);
   }
-  check.array(*order, "structure_order");
+  const std::vector<Json> ordered = check.array(*order, "structure_order");
   std::set<std::string> listed;
-  for (std::size_t i = 0; i < order->size(); ++i) {
-    const std::string field = "structure_order[" + std::to_string(i) + "]";
-    const std::string& name = check.name((*order)[i], field);
+  for (std::size_t i = 0; i < ordered.size(); ++i) {
+    const Field field = Field("structure_order", i);
+    const std::string name = check.name(ordered[i], field);
     if (label_names.count(name) == 0) check.fail(field, "unknown structure \"" + name + "\"");
     if (!listed.insert(name).second) check.fail(field, "\"" + name + "\" is listed twice");
     index.structure_order.push_back(name);
