@@ -16,7 +16,7 @@ struct ReadLimits {
   std::uint64_t max_index_bytes = std::uint64_t{64} << 20;  // metadata: index JSON, headers
   std::uint64_t max_entries = 65536;                        // entries (label maps) in one archive
   std::uint64_t max_labels = 1000000;                       // labels (structures) over all entries
-  std::uint32_t max_json_depth = 32;                        // nesting of JSON documents
+  std::uint32_t max_json_depth = 32;                        // nesting of the index JSON (<= 1024)
   std::uint32_t max_group_depth = 64;                       // groups nested in groups
   std::uint32_t max_name_bytes = 1024;                      // a structure, group or entry name
 };

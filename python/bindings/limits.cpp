@@ -37,7 +37,8 @@ void bind_limits(nb::module_& m) {
               "Bytes of metadata: the index JSON, headers.")
       .def_rw("max_entries", &ReadLimits::max_entries, "Entries (label maps) in one archive.")
       .def_rw("max_labels", &ReadLimits::max_labels, "Labels over all entries.")
-      .def_rw("max_json_depth", &ReadLimits::max_json_depth, "Nesting of JSON documents.")
+      .def_rw("max_json_depth", &ReadLimits::max_json_depth,
+              "Nesting of the index JSON (at most 1024 is honoured).")
       .def_rw("max_group_depth", &ReadLimits::max_group_depth, "Groups nested in groups.")
       .def_rw("max_name_bytes", &ReadLimits::max_name_bytes,
               "Bytes of a structure, group or entry name.")
