@@ -235,6 +235,22 @@ std::uint64_t parse_xxh3(const Checker& check, const Json& value, const Field& f
   return *parsed;
 }
 
+// The end of a chunk or tile table: the units, contiguous, cover the section exactly
+// (`covered` bytes); and the entry's informational level.
+void finish_units(const Checker& check, const Json& value, const Field& field, const char* units,
+                  std::uint64_t covered, EntryRecord& entry) {
+  if (covered != entry.length) {
+    check.fail(Field(field, units), std::string(units) + " cover " + std::to_string(covered) +
+                                        " bytes; expected the section's length " +
+                                        std::to_string(entry.length));
+  }
+  // Kept for display when it is a string, never needed to decode.
+  if (const std::optional<Json> level = check.optional_member(value, "level");
+      level && level->is_string()) {
+    entry.level = check.string(*level, Field(field, "level"));
+  }
+}
+
 // The keys of coding "medmask-cm1" (FORMAT.md 4.3.1): chunk_depth, chunks, level.
 void parse_chunks(const Checker& check, const Json& value, const Field& field, std::int64_t nz,
                   EntryRecord& entry) {
@@ -259,16 +275,7 @@ void parse_chunks(const Checker& check, const Json& value, const Field& field, s
     next += chunk.length;
     entry.chunks.push_back(chunk);
   }
-  if (next != entry.length) {
-    check.fail(Field(field, "chunks"), "chunks cover " + std::to_string(next) +
-                                           " bytes; expected the section's length " +
-                                           std::to_string(entry.length));
-  }
-  // Informational: kept for display when it is a string, never needed to decode.
-  if (const std::optional<Json> level = check.optional_member(value, "level");
-      level && level->is_string()) {
-    entry.level = check.string(*level, Field(field, "level"));
-  }
+  finish_units(check, value, field, "chunks", next, entry);
 }
 
 // The keys of coding "medmask-cm1-tiles" (FORMAT.md 4.3.2): chunk_depth, tile_yx, tiles, level.
@@ -306,15 +313,7 @@ void parse_tiles(const Checker& check, const Json& value, const Field& field,
     next += record.length;
     entry.chunks.push_back(record);
   }
-  if (next != entry.length) {
-    check.fail(Field(field, "tiles"), "tiles cover " + std::to_string(next) +
-                                          " bytes; expected the section's length " +
-                                          std::to_string(entry.length));
-  }
-  if (const std::optional<Json> level = check.optional_member(value, "level");
-      level && level->is_string()) {
-    entry.level = check.string(*level, Field(field, "level"));
-  }
+  finish_units(check, value, field, "tiles", next, entry);
 }
 
 EntryRecord parse_entry(const Checker& check, const Json& value, const Field& field,
