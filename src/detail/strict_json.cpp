@@ -153,7 +153,6 @@ std::unique_ptr<StrictJson> StrictJson::parse(std::string_view text, unsigned ma
                                               std::string& problem) {
   auto document = std::make_unique<StrictJson>();
   const unsigned levels = std::min(max_depth, kMostLevels);
-  const std::string too_deep = "nested deeper than " + std::to_string(levels) + " levels";
   if (document->parser_.allocate(std::max<std::size_t>(text.size(), 1), levels + 2) !=
       simdjson::SUCCESS) {
     problem =
@@ -163,7 +162,7 @@ std::unique_ptr<StrictJson> StrictJson::parse(std::string_view text, unsigned ma
   const simdjson::error_code error =
       document->parser_.parse(text.data(), text.size()).get(document->root_);
   if (error == simdjson::DEPTH_ERROR) {
-    problem = too_deep;
+    problem = "nested deeper than " + std::to_string(levels) + " levels";
     return nullptr;
   }
   if (error != simdjson::SUCCESS) {
