@@ -315,9 +315,10 @@ void bind_archive(nb::module_& m) {
                   "layer_per_structure: bool = False) -> None"),
           "Opens or creates an archive. level ('fast', 'default' or 'max') is the label codec's "
           "effort for the entries this handle writes. layer_per_structure: each non-empty "
-          "structure this handle adds gets a label map of its own, coded whole, so that reading "
-          "one structure decodes only it (a few percent more bytes; README 'Reading one "
-          "structure'). threads: threads for coding and decoding "
+          "structure this handle adds gets a label map of its own (a large one cut in a few "
+          "z-chunks that threads decode side by side), so that reading one structure decodes "
+          "only it (a few percent more bytes; README 'Reading one structure'). threads: threads "
+          "for coding and decoding "
           "(None: the MEDMASK_THREADS environment variable, else every core this process may "
           "use); results never depend on it. limits (medmask.ReadLimits) caps what reading may "
           "allocate. Raises OSError (cannot open), "

@@ -42,6 +42,27 @@ TileBox TileGrid::box(std::size_t k) const {
   return b;
 }
 
+std::size_t balanced_chunk_depth(std::size_t nz, std::size_t first, std::size_t last,
+                                 std::size_t pieces) {
+  if (pieces <= 1) return nz;
+  std::size_t best_depth = nz, best_longest = last - first + 1;
+  // Every depth is tried (nz of them, a few operations each): the grid is anchored at slice 0, so
+  // the cut points are not free and no formula gives the best one.
+  for (std::size_t depth = nz; depth >= 1; --depth) {
+    const std::size_t count = last / depth - first / depth + 1;
+    if (count > pieces) continue;
+    const std::size_t head = std::min(last, (first / depth + 1) * depth - 1) - first + 1;
+    const std::size_t tail = last - (last / depth) * depth + 1;
+    const std::size_t longest =
+        count == 1 ? last - first + 1 : std::max({head, tail, count > 2 ? depth : 0});
+    if (longest < best_longest) {
+      best_longest = longest;
+      best_depth = depth;
+    }
+  }
+  return best_depth;
+}
+
 std::vector<std::size_t> TileGrid::meeting(std::size_t z0, std::size_t z1, std::size_t y0,
                                            std::size_t y1, std::size_t x0, std::size_t x1) const {
   z1 = std::min(z1, volume_.nz);

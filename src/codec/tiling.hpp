@@ -35,6 +35,12 @@ class TileGrid {
   std::size_t tz_, ty_, tx_;
 };
 
+// The chunk depth (slices per z-chunk, on the grid that starts at slice 0) that cuts slices
+// [first, last] of a volume of nz slices into at most `pieces` z-chunks, the longest of them as
+// short as it can be; nz (one chunk) when pieces <= 1. Requires first <= last < nz.
+std::size_t balanced_chunk_depth(std::size_t nz, std::size_t first, std::size_t last,
+                                 std::size_t pieces);
+
 // Codes every tile with up to `threads` threads. A tile whose voxels are all 0 gets an empty
 // vector (no stream): the container records it as empty. With `predicted` (a prediction of the
 // whole volume, FORMAT.md 5.3.1) every tile is coded against its part of it, and a tile equal to

@@ -70,29 +70,40 @@ LabelVolume predict_volume(const LabelVolume& reference, const LayerReference& r
                       UnitBox{{0, 0, 0}, reference.shape_zyx()});
 }
 
+std::optional<LabelStats> labelled_box(const std::map<std::uint32_t, LabelStats>& stats,
+                                       const Shape3& shape) {
+  std::optional<LabelStats> box;
+  for (const auto& [value, s] : stats) {
+    if (s.voxels == 0) continue;
+    if (!box) {
+      box = s;
+      continue;
+    }
+    box->voxels += s.voxels;
+    for (std::size_t a = 0; a < 3; ++a) {
+      box->bbox_min_zyx[a] = std::min(box->bbox_min_zyx[a], s.bbox_min_zyx[a]);
+      box->bbox_max_zyx[a] = std::max(box->bbox_max_zyx[a], s.bbox_max_zyx[a]);
+    }
+  }
+  for (std::size_t a = 0; a < 3 && box; ++a) {
+    box->bbox_min_zyx[a] = std::max<std::int64_t>(box->bbox_min_zyx[a], 0);
+    box->bbox_max_zyx[a] = std::min<std::int64_t>(box->bbox_max_zyx[a], shape[a] - 1);
+    if (box->bbox_min_zyx[a] > box->bbox_max_zyx[a]) box.reset();
+  }
+  return box;
+}
+
 std::optional<LayerReference> choose_reference(
     const LabelVolume& layer, const std::map<std::uint32_t, LabelStats>& layer_stats,
     const std::vector<ReferenceCandidate>& candidates, std::uint64_t min_voxels) {
   // The layer is labelled only inside the union of its values' boxes: pairs are counted there,
   // and a reference value's voxel count comes from its stats, so each candidate costs the
   // layer's box rather than the grid (a layer per structure meets many candidates).
-  std::array<std::int64_t, 3> lo{}, hi{-1, -1, -1};
-  bool any = false;
-  for (const auto& [value, s] : layer_stats) {
-    if (s.voxels == 0) continue;
-    for (std::size_t a = 0; a < 3; ++a) {
-      lo[a] = any ? std::min(lo[a], s.bbox_min_zyx[a]) : s.bbox_min_zyx[a];
-      hi[a] = any ? std::max(hi[a], s.bbox_max_zyx[a]) : s.bbox_max_zyx[a];
-    }
-    any = true;
-  }
   const Shape3 shape = layer.shape_zyx();
-  for (std::size_t a = 0; a < 3 && any; ++a) {
-    lo[a] = std::max<std::int64_t>(lo[a], 0);
-    hi[a] = std::min<std::int64_t>(hi[a], shape[a] - 1);
-    any = lo[a] <= hi[a];
-  }
-  if (!any) return std::nullopt;
+  const std::optional<LabelStats> box = labelled_box(layer_stats, shape);
+  if (!box) return std::nullopt;
+  const std::array<std::int64_t, 3>& lo = box->bbox_min_zyx;
+  const std::array<std::int64_t, 3>& hi = box->bbox_max_zyx;
   std::optional<LayerReference> best;
   std::uint64_t best_score = 0;
   for (const ReferenceCandidate& candidate : candidates) {

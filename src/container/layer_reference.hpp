@@ -26,6 +26,11 @@ LabelVolume predict_unit(const Slab& reference, const LayerReference& ref, DType
 // The prediction of the whole grid from the reference layer's volume.
 LabelVolume predict_volume(const LabelVolume& reference, const LayerReference& ref, DType dtype);
 
+// The box covering every value of a layer's index stats, clipped to the grid, with their voxel
+// count; nothing when no value has a voxel in the grid.
+std::optional<LabelStats> labelled_box(const std::map<std::uint32_t, LabelStats>& stats,
+                                       const Shape3& shape);
+
 // A candidate reference for the writer: an earlier layer's name, voxels and statistics.
 struct ReferenceCandidate {
   std::string entry;

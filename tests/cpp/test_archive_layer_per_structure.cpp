@@ -1,6 +1,6 @@
 // WriteOptions::layer_per_structure (FORMAT.md 10.2): every non-empty structure in a layer of its
-// own, coded as one stream over the whole volume unless tiles are asked for, so that reading one
-// structure reads nothing of the others; overlap needs no splitting.
+// own, in tiles of whole slices (a large one cut in a few z-chunks) unless tiles are asked for, so
+// that reading one structure reads nothing of the others; overlap needs no splitting.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -135,6 +135,39 @@ TEST(LayerPerStructure, TilesAskedForAreKeptAndAppendingAddsLayers) {
   EXPECT_EQ(spleen["tiles"].size(), 1u);
   EXPECT_TRUE(archive.read_structure("spleen").equals(box(kShape, {0, 30, 0}, {5, 35, 6})));
   EXPECT_TRUE(archive.read_structure("liver").equals(c.liver));
+  archive.verify_data();
+}
+
+// A structure whose box holds more than 512 Ki voxels is cut in z-chunks, so that reading it keeps
+// several threads busy; a near copy coded against it takes the same cut (FORMAT.md 5.3.1).
+TEST(LayerPerStructure, ALargeStructureIsCutInZChunksAndACopyFollowsItsCut) {
+  TempDir dir;
+  const Shape3 shape{96, 96, 96};
+  const LabelVolume large = box(shape, {4, 4, 4}, {91, 91, 91});   // 88^3 = 681,472 voxels
+  const LabelVolume longer = box(shape, {4, 4, 4}, {92, 91, 91});  // one slice more
+  const std::string path = dir.file("large.mska");
+  {
+    MaskArchive archive(path, OpenMode::kWrite, oblique_space({shape[2], shape[1], shape[0]}),
+                        per_structure());
+    archive.add_structure("large", large);
+    archive.add_structure("longer", longer);
+  }
+  const MaskArchive archive(path, OpenMode::kRead);
+  const Json index = read_index(path);
+  const Json& first = entry_named(index, archive.structure("large").entry);
+  // Two pieces of 44 slices each: slices 4..47 and 48..91.
+  EXPECT_EQ(first["chunk_depth"], 48);
+  ASSERT_EQ(first["tiles"].size(), 2u);
+  EXPECT_TRUE(first["tiles"][0].is_array());
+  EXPECT_TRUE(first["tiles"][1].is_array());
+  // Alone, slices 4..92 would be cut at 49; coded against "large" it keeps that layer's tiles.
+  const Json& second = entry_named(index, archive.structure("longer").entry);
+  EXPECT_EQ(second["reference"]["entry"], first["name"]);
+  EXPECT_EQ(second["chunk_depth"], 48);
+  EXPECT_TRUE(archive.read_structure("large").equals(large));
+  EXPECT_TRUE(archive.read_structure("longer").equals(longer));
+  const LabelVolume top = archive.read_structures(std::vector<std::string>{"longer"}, {60, 96});
+  EXPECT_TRUE(top.equals(box({36, 96, 96}, {0, 4, 4}, {32, 91, 91})));  // slices 60..92
   archive.verify_data();
 }
 

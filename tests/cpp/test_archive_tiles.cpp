@@ -309,6 +309,20 @@ TEST(TileGrid, MeetingAndBoxes) {
   EXPECT_EQ(grid.meeting(0, 99, 0, 99, 0, 99).size(), 27u);
 }
 
+// The cut of slices [first, last] into at most n z-chunks on the grid anchored at slice 0; the
+// expected depths are worked out by hand in the comments.
+TEST(TileGrid, BalancedChunkDepth) {
+  using codec::balanced_chunk_depth;
+  EXPECT_EQ(balanced_chunk_depth(179, 63, 178, 1), 179u);  // one piece: the whole axis
+  // 63..120 and 121..178: 58 slices each (depth 120 leaves 59 in the second, 122 59 in the first).
+  EXPECT_EQ(balanced_chunk_depth(179, 63, 178, 2), 121u);
+  EXPECT_EQ(balanced_chunk_depth(100, 0, 99, 4), 25u);  // four equal pieces
+  // 10..14, 15..19, 20..22: no depth gives three pieces of under 5 slices.
+  EXPECT_EQ(balanced_chunk_depth(40, 10, 22, 3), 5u);
+  // A single slice is never cut.
+  EXPECT_EQ(balanced_chunk_depth(40, 17, 17, 8), 40u);
+}
+
 TEST(TileGrid, EncodeDecodeEveryShape) {
   using codec::Dims;
   std::mt19937 rng(7);
