@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "container/error_message.hpp"
 #include "container/format_constants.hpp"
@@ -213,7 +215,6 @@ LabelStats parse_stats(const Checker& check, const Json& value, const Field& fie
   std::uint64_t box = 1;
   for (std::size_t a = 0; a < 3; ++a) {
     const auto limit = static_cast<std::uint64_t>(shape_zyx[a] - 1);
-    const std::string suffix = "[" + std::to_string(a) + "]";
     const std::uint64_t lo = check.integer(min[a], Field(field, "bbox_min_zyx", a), 0, limit);
     const std::uint64_t hi = check.integer(max[a], Field(field, "bbox_max_zyx", a), lo, limit);
     stats.bbox_min_zyx[a] = static_cast<std::int64_t>(lo);
@@ -381,7 +382,7 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const Field& fi
 
 // FORMAT.md 4.6: names unique among structures and groups, members known, no cycles.
 std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
-                                      const std::set<std::string>& structures,
+                                      const std::unordered_set<std::string>& structures,
                                       const Shape3& shape_zyx, const ReadLimits& limits) {
   const std::vector<Json> items = check.array(value, "groups");
   std::vector<GroupRecord> groups;
@@ -460,8 +461,8 @@ std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
 }
 
 IndexRecord finish_groups(const Checker& check, const Json& root, IndexRecord& index,
-                          const std::set<std::string>& structures, const Shape3& shape_zyx,
-                          const ReadLimits& limits) {
+                          const std::unordered_set<std::string>& structures,
+                          const Shape3& shape_zyx, const ReadLimits& limits) {
   if (const std::optional<Json> groups = check.optional_member(root, "groups")) {
     index.groups = parse_groups(check, *groups, structures, shape_zyx, limits);
   }
@@ -646,9 +647,10 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
                          std::to_string(entries.size()) + " entries exceed the read limit of " +
                              std::to_string(limits.max_entries));
   }
-  std::set<std::string> entry_names;
-  std::set<std::string> label_names;
-  std::map<std::string, EntryKind> owner_kind;  // of the first entry naming each structure
+  std::unordered_set<std::string> entry_names;
+  std::unordered_set<std::string> label_names;
+  std::unordered_map<std::string, EntryKind>
+      owner_kind;  // of the first entry naming each structure
   std::uint64_t label_count = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Field field = Field("entries", i);
@@ -686,7 +688,7 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
     return finish_groups(check, root, index, label_names, shape_zyx, limits);
   }
   const std::vector<Json> ordered = check.array(*order, "structure_order");
-  std::set<std::string> listed;
+  std::unordered_set<std::string> listed;
   for (std::size_t i = 0; i < ordered.size(); ++i) {
     const Field field = Field("structure_order", i);
     const std::string name = check.name(ordered[i], field);

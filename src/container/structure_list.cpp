@@ -25,6 +25,7 @@ LabelStats merged(const LabelStats& a, const LabelStats& b) {
 void StructureList::rebuild(const EntryTable& entries, const std::vector<std::string>& order,
                             const std::vector<GroupRecord>& groups, double voxel_volume_mm3) {
   std::unordered_map<std::string, StructureInfo> found;
+  found.reserve(order.size());
   for (const ArchiveEntry& entry : entries.all()) {
     const EntryRecord& record = entry.record;
     for (const Label& label : record.labels) {
@@ -46,6 +47,8 @@ void StructureList::rebuild(const EntryTable& entries, const std::vector<std::st
   }
   by_name_.clear();
   list_.clear();
+  by_name_.reserve(order.size() + groups.size());
+  list_.reserve(order.size() + groups.size());
   for (const std::string& name : order) {
     StructureInfo info = std::move(found.at(name));
     info.volume_mm3 = static_cast<double>(info.stats.voxels) * voxel_volume_mm3;
