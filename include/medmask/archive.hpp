@@ -128,10 +128,10 @@ struct WriteOptions {
   std::uint32_t tile_size = 0;
   // Every non-empty structure added with add_structure gets a layer of its own (FORMAT.md 10.2),
   // and chunk_depth and tile_size, when 0, are chosen for it: tiles of whole slices, and z-chunks
-  // cutting its box into pieces of at most about 512 Ki voxels (one for most structures). Reading
-  // one structure then decodes that structure's own stream(s) and nothing else (the sample case,
-  // one thread: median 15.0 -> 3.0 ms, 2.7 % more bytes at level default; a large structure on
-  // several threads for 2.8 % more; README "Reading one structure"). For loaders that read a
+  // cutting its box into pieces of about 512 Ki voxels, at most 64 (one for most structures).
+  // Reading one structure then decodes that structure's own stream(s) and nothing else (the sample
+  // case, one thread: median 15.0 -> 3.0 ms, 2.7 % more bytes at level default; a large structure
+  // on several threads for 2.8 % more; README "Reading one structure"). For loaders that read a
   // structure at a time. Memory while writing grows with the pages the structures' boxes touch.
   bool layer_per_structure = false;
   // Threads for coding and decoding this archive's label maps; 0 = default_threads()

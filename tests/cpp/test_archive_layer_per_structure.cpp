@@ -171,5 +171,25 @@ TEST(LayerPerStructure, ALargeStructureIsCutInZChunksAndACopyFollowsItsCut) {
   archive.verify_data();
 }
 
+// At most 64 z-chunks per structure: each restarts the codec's models. A box of 520 x 256 x 256
+// voxels is 65 pieces of 512 Ki: depth 8 would cut 65, so the writer takes 9 (58 z-chunks).
+TEST(LayerPerStructure, AHugeStructureGetsAtMost64ZChunks) {
+  TempDir dir;
+  const Shape3 shape{520, 256, 256};
+  const LabelVolume body = box(shape, {0, 0, 0}, {519, 255, 255});
+  const std::string path = dir.file("huge.mska");
+  {
+    MaskArchive archive(path, OpenMode::kWrite, oblique_space({shape[2], shape[1], shape[0]}),
+                        per_structure());
+    archive.add_structure("body", body);
+  }
+  const MaskArchive archive(path, OpenMode::kRead);
+  const Json index = read_index(path);
+  const Json& entry = entry_named(index, archive.structure("body").entry);
+  EXPECT_EQ(entry["chunk_depth"], 9);
+  EXPECT_EQ(entry["tiles"].size(), 58u);
+  EXPECT_TRUE(archive.read_structure("body").equals(body));
+}
+
 }  // namespace
 }  // namespace medmask
