@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "archive_test_support.hpp"
@@ -50,6 +51,24 @@ const Json& entry_named(const Json& index, const std::string& name) {
   for (const Json& entry : index["entries"])
     if (entry["name"] == name) return entry;
   throw std::runtime_error("no entry " + name);
+}
+
+// Writes structures of one shape, each in a layer of its own, to path; returns the index entry of
+// each structure's layer, in the order given.
+std::vector<Json> write_alone(const std::string& path, const Shape3& shape,
+                              const std::vector<std::pair<std::string, LabelVolume>>& structures) {
+  {
+    MaskArchive archive(path, OpenMode::kWrite, oblique_space({shape[2], shape[1], shape[0]}),
+                        per_structure());
+    for (const auto& [name, volume] : structures) archive.add_structure(name, volume);
+  }
+  const MaskArchive archive(path, OpenMode::kRead);
+  const Json index = read_index(path);
+  std::vector<Json> layers;
+  for (const auto& item : structures) {
+    layers.push_back(entry_named(index, archive.structure(item.first).entry));
+  }
+  return layers;
 }
 
 TEST(LayerPerStructure, EachNonEmptyStructureIsOneStreamOfItsOwnLayer) {
@@ -146,24 +165,16 @@ TEST(LayerPerStructure, ALargeStructureIsCutInZChunksAndACopyFollowsItsCut) {
   const LabelVolume large = box(shape, {4, 4, 4}, {91, 91, 91});   // 88^3 = 681,472 voxels
   const LabelVolume longer = box(shape, {4, 4, 4}, {92, 91, 91});  // one slice more
   const std::string path = dir.file("large.mska");
-  {
-    MaskArchive archive(path, OpenMode::kWrite, oblique_space({shape[2], shape[1], shape[0]}),
-                        per_structure());
-    archive.add_structure("large", large);
-    archive.add_structure("longer", longer);
-  }
-  const MaskArchive archive(path, OpenMode::kRead);
-  const Json index = read_index(path);
-  const Json& first = entry_named(index, archive.structure("large").entry);
+  const std::vector<Json> layers = write_alone(path, shape, {{"large", large}, {"longer", longer}});
   // Two pieces of 44 slices each: slices 4..47 and 48..91.
-  EXPECT_EQ(first["chunk_depth"], 48);
-  ASSERT_EQ(first["tiles"].size(), 2u);
-  EXPECT_TRUE(first["tiles"][0].is_array());
-  EXPECT_TRUE(first["tiles"][1].is_array());
+  EXPECT_EQ(layers[0]["chunk_depth"], 48);
+  ASSERT_EQ(layers[0]["tiles"].size(), 2u);
+  EXPECT_TRUE(layers[0]["tiles"][0].is_array());
+  EXPECT_TRUE(layers[0]["tiles"][1].is_array());
   // Alone, slices 4..92 would be cut at 49; coded against "large" it keeps that layer's tiles.
-  const Json& second = entry_named(index, archive.structure("longer").entry);
-  EXPECT_EQ(second["reference"]["entry"], first["name"]);
-  EXPECT_EQ(second["chunk_depth"], 48);
+  EXPECT_EQ(layers[1]["reference"]["entry"], layers[0]["name"]);
+  EXPECT_EQ(layers[1]["chunk_depth"], 48);
+  const MaskArchive archive(path, OpenMode::kRead);
   EXPECT_TRUE(archive.read_structure("large").equals(large));
   EXPECT_TRUE(archive.read_structure("longer").equals(longer));
   const LabelVolume top = archive.read_structures(std::vector<std::string>{"longer"}, {60, 96});
@@ -178,17 +189,10 @@ TEST(LayerPerStructure, AHugeStructureGetsAtMost64ZChunks) {
   const Shape3 shape{520, 256, 256};
   const LabelVolume body = box(shape, {0, 0, 0}, {519, 255, 255});
   const std::string path = dir.file("huge.mska");
-  {
-    MaskArchive archive(path, OpenMode::kWrite, oblique_space({shape[2], shape[1], shape[0]}),
-                        per_structure());
-    archive.add_structure("body", body);
-  }
-  const MaskArchive archive(path, OpenMode::kRead);
-  const Json index = read_index(path);
-  const Json& entry = entry_named(index, archive.structure("body").entry);
-  EXPECT_EQ(entry["chunk_depth"], 9);
-  EXPECT_EQ(entry["tiles"].size(), 58u);
-  EXPECT_TRUE(archive.read_structure("body").equals(body));
+  const std::vector<Json> layers = write_alone(path, shape, {{"body", body}});
+  EXPECT_EQ(layers[0]["chunk_depth"], 9);
+  EXPECT_EQ(layers[0]["tiles"].size(), 58u);
+  EXPECT_TRUE(MaskArchive(path, OpenMode::kRead).read_structure("body").equals(body));
 }
 
 }  // namespace
