@@ -649,8 +649,8 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
   }
   std::unordered_set<std::string> entry_names;
   std::unordered_set<std::string> label_names;
-  std::unordered_map<std::string, EntryKind>
-      owner_kind;  // of the first entry naming each structure
+  // The kind of the first entry naming each structure.
+  std::unordered_map<std::string, EntryKind> owner_kind;
   std::uint64_t label_count = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Field field = Field("entries", i);
