@@ -157,6 +157,45 @@ TEST(LayerPerStructure, TilesAskedForAreKeptAndAppendingAddsLayers) {
   archive.verify_data();
 }
 
+// An empty structure joins the layer of the structure added before it, so that the entries list
+// the structures in the order they were added and the index needs no structure_order; past 255
+// values it starts a new layer rather than widen that one to uint16.
+TEST(LayerPerStructure, EmptyStructuresFollowTheStructureBeforeThemInItsLayer) {
+  TempDir dir;
+  const Case c;
+  const std::string path = dir.file("case.mska");
+  std::vector<std::string> added{"empty_first", "liver", "empty_a", "empty_b", "kidney"};
+  for (int i = 0; i < 300; ++i) added.push_back("late_" + std::to_string(i));
+  {
+    MaskArchive archive(path, OpenMode::kWrite, oblique_space({kShape[2], kShape[1], kShape[0]}),
+                        per_structure());
+    for (const std::string& name : added) {
+      archive.add_structure(name, name == "liver"    ? c.liver
+                                  : name == "kidney" ? c.kidney
+                                                     : c.empty);
+    }
+  }
+  const Json index = read_index(path);
+  EXPECT_FALSE(index.contains("structure_order"));
+  const MaskArchive archive(path, OpenMode::kRead);
+  std::vector<std::string> listed;
+  for (const StructureInfo& info : archive.structures()) listed.push_back(info.name);
+  EXPECT_EQ(listed, added);
+  const StructureInfo& liver = archive.structure("liver");
+  EXPECT_EQ(liver.value, 1u);
+  EXPECT_EQ(archive.structure("empty_b").entry, liver.entry);
+  EXPECT_EQ(archive.structure("empty_b").value, 3u);
+  EXPECT_NE(archive.structure("empty_first").entry, liver.entry);
+  const std::string kidney = archive.structure("kidney").entry;
+  EXPECT_EQ(archive.structure("late_253").entry, kidney);  // value 255
+  EXPECT_NE(archive.structure("late_254").entry, kidney);
+  for (const Json& entry : index["entries"]) EXPECT_EQ(entry["dtype"], "uint8");
+  EXPECT_TRUE(archive.read_structure("liver").equals(c.liver));
+  EXPECT_TRUE(archive.read_structure("kidney").equals(c.kidney));
+  EXPECT_TRUE(archive.read_structure("late_299").equals(c.empty));
+  archive.verify_data();
+}
+
 // A structure whose box holds more than 512 Ki voxels is cut in z-chunks, so that reading it keeps
 // several threads busy; a near copy coded against it takes the same cut (FORMAT.md 5.3.1).
 TEST(LayerPerStructure, ALargeStructureIsCutInZChunksAndACopyFollowsItsCut) {
