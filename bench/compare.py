@@ -11,7 +11,9 @@ time to read one structure (spleen, which is empty in this case, and femur_left,
   each of the one label map (a label map cannot hold overlap: it drops the 13 voxels
   rib_right_12 shares with sacrum, a later structure keeping only free voxels);
 - MedMask (this package) at levels fast, default and max, every structure added with
-  MaskArchive.add (overlap kept exactly), and at level default with layer_per_structure=True.
+  MaskArchive.add (overlap kept exactly) in the writer's default layout (a layer per structure
+  at fast and default, shared layers at max), and at level default in shared layers
+  (layer_per_structure=False).
 
 medmask 0.1.3 is imported as `medmask`, like this package, so it and the other peers run in the
 venv made by bench/setup_bench_venv.sh (.venv-peers); every measurement runs in a fresh process
@@ -54,7 +56,7 @@ METHODS = [
     ("medmask-fast", "main", "MedMask fast"),
     ("medmask-default", "main", "MedMask default"),
     ("medmask-max", "main", "MedMask max"),
-    ("medmask-default-per_structure", "main", "MedMask default, a layer per structure"),
+    ("medmask-default-shared", "main", "MedMask default, shared layers"),
 ]
 
 
@@ -236,7 +238,7 @@ def worker(
                 "w",
                 space=space,
                 level=level,
-                layer_per_structure=layout == "per_structure",
+                layer_per_structure=False if layout == "shared" else None,
             ) as archive:
                 for name in names:
                     archive.add(name, arrays[name])

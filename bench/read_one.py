@@ -5,8 +5,9 @@ structure of the case (21 of the 117 in examples/data/s0000) this measures, in o
 
 - MedMask (this package): `MaskArchive(file, "r", threads=N)` then `archive[name]`, for each N
   of --threads, on archives written here from the masks at --level in each layout of --layouts:
-  `shared` (the default writer: structures share label maps) and `per_structure`
-  (`layer_per_structure=True`: a label map per structure) (or on --archive as given);
+  `shared` (`layer_per_structure=False`: structures share label maps, the default at level max)
+  and `per_structure` (`layer_per_structure=True`: a label map per structure, the default at
+  levels fast and default) (or on --archive as given);
 - medmask 0.1.3, both layouts of its notebook (117 masks one by one; one label map), written here
   from the same masks: `MaskArchive(file, "r")`, `load_segmask`, `get_binary_mask_by_names`. The
   faster of the two layouts is the reference.

@@ -33,7 +33,8 @@ struct PackOptions {
   std::vector<std::string> inputs;
   std::string output;
   std::string level = "default";
-  bool layer_per_structure = false;    // WriteOptions::layer_per_structure
+  bool layer_per_structure = false;    // WriteOptions::layer_per_structure = true
+  bool shared_layers = false;          // WriteOptions::layer_per_structure = false
   std::optional<double> tolerance_mm;  // default_tolerance_mm() of the reference grid
   bool quiet = false;
   std::string nifti_affine = "auto";
@@ -42,7 +43,8 @@ struct PackOptions {
 
 WriteOptions pack_write_options(const PackOptions& options) {
   WriteOptions out = write_options_for_level(options.level);
-  out.layer_per_structure = options.layer_per_structure;
+  if (options.layer_per_structure) out.layer_per_structure = true;
+  if (options.shared_layers) out.layer_per_structure = false;
   return out;
 }
 
@@ -354,9 +356,14 @@ void register_pack(CLI::App& app) {
       ->required();
   cmd->add_option("-o,--output", options->output, "archive to write (.mska)")->required();
   add_level_option(*cmd, options->level);
-  cmd->add_flag("--layer-per-structure", options->layer_per_structure,
-                "give every non-empty structure a label map of its own, so that reading one "
-                "structure decodes only it (a few percent more bytes)");
+  CLI::Option* own = cmd->add_flag(
+      "--layer-per-structure", options->layer_per_structure,
+      "give every non-empty structure a label map of its own, so that reading one structure "
+      "decodes only it (the default except at --level max)");
+  cmd->add_flag("--shared-layers", options->shared_layers,
+                "pack structures into as few label maps as overlap allows: the smallest file at "
+                "--level max (its default), slower to read one structure")
+      ->excludes(own);
   cmd->add_option("--tolerance", options->tolerance_mm,
                   "largest distance (mm) between where two inputs put a corner voxel; default: a "
                   "tenth of the smallest voxel spacing")

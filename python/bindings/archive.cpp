@@ -280,7 +280,7 @@ void bind_archive(nb::module_& m) {
           "__init__",
           [](ArchiveHandle* self, const std::filesystem::path& path, const std::string& mode,
              nb::handle space_arg, const std::string& level, std::optional<long long> threads,
-             const std::optional<ReadLimits>& limits, bool layer_per_structure) {
+             const std::optional<ReadLimits>& limits, std::optional<bool> layer_per_structure) {
             const std::string p = path_string(path);
             const OpenMode open_mode = mode_from(mode);
             WriteOptions options = write_options_from(level);
@@ -308,16 +308,18 @@ void bind_archive(nb::module_& m) {
           },
           nb::arg("path"), nb::arg("mode") = "r", nb::arg("space") = nb::none(),
           nb::arg("level") = "default", nb::arg("threads") = nb::none(),
-          nb::arg("limits") = nb::none(), nb::arg("layer_per_structure") = false,
+          nb::arg("limits") = nb::none(), nb::arg("layer_per_structure") = nb::none(),
           nb::sig("def __init__(self, path: str | os.PathLike[str], mode: str = 'r', "
                   "space: Space | typing.Any | None = None, level: str = 'default', "
                   "threads: int | None = None, limits: ReadLimits | None = None, "
-                  "layer_per_structure: bool = False) -> None"),
+                  "layer_per_structure: bool | None = None) -> None"),
           "Opens or creates an archive. level ('fast', 'default' or 'max') is the label codec's "
-          "effort for the entries this handle writes. layer_per_structure: each non-empty "
-          "structure this handle adds gets a label map of its own (a large one cut in a few "
+          "effort for the entries this handle writes. layer_per_structure: True gives each "
+          "non-empty structure this handle adds a label map of its own (a large one cut in a few "
           "z-chunks that threads decode side by side), so that reading one structure decodes "
-          "only it (a few percent more bytes; README 'Reading one structure'). threads: threads "
+          "only it; False packs structures into shared label maps (smaller at level max, slower "
+          "to read one structure); None: True except at level max (README 'Reading one "
+          "structure'). threads: threads "
           "for coding and decoding "
           "(None: the MEDMASK_THREADS environment variable, else every core this process may "
           "use); results never depend on it. limits (medmask.ReadLimits) caps what reading may "

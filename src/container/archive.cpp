@@ -206,6 +206,15 @@ void MaskArchive::Impl::open_existing() {
   structure_order = std::move(index.structure_order);
   groups = std::move(index.groups);
   rebuild();
+  // The file's layout, for what is added or coded again when the options leave it open: a layer
+  // per structure when every layer holds at most one structure with voxels (and one does).
+  bool any = false, crowded = false;
+  for (const ArchiveEntry& entry : entries.all()) {
+    if (!entry.is_layer()) continue;
+    any = any || !entry.record.stats.empty();
+    crowded = crowded || entry.record.stats.size() > 1;
+  }
+  if (any) file_layer_per_structure = !crowded;
 }
 
 void MaskArchive::Impl::rebuild() {
@@ -354,7 +363,7 @@ std::vector<std::uint8_t> MaskArchive::Impl::encode_entry(
   // A layer per structure: its tiles span whole slices, and its z-chunks cut the structure's box
   // into pieces of about kVoxelsPerPiece, so that one structure keeps several threads busy
   // (FORMAT.md 10.2).
-  const bool whole = options.layer_per_structure;
+  const bool whole = layer_per_structure();
   const auto whole_axis = [&volume](std::size_t axis) {  // an axis in one piece (FORMAT.md 4.3.2)
     return static_cast<std::uint32_t>(
         std::clamp<std::int64_t>(volume.shape_zyx()[axis], 1, 0x7FFFFFFF));
@@ -463,12 +472,12 @@ void MaskArchive::Impl::place(const std::string& name, const detail::Runs& runs,
     layer_ids.push_back(entry.id);
     layer_volumes.push_back(&entry.open.value().volume);  // ensure_layers_loaded opened them
   }
-  auto placements = container::place_structure(layer_volumes, runs, options.layer_per_structure);
+  auto placements = container::place_structure(layer_volumes, runs, layer_per_structure());
   // A layer per structure: an empty structure joins the last layer (the structure added before
   // it), so that entries list structures in the order they were added and the index needs no
   // structure_order (FORMAT.md 10.2; 400 of the sample case's 1,667 index bytes). It takes a new
   // layer rather than widen the last one's values.
-  if (options.layer_per_structure && runs.empty() && !layer_ids.empty()) {
+  if (layer_per_structure() && runs.empty() && !layer_ids.empty()) {
     const ArchiveEntry& last = entries.at(layer_ids.back());
     const bool fits = free_value(last.record.labels, stored.value) <=
                       dtype_max_value(last.open.value().volume.dtype());

@@ -84,6 +84,13 @@ struct MaskArchive::Impl : container::ArchiveModel {
   OpenMode mode = OpenMode::kRead;
   Space space;
   WriteOptions options;
+  // options.layer_per_structure; when left open, the layout of the file opened for appending
+  // (set by open_existing), else the default for the coding and level.
+  std::optional<bool> file_layer_per_structure;
+  bool layer_per_structure() const {
+    return options.layer_per_structure.value_or(file_layer_per_structure.value_or(
+        default_layer_per_structure(options.coding, options.level)));
+  }
   unsigned threads = 1;  // resolved from options.threads at opening
   container::ReadLimits limits;
   container::FileReader file;

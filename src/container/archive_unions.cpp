@@ -189,6 +189,9 @@ void MaskArchive::Impl::repack_layers() {
     record.raw_length = open.volume.byte_size();
     open.dirty = true;
   }
+  // The cleared layers go, so that the new ones take the first free names: the file is the same
+  // whether the unions came before their members or after.
+  entries.drop_empty_layers();
   for (const Item& item : items) place(item.name, item.runs, item.label);
   entries.drop_empty_layers();
   rebuild();

@@ -52,6 +52,49 @@ std::vector<Placement> place_structure(const std::vector<const LabelVolume*>& la
   return placements;
 }
 
+namespace {
+
+// Drops from `member` every structure whose voxels the others cover too, smallest first (ties:
+// the lower id), so that a union of lobes with lesions inside them is defined by the lobes alone:
+// with a layer per structure no layer holds "the lobes" to prefer.
+void drop_redundant_members(const std::vector<LayerParts>& layers, const detail::Runs& runs,
+                            std::vector<bool>& member) {
+  // cover[k]: how many members hold the k-th voxel of runs; at[id]: the voxels member id holds.
+  std::vector<std::uint32_t> cover(detail::voxel_count(runs), 0);
+  std::vector<std::vector<std::size_t>> at(member.size());
+  for (const LayerParts& layer : layers) {
+    detail::visit_dtype(layer.volume->dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* values = layer.volume->data_as<T>();
+      std::size_t k = 0;
+      for (const detail::Run& run : runs) {
+        for (std::size_t i = run.begin; i < run.end; ++i, ++k) {
+          if (values[i] == 0) continue;
+          const auto it = layer.parts.find(values[i]);
+          if (it == layer.parts.end() || !member[it->second.first]) continue;
+          at[it->second.first].push_back(k);
+          ++cover[k];
+        }
+      }
+    });
+  }
+  std::vector<std::size_t> order;
+  for (std::size_t id = 0; id < member.size(); ++id) {
+    if (member[id]) order.push_back(id);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return at[a].size() < at[b].size(); });
+  for (const std::size_t id : order) {
+    const bool needed =
+        std::any_of(at[id].begin(), at[id].end(), [&](std::size_t k) { return cover[k] < 2; });
+    if (needed) continue;
+    member[id] = false;
+    for (const std::size_t k : at[id]) --cover[k];
+  }
+}
+
+}  // namespace
+
 std::vector<std::size_t> find_union_of_stored(const std::vector<LayerParts>& layers,
                                               const std::vector<std::size_t>& parts_per_structure,
                                               const detail::Runs& runs) {
@@ -126,7 +169,9 @@ std::vector<std::size_t> find_union_of_stored(const std::vector<LayerParts>& lay
     }
   }
   if (std::find(contained.begin(), contained.end(), true) == contained.end()) return {};
-  return covers(contained) ? ids(contained) : std::vector<std::size_t>{};
+  if (!covers(contained)) return {};
+  drop_redundant_members(layers, runs, contained);
+  return ids(contained);
 }
 
 }  // namespace medmask::container

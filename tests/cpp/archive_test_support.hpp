@@ -42,6 +42,13 @@ inline void write_bytes(const std::string& path, const std::vector<std::uint8_t>
             static_cast<std::streamsize>(bytes.size()));
 }
 
+// Options of the shared layout (structures packed into as few layers as overlap allows), for the
+// tests of that packing: the default is a layer per structure (WriteOptions).
+inline WriteOptions shared_layers(WriteOptions options = {}) {
+  options.layer_per_structure = false;
+  return options;
+}
+
 // A bool volume with an axis-aligned box [lo, hi] (inclusive, z y x) set.
 inline LabelVolume box(const Shape3& shape_zyx, Shape3 lo, Shape3 hi) {
   LabelVolume volume(DType::kBool, shape_zyx);

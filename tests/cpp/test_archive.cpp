@@ -21,6 +21,7 @@ using testing::box;
 using testing::FileSizeLimit;
 using testing::oblique_space;
 using testing::read_bytes;
+using testing::shared_layers;
 using testing::TempDir;
 
 // Voxel counts and bounding boxes by brute force, independent of compute_label_stats.
@@ -131,7 +132,7 @@ TEST(MaskArchive, EmptyStructuresAreKept) {
   const Space space = oblique_space({6, 5, 4});
   const std::string path = dir.file("empty_structures.mska");
   {
-    MaskArchive archive(path, OpenMode::kWrite, space);
+    MaskArchive archive(path, OpenMode::kWrite, space, shared_layers());
     archive.add_structure("nothing", LabelVolume(DType::kUInt8, space.shape_zyx()));
     archive.add_structure("cube", box(space.shape_zyx(), {1, 1, 1}, {2, 2, 2}));
     archive.add_structure("also_nothing", LabelVolume(DType::kBool, space.shape_zyx()));
@@ -211,7 +212,7 @@ TEST(MaskArchive, GreedyFirstFitAndRequestedValues) {
   const Shape3 shape = space.shape_zyx();
   const std::string path = dir.file("greedy.mska");
   {
-    MaskArchive archive(path, OpenMode::kWrite, space);
+    MaskArchive archive(path, OpenMode::kWrite, space, shared_layers());
     archive.add_structure("a", box(shape, {0, 0, 0}, {0, 3, 3}), Label{"", 7, {}, {}, {}});
     archive.add_structure("b", box(shape, {0, 2, 2}, {0, 5, 5}));  // overlaps a
     archive.add_structure("c", box(shape, {1, 0, 0}, {1, 1, 1}), Label{"", 7, {}, {}, {}});
@@ -235,7 +236,7 @@ TEST(MaskArchive, LayerPromotedBeyond255Labels) {
   const Shape3 shape = space.shape_zyx();
   const std::string path = dir.file("many.mska");
   {
-    MaskArchive archive(path, OpenMode::kWrite, space);
+    MaskArchive archive(path, OpenMode::kWrite, space, shared_layers());
     for (std::int64_t i = 0; i < 290; ++i) {
       const std::int64_t y = i / 20, x = i % 20;
       archive.add_structure("s" + std::to_string(i), box(shape, {0, y, x}, {0, y, x}));
@@ -303,11 +304,11 @@ TEST(MaskArchive, AppendContinuesPackingExistingLayers) {
   const Shape3 shape = space.shape_zyx();
   const std::string path = dir.file("layers.mska");
   {
-    MaskArchive archive(path, OpenMode::kWrite, space);
+    MaskArchive archive(path, OpenMode::kWrite, space, shared_layers());
     archive.add_structure("left", box(shape, {0, 0, 0}, {1, 5, 2}));
   }
   {
-    MaskArchive archive(path, OpenMode::kAppend);
+    MaskArchive archive(path, OpenMode::kAppend, std::nullopt, shared_layers());
     archive.add_structure("right", box(shape, {0, 0, 3}, {1, 5, 5}));  // fits layer0
     // Overlaps both, and is not their union (recognised unions are tested elsewhere).
     archive.add_structure("all", box(shape, {0, 0, 0}, {1, 5, 5}), {}, false);

@@ -3,6 +3,7 @@
 // that reading one structure reads nothing of the others; overlap needs no splitting.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -103,7 +104,7 @@ TEST(LayerPerStructure, EachNonEmptyStructureIsOneStreamOfItsOwnLayer) {
 
   // Without the option the same case shares layers: the tumour's overlap is split off.
   const std::string shared = dir.file("shared.mska");
-  write_case(shared, c, WriteOptions{});
+  write_case(shared, c, testing::shared_layers());
   const MaskArchive other(shared, OpenMode::kRead);
   EXPECT_EQ(other.structure("liver").entry, other.structure("kidney").entry);
 }
@@ -155,6 +156,40 @@ TEST(LayerPerStructure, TilesAskedForAreKeptAndAppendingAddsLayers) {
   EXPECT_TRUE(archive.read_structure("spleen").equals(box(kShape, {0, 30, 0}, {5, 35, 6})));
   EXPECT_TRUE(archive.read_structure("liver").equals(c.liver));
   archive.verify_data();
+}
+
+// Options that leave the layout open: a layer per structure at levels fast and default, shared
+// layers at max; a file opened for appending (or coded again) keeps the layout it has.
+TEST(LayerPerStructure, TheDefaultFollowsTheLevelAndAnAppendKeepsTheFilesLayout) {
+  TempDir dir;
+  const Case c;
+  const auto layers_of = [](const std::string& path) {
+    return MaskArchive(path, OpenMode::kRead).entry_names().size();
+  };
+  const std::string own = dir.file("own.mska");
+  const std::string shared = dir.file("shared.mska");
+  WriteOptions max;
+  max.level = CompressionLevel::kMax;
+  write_case(own, c, WriteOptions{});
+  write_case(shared, c, max);
+  EXPECT_EQ(layers_of(own), 4u);     // "empty" alone, then liver, tumour, kidney
+  EXPECT_EQ(layers_of(shared), 2u);  // the tumour's overlap in a second layer
+  const LabelVolume spleen = box(kShape, {0, 30, 0}, {5, 35, 6});
+  for (const std::string& path : {own, shared}) {
+    MaskArchive archive(path, OpenMode::kAppend, std::nullopt, path == own ? max : WriteOptions{});
+    archive.add_structure("spleen", spleen);
+  }
+  EXPECT_EQ(layers_of(own), 5u);
+  EXPECT_EQ(layers_of(shared), 2u);
+  // Coded again at max, the layers per structure keep their own tiles (whole slices): smaller.
+  const auto size_before = std::filesystem::file_size(own);
+  {
+    MaskArchive archive(own, OpenMode::kAppend, std::nullopt, max);
+    archive.recode();
+  }
+  EXPECT_EQ(read_index(own)["entries"][1]["tile_yx"], Json::array({kShape[1], kShape[2]}));
+  EXPECT_LT(std::filesystem::file_size(own), size_before);
+  EXPECT_TRUE(MaskArchive(own, OpenMode::kRead).read_structure("spleen").equals(spleen));
 }
 
 // An empty structure joins the layer of the structure added before it, so that the entries list

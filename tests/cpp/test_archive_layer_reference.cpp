@@ -30,6 +30,7 @@ WriteOptions small_tiles() {
   options.coding = Coding::kMedmaskTiles;
   options.chunk_depth = 16;
   options.tile_size = 24;
+  options.layer_per_structure = false;  // aorta and kidney share layer0
   return options;
 }
 

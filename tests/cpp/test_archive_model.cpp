@@ -127,7 +127,7 @@ TEST(ArchiveModel, ReplaceFailingMidwayLeavesStructuresLayersAndFileUnchanged) {
   const LabelVolume a = box(kShape, {0, 0, 0}, {7, 9, 5});
   const LabelVolume b = with_voxels(box(kShape, {0, 0, 6}, {7, 9, 11}), {{0, 0, 5}, {0, 1, 5}});
   {
-    MaskArchive archive(path, OpenMode::kWrite, kSpace);
+    MaskArchive archive(path, OpenMode::kWrite, kSpace, testing::shared_layers());
     archive.add_structure("a", a);
     archive.add_structure("b", b);
     archive.commit();

@@ -103,12 +103,19 @@ Lung make_lung() {
   return lung;
 }
 
-TEST(ArchiveStructures, SyntheticLungEveryStructureAndGroupExact) {
+// Both layouts: structures packed into shared layers, and a layer per structure (the default),
+// where the union's members are found without a layer that holds just the lobes.
+class SyntheticLung : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SyntheticLung, EveryStructureAndGroupExact) {
   TempDir dir;
   const Lung lung = make_lung();
   const std::string path = dir.file("lung.mska");
+  const bool own_layers = GetParam();
+  WriteOptions options;
+  options.layer_per_structure = own_layers;
   {
-    MaskArchive archive(path, OpenMode::kWrite, lung.space);
+    MaskArchive archive(path, OpenMode::kWrite, lung.space, options);
     for (const auto& [name, mask] : lung.lobes) archive.add_structure(name, mask);
     for (const auto& [name, mask] : lung.segments) archive.add_structure(name, mask);
     for (const auto& [name, mask] : lung.lesions) archive.add_structure(name, mask);
@@ -135,9 +142,9 @@ TEST(ArchiveStructures, SyntheticLungEveryStructureAndGroupExact) {
   EXPECT_TRUE(archive.read_structure("left_lung")
                   .equals(union_of({&lung.lobes.at("left_upper"), &lung.lobes.at("left_lower")})));
   // Each lobe is the union of its segments: a group too (recognised at commit, since 1.3), so
-  // segments share a layer and lesions take another.
+  // segments share a layer and lesions take another (or 18 + 3 layers of their own).
   for (const auto& [name, mask] : lung.lobes) EXPECT_TRUE(archive.structure(name).is_group());
-  EXPECT_EQ(archive.entry_names().size(), 2u);
+  EXPECT_EQ(archive.entry_names().size(), own_layers ? 21u : 2u);
 
   // Everything at once (one pass per decoded slab), a group beside its members and a name twice.
   std::vector<std::string> names{"lung", "left_lung"};
@@ -159,6 +166,11 @@ TEST(ArchiveStructures, SyntheticLungEveryStructureAndGroupExact) {
     EXPECT_TRUE(each[i].equals(*expected[i])) << names[i];
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Layouts, SyntheticLung, ::testing::Values(false, true),
+                         [](const auto& param) {
+                           return param.param ? "LayerPerStructure" : "Shared";
+                         });
 
 TEST(ArchiveStructures, QueriesByVoxelAndOverlap) {
   TempDir dir;
@@ -245,7 +257,7 @@ TEST(ArchiveStructures, SmallOverlapSplitsOnlyTheSharedVoxels) {
   const LabelVolume neighbour = box(s, {0, 0, 9}, {9, 19, 39});
   const std::string path = dir.file("split.mska");
   {
-    MaskArchive archive(path, OpenMode::kWrite, space);
+    MaskArchive archive(path, OpenMode::kWrite, space, testing::shared_layers());
     archive.add_structure("big", big);
     archive.add_structure("neighbour", neighbour);
   }

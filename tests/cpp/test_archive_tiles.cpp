@@ -31,6 +31,7 @@ WriteOptions tiles_options(std::uint32_t depth, std::uint32_t tile_size,
   options.level = level;
   options.chunk_depth = depth;
   options.tile_size = tile_size;
+  options.layer_per_structure = false;  // structures share layers, so tiles hold several
   return options;
 }
 

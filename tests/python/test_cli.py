@@ -233,13 +233,34 @@ def test_info_overlaps_match_nibabel(packed, sample_files):
     assert found == expected
 
 
-def test_info_json_shows_parts(info):
-    """A structure sharing voxels keeps them in a second layer: two parts, counts adding up."""
-    split = [s for s in info["structures"] if len(s.get("parts", [])) > 1]
+def test_info_json_shows_parts(tmp_path):
+    """In shared layers a structure sharing voxels keeps them in a second layer: two parts,
+    counts adding up."""
+    archive = tmp_path / "shared.mska"
+    result = run("pack", SAMPLE, "-o", archive, "--shared-layers", "--quiet")
+    assert result.returncode == 0, result.stderr
+    shown = run("info", archive, "--json")
+    assert shown.returncode == 0, shown.stderr
+    split = [s for s in json.loads(shown.stdout)["structures"] if len(s.get("parts", [])) > 1]
     assert split, "no structure is split over layers"
     for s in split:
         assert sum(p["voxels"] for p in s["parts"]) == s["voxels"]
         assert len({p["entry"] for p in s["parts"]}) == len(s["parts"])
+
+
+def test_pack_default_gives_each_structure_a_layer(info, tmp_path):
+    """The default layout at level default: every non-empty structure whole in an entry of its
+    own, so that reading it decodes nothing else; the two layout flags exclude each other."""
+    non_empty = [s for s in info["structures"] if s["voxels"] > 0 and not s.get("members")]
+    assert non_empty
+    entries = [s["entry"] for s in non_empty]
+    assert len(set(entries)) == len(entries)
+    assert all(len(s.get("parts", [s])) == 1 for s in non_empty)
+    both = run(
+        "pack", SAMPLE, "-o", tmp_path / "x.mska", "--shared-layers", "--layer-per-structure"
+    )
+    assert both.returncode != 0
+    assert "excludes" in both.stderr
 
 
 def test_extract_every_structure_bit_exact(packed, sample_files, tmp_path):

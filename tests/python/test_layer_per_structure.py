@@ -1,4 +1,5 @@
-"""layer_per_structure=True (`medmask pack --layer-per-structure`): every non-empty structure of
+"""layer_per_structure=True (`medmask pack --layer-per-structure`, the default at levels fast and
+default): every non-empty structure of
 the sample case in a label map of its own, read back exactly (overlap included), compared with
 nibabel's arrays. (tests/cpp/test_archive_layer_per_structure.cpp checks that reading one
 structure reads no byte of the others.)"""
@@ -41,9 +42,9 @@ def test_each_structure_has_its_own_label_map(tmp_path, masks):
             np.testing.assert_array_equal(each[name], masks[name], err_msg=name)
     with medmask.MaskArchive(path, "r") as archive:
         entries = {e["name"]: e for e in archive.entries()}
-    # The default writer would share one label map among most of these.
+    # Shared layers (the default at level max) put most of these into one label map.
     shared = tmp_path / "shared.mska"
-    with medmask.MaskArchive(shared, "w", space=space) as archive:
+    with medmask.MaskArchive(shared, "w", space=space, layer_per_structure=False) as archive:
         for name in NAMES:
             archive.add(name, masks[name])
     with medmask.MaskArchive(shared, "r") as archive:

@@ -5,6 +5,7 @@ and `medmask info` name the reference, and it costs a fraction of the structure 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import medmask
 
@@ -28,7 +29,8 @@ def wider_on_slices(mask: np.ndarray, slices: range) -> np.ndarray:
     return out
 
 
-def test_a_near_copy_is_coded_against_the_layer_it_lies_on(tmp_path):
+@pytest.mark.parametrize("own_layers", [False, True], ids=["shared", "layer_per_structure"])
+def test_a_near_copy_is_coded_against_the_layer_it_lies_on(tmp_path, own_layers):
     space = medmask.Space.from_nifti(SAMPLE / "colon.nii.gz")
     colon = nib_zyx(SAMPLE / "colon.nii.gz") != 0
     sacrum = nib_zyx(SAMPLE / "sacrum.nii.gz") != 0
@@ -37,7 +39,7 @@ def test_a_near_copy_is_coded_against_the_layer_it_lies_on(tmp_path):
     assert 0 < (second != colon).sum() < 0.02 * colon.sum()
 
     both = tmp_path / "both.mska"
-    with medmask.MaskArchive(both, "w", space=space) as archive:
+    with medmask.MaskArchive(both, "w", space=space, layer_per_structure=own_layers) as archive:
         archive.add("colon", colon)
         archive.add("sacrum", sacrum)
         archive.add("colon_model2", second)
@@ -50,10 +52,12 @@ def test_a_near_copy_is_coded_against_the_layer_it_lies_on(tmp_path):
         np.testing.assert_array_equal(archive["colon"], colon)
         np.testing.assert_array_equal(archive["sacrum"], sacrum)
         entries = archive.entries()
-    assert [e["reference"] for e in entries] == ["", "layer0"]
+    # colon and sacrum share layer0, or have layers of their own; the copy follows in the last.
+    expected = ["", "", "layer0"] if own_layers else ["", "layer0"]
+    assert [e["reference"] for e in entries] == expected
     with medmask.MaskArchive(alone, "r") as archive:
         alone_bytes = archive.entries()[0]["stored_bytes"]
-    assert entries[1]["stored_bytes"] * 4 < alone_bytes, (entries[1], alone_bytes)
+    assert entries[-1]["stored_bytes"] * 4 < alone_bytes, (entries[-1], alone_bytes)
 
     info = run("info", both)
     assert info.returncode == 0, info.stderr

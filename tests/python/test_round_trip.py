@@ -61,12 +61,19 @@ def describe(archive: Path, scratch: Path) -> dict:
 
 
 def assert_same_case(
-    got: dict, want: dict, geometry_tol_mm: float = 0.0, without: tuple[str, ...] = ()
+    got: dict,
+    want: dict,
+    geometry_tol_mm: float = 0.0,
+    without: tuple[str, ...] = (),
+    same_values: bool = True,
 ) -> None:
-    """without: label fields the format cannot carry."""
+    """without: label fields the format cannot carry. same_values=False where the files between
+    number the structures their own way: a label map numbers the structures of a layer 1..N,
+    where a layer per structure (the default layout) gives each the value 1."""
     assert got["order"] == want["order"]
     assert got["members"] == want["members"]
-    assert got["values"] == want["values"]
+    if same_values:
+        assert got["values"] == want["values"]
     for name in want["order"]:
         expected = {k: v for k, v in want["labels"][name].items() if k not in without}
         label = dict(got["labels"][name])
@@ -144,7 +151,11 @@ def sample_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_small_case_is_what_the_round_trips_need(small_archive: Path, tmp_path: Path) -> None:
     case = describe(small_archive, tmp_path)
     assert case["members"] == {"both_kidneys": ["kidney_left", "kidney_right"]}
-    assert len(json.loads(ok("info", small_archive, "--json").stdout)["entries"]) == 2  # overlap
+    # Structures overlap: in shared layers they need a second layer.
+    shared = tmp_path / "shared.mska"
+    masks = tmp_path / "masks"
+    ok("pack", *small_case_files(masks), "-o", shared, "--shared-layers", "-q")
+    assert len(json.loads(ok("info", shared, "--json").stdout)["entries"]) == 2
     assert "color" in case["labels"]["liver"] and case["voxels"]["brain"][0] == 0
 
 
@@ -190,7 +201,10 @@ def test_nifti_multilabel_round_trip(
     assert len(files) >= 2  # both cases overlap
     ok("pack", *files, "-o", tmp_path / "back.mska", "-q")
     assert_same_case(
-        describe(tmp_path / "back.mska", tmp_path), describe(archive, tmp_path), NIFTI_TOL_MM
+        describe(tmp_path / "back.mska", tmp_path),
+        describe(archive, tmp_path),
+        NIFTI_TOL_MM,
+        same_values=False,
     )
 
 
@@ -202,7 +216,10 @@ def test_nifti_multilabel_single_file_round_trip(tmp_path: Path) -> None:
     ok("export", selected, "--to", "nifti-multilabel", "-o", out, "-q")
     ok("pack", out, "-o", tmp_path / "back.mska", "-q")
     assert_same_case(
-        describe(tmp_path / "back.mska", tmp_path), describe(selected, tmp_path), NIFTI_TOL_MM
+        describe(tmp_path / "back.mska", tmp_path),
+        describe(selected, tmp_path),
+        NIFTI_TOL_MM,
+        same_values=False,
     )
 
 
@@ -218,6 +235,7 @@ def test_seg_nrrd_round_trip(case: str, request: pytest.FixtureRequest, tmp_path
         describe(archive, tmp_path),
         1e-9,
         without=("concept", "generated_color"),
+        same_values=False,
     )
 
 
