@@ -475,7 +475,7 @@ void MaskArchive::Impl::place(const std::string& name, const detail::Runs& runs,
   auto placements = container::place_structure(layer_volumes, runs, layer_per_structure());
   // A layer per structure: an empty structure joins the last layer (the structure added before
   // it), so that entries list structures in the order they were added and the index needs no
-  // structure_order (FORMAT.md 10.2; 400 of the sample case's 1,667 index bytes). It takes a new
+  // structure_order (FORMAT.md 10.2; 356 of the sample case's 1,667 index bytes). It takes a new
   // layer rather than widen the last one's values.
   if (layer_per_structure() && runs.empty() && !layer_ids.empty()) {
     const ArchiveEntry& last = entries.at(layer_ids.back());
