@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <memory>
 
 #include "container/error_message.hpp"
 #include "medmask/error.hpp"
@@ -22,6 +23,18 @@ void swap_to_little_endian(void* data, std::size_t count, std::size_t width) {
     for (std::size_t i = 0; i < count; ++i)
       std::reverse(bytes + i * width, bytes + (i + 1) * width);
   }
+}
+
+// This thread's decompression context, kept between calls: creating one cost about 15 us, a
+// tenth of opening a small file (its index is one zstd frame).
+ZSTD_DCtx* thread_decompression_context() {
+  struct Free {
+    void operator()(ZSTD_DCtx* context) const { ZSTD_freeDCtx(context); }
+  };
+  thread_local std::unique_ptr<ZSTD_DCtx, Free> context(ZSTD_createDCtx());
+  if (context == nullptr) throw std::bad_alloc();
+  ZSTD_DCtx_reset(context.get(), ZSTD_reset_session_and_parameters);
+  return context.get();
 }
 
 }  // namespace
@@ -72,13 +85,11 @@ void zstd_decompress_exact(std::span<const std::uint8_t> frame, void* out, std::
                               (ZSTD_isError(frame_size) ? std::string(ZSTD_getErrorName(frame_size))
                                                         : std::to_string(frame_size)));
   }
-  ZSTD_DCtx* context = ZSTD_createDCtx();
-  if (context == nullptr) throw std::bad_alloc();
+  ZSTD_DCtx* context = thread_decompression_context();
   ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, 27);
   if (!dictionary.empty()) ZSTD_DCtx_refPrefix(context, dictionary.data(), dictionary.size());
   const std::size_t written =
       ZSTD_decompressDCtx(context, out, out_size, frame.data(), frame.size());
-  ZSTD_freeDCtx(context);
   if (ZSTD_isError(written)) {
     throw_at<FormatError>(path, field, offset,
                           std::string("corrupt zstd frame: ") + ZSTD_getErrorName(written));
