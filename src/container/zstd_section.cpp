@@ -31,7 +31,9 @@ ZSTD_DCtx* thread_decompression_context() {
   struct Free {
     void operator()(ZSTD_DCtx* context) const { ZSTD_freeDCtx(context); }
   };
-  thread_local std::unique_ptr<ZSTD_DCtx, Free> context(ZSTD_createDCtx());
+  // Created on first use, and again after a failed creation (out of memory once is not forever).
+  thread_local std::unique_ptr<ZSTD_DCtx, Free> context;
+  if (context == nullptr) context.reset(ZSTD_createDCtx());
   if (context == nullptr) throw std::bad_alloc();
   ZSTD_DCtx_reset(context.get(), ZSTD_reset_session_and_parameters);
   return context.get();
