@@ -13,8 +13,8 @@ namespace {
 
 constexpr std::uint8_t kVersion = 2;
 // kPredicted: coded against a prediction (a reference layer's labels, FORMAT.md A.5.5), which the
-// decoder must be given.
-enum Mode : std::uint8_t { kEmpty = 0, kStored = 1, kCoded = 2, kPredicted = 3 };
+// decoder must be given. kTwoLabels: every voxel is 0 or one label, named in the header (A.5.6).
+enum Mode : std::uint8_t { kEmpty = 0, kStored = 1, kCoded = 2, kPredicted = 3, kTwoLabels = 4 };
 
 void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -96,13 +96,25 @@ bool find_box(const T* v, Dims d, Box* box) {
   return true;
 }
 
+// Whether the chunk's nonzero voxels all hold one label, and which; count > 0 voxels, at least one
+// nonzero.
+template <class T>
+bool single_label(const T* v, std::size_t count, T* label) {
+  const T first = v[first_nonzero(v, count)];
+  bool other = false;
+  for (std::size_t i = 0; i < count; ++i) other |= (v[i] != T{0}) & (v[i] != first);
+  *label = first;
+  return !other;
+}
+
 // Codes the crop box; gives up (false) once the payload exceeds `budget` bytes, so that noise
 // costs no more time than it must before being stored raw.
-template <class T, int N, bool kMix, bool kRef>
+template <class T, int N, bool kMix, bool kRef, bool kTwo>
 bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
-                std::vector<std::uint8_t>& out, Prediction<T> prediction) {
+                std::vector<std::uint8_t>& out, Prediction<T> prediction, T foreground) {
   EncodeIo io{RangeEncoder(out)};
-  auto coder = std::make_unique<VoxelCoder<T, EncodeIo, N, kMix, kRef>>(io, box, prediction);
+  auto coder = std::make_unique<VoxelCoder<T, EncodeIo, N, kMix, kRef, kTwo>>(io, box, prediction,
+                                                                              foreground);
   for (std::size_t zz = 0; zz < box.wz; ++zz) {
     coder->code_slice(zz, voxels, d.nx, d.ny);
     if (out.size() > budget) return false;
@@ -112,12 +124,13 @@ bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
 }
 
 // out_nx, out_ny: the row length and rows per slice of the array out points into.
-template <class T, int N, bool kMix, bool kRef>
+template <class T, int N, bool kMix, bool kRef, bool kTwo>
 Status decode_box(const std::uint8_t* data, std::size_t size, const Box& box, T* out,
                   std::size_t out_nx, std::size_t out_ny, bool out_is_zero,
-                  Prediction<T> prediction) {
+                  Prediction<T> prediction, T foreground) {
   DecodeIo io{RangeDecoder(data, size)};
-  auto coder = std::make_unique<VoxelCoder<T, DecodeIo, N, kMix, kRef>>(io, box, prediction);
+  auto coder = std::make_unique<VoxelCoder<T, DecodeIo, N, kMix, kRef, kTwo>>(io, box, prediction,
+                                                                              foreground);
   if (out_is_zero) coder->set_output_is_zero();
   for (std::size_t zz = 0; zz < box.wz; ++zz) {
     if (!coder->code_slice(zz, out, out_nx, out_ny)) {
@@ -173,21 +186,25 @@ const char* status_name(Status status) {
 
 namespace {
 
-// The coded payload of the crop box at a level, with a prediction (kRef) or without; false when
-// it exceeds budget bytes.
-template <class T, bool kRef>
+// The coded payload of the crop box at a level, with a prediction (kRef), as two labels (kTwo,
+// levels fast and default) or as any labels; false when it exceeds budget bytes.
+template <class T, bool kRef, bool kTwo = false>
 bool encode_payload(const T* voxels, Dims dims, const Box& box, Level level, std::size_t budget,
-                    std::vector<std::uint8_t>& payload, Prediction<T> prediction) {
+                    std::vector<std::uint8_t>& payload, Prediction<T> prediction,
+                    T foreground = T{1}) {
   switch (level) {
     case Level::kFast:
-      return encode_box<T, template_size(0) + kRef, false, kRef>(voxels, dims, box, budget, payload,
-                                                                 prediction);
+      return encode_box<T, template_size(0) + kRef, false, kRef, kTwo>(
+          voxels, dims, box, budget, payload, prediction, foreground);
     case Level::kDefault:
-      return encode_box<T, template_size(1) + kRef, false, kRef>(voxels, dims, box, budget, payload,
-                                                                 prediction);
+      return encode_box<T, template_size(1) + kRef, false, kRef, kTwo>(
+          voxels, dims, box, budget, payload, prediction, foreground);
     case Level::kMax:
-      return encode_box<T, template_size(2) + kRef, true, kRef>(voxels, dims, box, budget, payload,
-                                                                prediction);
+      if constexpr (!kTwo) {
+        return encode_box<T, template_size(2) + kRef, true, kRef, false>(
+            voxels, dims, box, budget, payload, prediction, foreground);
+      }
+      break;
   }
   return false;
 }
@@ -216,16 +233,16 @@ std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level,
   const std::size_t count = dims.nx * dims.ny * dims.nz;
   Box box{};
   if (count == 0 || !find_box(voxels, dims, &box)) return out;
-  out[mode_at] = kCoded;
-  put_varint(out, box.x0);
-  put_varint(out, box.y0);
-  put_varint(out, box.z0);
-  put_varint(out, box.wx);
-  put_varint(out, box.wy);
-  put_varint(out, box.wz);
+  // A chunk of one label (a structure's own layer, a tile that meets one structure) is coded as
+  // two labels below level max, whose mixer codes any labels better.
   std::vector<std::uint8_t> payload;
   const std::size_t budget = count * sizeof(T);
-  bool coded = encode_payload<T, false>(voxels, dims, box, level, budget, payload, {});
+  T foreground{};
+  const bool two = level != Level::kMax && single_label(voxels, count, &foreground);
+  bool coded = two ? encode_payload<T, false, true>(voxels, dims, box, level, budget, payload, {},
+                                                    foreground)
+                   : encode_payload<T, false>(voxels, dims, box, level, budget, payload, {});
+  std::uint8_t mode = two ? kTwoLabels : kCoded;
   if (predicted != nullptr) {
     // Coded both ways; the prediction is kept only where it makes the stream smaller.
     std::vector<std::uint8_t> against;
@@ -235,9 +252,17 @@ std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level,
         against.size() < limit) {
       payload = std::move(against);
       coded = true;
-      out[mode_at] = kPredicted;
+      mode = kPredicted;
     }
   }
+  out[mode_at] = mode;
+  put_varint(out, box.x0);
+  put_varint(out, box.y0);
+  put_varint(out, box.z0);
+  put_varint(out, box.wx);
+  put_varint(out, box.wy);
+  put_varint(out, box.wz);
+  if (mode == kTwoLabels) put_varint(out, foreground);
   // The payload length makes a truncated stream detectable before decoding.
   put_varint(out, payload.size());
   out.insert(out.end(), payload.begin(), payload.end());
@@ -283,8 +308,9 @@ namespace {
 struct Parsed {
   std::uint8_t mode = kEmpty;
   Level level = Level::kFast;
-  Box box{};                           // kCoded, kPredicted: the crop box
-  const std::uint8_t* body = nullptr;  // kStored: the voxels; kCoded, kPredicted: the payload
+  Box box{};                           // kCoded, kPredicted, kTwoLabels: the crop box
+  std::uint64_t foreground = 0;        // kTwoLabels: the nonzero label
+  const std::uint8_t* body = nullptr;  // kStored: the voxels; the coded modes: the payload
   std::size_t body_size = 0;
 };
 
@@ -316,7 +342,7 @@ Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::s
     parsed->body_size = left;
     return Status::kOk;
   }
-  if (mode != kCoded && mode != kPredicted) return Status::kCorrupt;
+  if (mode != kCoded && mode != kPredicted && mode != kTwoLabels) return Status::kCorrupt;
   std::uint64_t b[6] = {};
   for (auto& v : b) {
     if (const Status s = r.varint(&v); s != Status::kOk) return s;
@@ -327,6 +353,14 @@ Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::s
     return Status::kCorrupt;
   }
   parsed->box = Box{b[0], b[1], b[2], b[3], b[4], b[5]};
+  if (mode == kTwoLabels) {
+    // One nonzero label that fits the width; level max has no two-label scan.
+    if (const Status s = r.varint(&parsed->foreground); s != Status::kOk) return s;
+    const std::uint64_t largest = (std::uint64_t{1} << (8 * width)) - 1;
+    if (parsed->foreground == 0 || parsed->foreground > largest || lv == 2) {
+      return Status::kCorrupt;
+    }
+  }
   std::uint64_t payload_size = 0;
   if (const Status s = r.varint(&payload_size); s != Status::kOk) return s;
   if (payload_size > size - r.pos()) return Status::kTruncated;
@@ -336,24 +370,28 @@ Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::s
   return Status::kOk;
 }
 
-template <class T, bool kRef>
+template <class T, bool kRef, bool kTwo = false>
 Status decode_level(const Parsed& p, const Box& box, T* out, std::size_t out_nx, std::size_t out_ny,
                     bool out_is_zero, Prediction<T> prediction) {
+  const T foreground = static_cast<T>(p.foreground);
   switch (p.level) {
     case Level::kFast:
-      return decode_box<T, template_size(0) + kRef, false, kRef>(
-          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction);
+      return decode_box<T, template_size(0) + kRef, false, kRef, kTwo>(
+          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground);
     case Level::kDefault:
-      return decode_box<T, template_size(1) + kRef, false, kRef>(
-          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction);
+      return decode_box<T, template_size(1) + kRef, false, kRef, kTwo>(
+          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground);
     case Level::kMax:
-      return decode_box<T, template_size(2) + kRef, true, kRef>(
-          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction);
+      if constexpr (!kTwo) {
+        return decode_box<T, template_size(2) + kRef, true, kRef, false>(
+            p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground);
+      }
+      break;
   }
-  return Status::kUnsupported;
+  return Status::kCorrupt;  // parse_chunk lets no other level through
 }
 
-// Decodes a kCoded or kPredicted payload's crop box `box` into out (rows of out_nx voxels,
+// Decodes a coded payload's crop box `box` into out (rows of out_nx voxels,
 // slices of out_ny rows), where out is the position of chunk voxel (0, 0, 0) for the box's
 // coordinates. predicted: the chunk's prediction (kPredicted only; null otherwise).
 template <class T>
@@ -364,6 +402,8 @@ Status decode_payload(const Parsed& p, Dims dims, const Box& box, T* out, std::s
     return decode_level<T, true>(p, box, out, out_nx, out_ny, out_is_zero,
                                  prediction_at(predicted, dims, p.box));
   }
+  if (p.mode == kTwoLabels)
+    return decode_level<T, false, true>(p, box, out, out_nx, out_ny, out_is_zero, {});
   return decode_level<T, false>(p, box, out, out_nx, out_ny, out_is_zero, {});
 }
 

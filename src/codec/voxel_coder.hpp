@@ -230,15 +230,20 @@ struct Prediction {
 
 // kRef: the chunk is coded against a prediction, which is then the last of the N neighbours
 // (the predicted label at the voxel itself) and also cuts the run mode's stretches.
-template <class T, class Io, int N, bool kMix, bool kRef = false>
+// kTwo: every voxel is 0 or `foreground` (stream mode 4, FORMAT.md A.5.6): a voxel in context
+// mode is one decision, in the context of which neighbours hold the foreground.
+template <class T, class Io, int N, bool kMix, bool kRef = false, bool kTwo = false>
 class VoxelCoder {
+  static_assert(!(kTwo && (kMix || kRef)), "mode 4 is coded at levels fast and default alone");
+
  public:
-  VoxelCoder(Io& io, const Box& box, Prediction<T> prediction = {})
+  VoxelCoder(Io& io, const Box& box, Prediction<T> prediction = {}, T foreground = T{1})
       : io_(io),
         box_(box),
         stride_(box.wx + 4),
         slice_size_((box.wy + 4) * stride_),
         prediction_(prediction),
+        foreground_(foreground),
         cand_(std::size_t{16} << N) {
     for (auto& s : slices_) s.assign(slice_size_, T{0});
     if constexpr (kRef) {
@@ -578,6 +583,10 @@ class VoxelCoder {
   // not to be the value.
   [[gnu::always_inline]] bool code_voxel(T* c, const T* p, std::ptrdiff_t s, std::ptrdiff_t x,
                                          bool has_excluded, T excluded) {
+    if constexpr (kTwo) {
+      code_two(c, x, has_excluded, excluded);
+      return true;
+    }
     Ranked ranked;
     if constexpr (kUseNearWord) {
       rank_near(NearWord(c - s, p, p - s, p + s, x, c[x - 1]), has_excluded, excluded, ranked);
@@ -626,6 +635,36 @@ class VoxelCoder {
       }
     }
     return code_escape(c, x);
+  }
+
+  // Mode 4: the voxel is the foreground or 0. The one that breaks a stretch is known to be the
+  // other label, so it costs nothing; any other is one decision whose context is the pattern of
+  // neighbours holding the foreground (the two candidates' ranking and escape of mode 2 would
+  // code the same choice in up to three decisions).
+  [[gnu::always_inline]] void code_two(T* c, std::ptrdiff_t x, bool has_excluded, T excluded) {
+    if (has_excluded) {
+      if constexpr (!Io::kEncode) c[x] = excluded == T{0} ? foreground_ : T{0};
+      return;
+    }
+    T nb[kN];
+    for (int i = 0; i < N; ++i) nb[i] = nb_[i][x];
+    const std::uint32_t pattern = NeighbourMatcher(nb).pattern(foreground_);
+    const int want = Io::kEncode && c[x] != T{0} ? 1 : 0;
+    int got;
+    if constexpr (N > kNear) {
+      // A context seen for the first time starts from the nearest neighbours' estimate.
+      BitModel& m = cand_[pattern];
+      BitModel& near = near_[pattern & kNearMask];
+      if (m.n == 0) {
+        m.p = near.p;
+        cand_.first_use(pattern);
+      }
+      got = io_.bit(m, want, kCandLimit);
+      update_model(near, got, kNearLimit);
+    } else {
+      got = io_.bit(cand_[pattern], want, kCandLimit);
+    }
+    if constexpr (!Io::kEncode) c[x] = got != 0 ? foreground_ : T{0};
   }
 
   // The max level: seven models of the candidate decision mixed in the logistic domain by two
@@ -779,6 +818,7 @@ class VoxelCoder {
   std::size_t slice_size_;
   std::vector<T> slices_[3];
   Prediction<T> prediction_;
+  T foreground_;              // kTwo: the one nonzero label
   std::vector<T> predicted_;  // kRef: the current slice's prediction, padded as the slices
   // kRef: whether each row of the previous (then current) slice equalled its prediction, whether
   // the previous slice did, and their models.
