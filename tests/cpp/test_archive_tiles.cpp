@@ -145,6 +145,46 @@ TEST(ArchiveTiles, StructuresAcrossTileBoundaries) {
   EXPECT_TRUE(read_index(path)["entries"][0]["tiles"].size() == 3u * 2u * 3u);
 }
 
+// A shared layer of fewer than 4,096 voxels (where two structures overlap) is cut as a layer per
+// structure, one stream over whole slices, unless it is coded against a reference or the caller
+// set the tiles; a larger one keeps the default tiles.
+TEST(ArchiveTiles, ALayerOfAFewVoxelsIsOneStream) {
+  TempDir dir;
+  const Space space = oblique_space({256, 256, 40});  // (z, y, x) = (40, 256, 256)
+  const Shape3 shape = space.shape_zyx();
+  const auto write = [&](const std::string& path, Shape3 overlap_hi, WriteOptions options) {
+    // "b" shares with "a" the box from (10, 118, 118) to overlap_hi, across the tile boundaries at
+    // y and x 128; the shared voxels go into a second layer.
+    const std::vector<std::pair<std::string, LabelVolume>> structures{
+        {"a", box(shape, {5, 20, 20}, overlap_hi)},
+        {"b", box(shape, {10, 118, 118}, {30, 200, 250})}};
+    {
+      MaskArchive archive(path, OpenMode::kWrite, space, testing::shared_layers(options));
+      for (const auto& [name, mask] : structures) archive.add_structure(name, mask);
+    }
+    const MaskArchive archive(path, OpenMode::kRead);
+    for (const auto& [name, mask] : structures) {
+      EXPECT_TRUE(archive.read_structure(name).equals(mask)) << name;
+    }
+    const Json index = read_index(path);
+    EXPECT_EQ(index["entries"].size(), 2u);
+    return index["entries"][1];
+  };
+  for (const CompressionLevel level : {CompressionLevel::kFast, CompressionLevel::kMax}) {
+    WriteOptions options;
+    options.level = level;
+    const Json few = write(dir.file("few.mska"), {14, 137, 137}, options);  // 5 x 20 x 20
+    EXPECT_EQ(few["tile_yx"], Json::array({256, 256}));
+    EXPECT_EQ(few["chunk_depth"], 40);
+    EXPECT_EQ(few["tiles"].size(), 1u);
+    const Json more = write(dir.file("more.mska"), {25, 137, 137}, options);  // 16 x 20 x 20
+    EXPECT_EQ(more["tile_yx"], Json::array({128, 128}));
+    options.tile_size = 100;
+    const Json asked = write(dir.file("asked.mska"), {14, 137, 137}, options);
+    EXPECT_EQ(asked["tile_yx"], Json::array({86, 86}));
+  }
+}
+
 // Two structures in different tiles of one layer: a corrupt byte in the tile of one leaves the
 // other readable, and reading the corrupt one fails with a FormatError naming its tile.
 TEST(ArchiveTiles, CorruptTileOutsideARequestIsNotTouched) {
