@@ -36,6 +36,10 @@ inline constexpr std::uint32_t kMixLimit = 24;  // the mixed models of the max l
 inline constexpr std::uint32_t kRunLimit = 255;
 inline constexpr std::uint32_t kEscLimit = 30;
 inline constexpr std::uint32_t kNearLimit = 30;
+// Mode 4's two-label models adapt faster: a structure's surface statistics drift along z, and
+// the single decision carries no ranking to absorb the drift (limit 12 was best of 8-60 on the
+// sample case's 21 structures, 3.7 % smaller than 60).
+inline constexpr std::uint32_t kTwoLimit = 12;
 
 // The nearest neighbours (0-8: the 3x3 cross of the previous slice and the causal half of the
 // current one) form the fallback context of the larger templates.
@@ -659,10 +663,10 @@ class VoxelCoder {
         m.p = near.p;
         cand_.first_use(pattern);
       }
-      got = io_.bit(m, want, kCandLimit);
-      update_model(near, got, kNearLimit);
+      got = io_.bit(m, want, kTwoLimit);
+      update_model(near, got, kTwoLimit);
     } else {
-      got = io_.bit(cand_[pattern], want, kCandLimit);
+      got = io_.bit(cand_[pattern], want, kTwoLimit);
     }
     if constexpr (!Io::kEncode) c[x] = got != 0 ? foreground_ : T{0};
   }
