@@ -96,15 +96,27 @@ bool find_box(const T* v, Dims d, Box* box) {
   return true;
 }
 
-// Whether the chunk's nonzero voxels all hold one label, and which; count > 0 voxels, at least one
-// nonzero.
+// Whether the nonzero voxels of the crop box (which holds them all, at least one) all hold one
+// label, and which. Only the box's rows are read: a structure's own layer is one small box in a
+// large chunk.
 template <class T>
-bool single_label(const T* v, std::size_t count, T* label) {
-  const T first = v[first_nonzero(v, count)];
-  bool other = false;
-  for (std::size_t i = 0; i < count; ++i) other |= (v[i] != T{0}) & (v[i] != first);
+bool single_label(const T* v, Dims d, const Box& box, T* label) {
+  T first{0};
+  for (std::size_t z = box.z0; z < box.z0 + box.wz; ++z) {
+    for (std::size_t y = box.y0; y < box.y0 + box.wy; ++y) {
+      const T* row = v + (z * d.ny + y) * d.nx + box.x0;
+      if (first == T{0}) {
+        const std::size_t x = first_nonzero(row, box.wx);
+        if (x == box.wx) continue;
+        first = row[x];
+      }
+      unsigned other = 0;  // unsigned, not bool: the loop vectorises
+      for (std::size_t x = 0; x < box.wx; ++x) other |= (row[x] != T{0}) & (row[x] != first);
+      if (other != 0) return false;
+    }
+  }
   *label = first;
-  return !other;
+  return true;
 }
 
 // Codes the crop box; gives up (false) once the payload exceeds `budget` bytes, so that noise
@@ -238,7 +250,7 @@ std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level,
   std::vector<std::uint8_t> payload;
   const std::size_t budget = count * sizeof(T);
   T foreground{};
-  const bool two = level != Level::kMax && single_label(voxels, count, &foreground);
+  const bool two = level != Level::kMax && single_label(voxels, dims, box, &foreground);
   bool coded = two ? encode_payload<T, false, true>(voxels, dims, box, level, budget, payload, {},
                                                     foreground)
                    : encode_payload<T, false>(voxels, dims, box, level, budget, payload, {});

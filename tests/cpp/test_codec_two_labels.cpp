@@ -93,6 +93,12 @@ TEST(CodecTwoLabels, ASecondLabelKeepsModeTwo) {
     v[(7 * d.ny + 15) * d.nx + 18] = 4;  // inside the ball's hole
     EXPECT_EQ(expect_round_trip(v, d, level)[1], kModeCoded);
   }
+  // The other label as the crop box's first or last voxel: the test reads the box's edges too.
+  for (const std::size_t at : {std::size_t{0}, d.nx * d.ny * d.nz - 1}) {
+    auto v = shape<std::uint8_t>(d, 3);
+    v[at] = 4;
+    EXPECT_EQ(expect_round_trip(v, d, Level::kDefault)[1], kModeCoded) << at;
+  }
 }
 
 // The scan never looks at the width: the payload and the label's varint are the same for the
