@@ -621,15 +621,8 @@ class VoxelCoder {
         got = code_mixed(ctx, pattern, rank, zero, ncand, extra, cv,
                          cand[r == 0 ? (nc > 1 ? 1 : 0) : 0], want);
       } else if constexpr (N > kNear) {
-        // A context seen for the first time starts from the nearest-neighbour context's estimate.
-        BitModel& m = cand_[ctx];
         BitModel& near = near_[((pattern & kNearMask) << 1 | later) << 1 | zero];
-        if (m.n == 0) {
-          m.p = near.p;
-          cand_.first_use(ctx);
-        }
-        got = io_.bit(m, want, kCandLimit);
-        update_model(near, got, kNearLimit);
+        got = code_with_fallback(ctx, near, want, kCandLimit, kNearLimit);
       } else {
         got = io_.bit(cand_[ctx], want, kCandLimit);
       }
@@ -639,6 +632,20 @@ class VoxelCoder {
       }
     }
     return code_escape(c, x);
+  }
+
+  // Codes a decision with the model of context ctx; a context seen for the first time starts from
+  // the estimate of its nearest-neighbour fallback, which learns from every decision.
+  [[gnu::always_inline]] int code_with_fallback(std::uint32_t ctx, BitModel& near, int want,
+                                                std::uint32_t limit, std::uint32_t near_limit) {
+    BitModel& m = cand_[ctx];
+    if (m.n == 0) {
+      m.p = near.p;
+      cand_.first_use(ctx);
+    }
+    const int got = io_.bit(m, want, limit);
+    update_model(near, got, near_limit);
+    return got;
   }
 
   // Mode 4: the voxel is the foreground or 0. The one that breaks a stretch is known to be the
@@ -656,15 +663,7 @@ class VoxelCoder {
     const int want = Io::kEncode && c[x] != T{0} ? 1 : 0;
     int got;
     if constexpr (N > kNear) {
-      // A context seen for the first time starts from the nearest neighbours' estimate.
-      BitModel& m = cand_[pattern];
-      BitModel& near = near_[pattern & kNearMask];
-      if (m.n == 0) {
-        m.p = near.p;
-        cand_.first_use(pattern);
-      }
-      got = io_.bit(m, want, kTwoLimit);
-      update_model(near, got, kTwoLimit);
+      got = code_with_fallback(pattern, near_[pattern & kNearMask], want, kTwoLimit, kTwoLimit);
     } else {
       got = io_.bit(cand_[pattern], want, kTwoLimit);
     }
