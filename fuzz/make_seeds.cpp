@@ -76,13 +76,18 @@ void archive_seeds() {
     copy_seed("medmask_v1", fs::path("tests/data/compat") / name);
 }
 
+// one_label: a chunk of 0 and one label, which levels fast and default code in stream mode 4.
 template <class T>
-void codec_seeds(const char* name, std::uint8_t width_selector, codec::Level level) {
+void codec_seeds(const char* name, std::uint8_t width_selector, codec::Level level,
+                 bool one_label = false) {
   const codec::Dims dims{13, 9, 7};
   std::vector<T> voxels(dims.nx * dims.ny * dims.nz);
   for (std::size_t i = 0; i < voxels.size(); ++i) {
     const std::size_t x = i % dims.nx, y = i / dims.nx % dims.ny, z = i / (dims.nx * dims.ny);
-    voxels[i] = static_cast<T>((x + y > 8 ? 1 : 0) + (z > 3 && x < 5 ? 2 : 0) + (y == 4 ? 7 : 0));
+    voxels[i] =
+        one_label
+            ? static_cast<T>(x + y > 8 || (z > 3 && x < 5) ? 5 : 0)
+            : static_cast<T>((x + y > 8 ? 1 : 0) + (z > 3 && x < 5 ? 2 : 0) + (y == 4 ? 7 : 0));
   }
   const std::uint8_t selector =
       static_cast<std::uint8_t>(width_selector + 3 * static_cast<int>(level));
@@ -181,6 +186,8 @@ int main() {
   codec_seeds<std::uint8_t>("u8_fast", 0, codec::Level::kFast);
   codec_seeds<std::uint16_t>("u16_max", 1, codec::Level::kMax);
   codec_seeds<std::uint32_t>("u32_fast", 2, codec::Level::kFast);
+  codec_seeds<std::uint8_t>("u8_one_label_default", 0, codec::Level::kDefault, true);
+  codec_seeds<std::uint16_t>("u16_one_label_fast", 1, codec::Level::kFast, true);
   image_seeds();
   label_file_seeds();
   return 0;
