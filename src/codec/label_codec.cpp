@@ -468,6 +468,7 @@ Status peek_crop(const std::uint8_t* data, std::size_t size, Dims dims, std::siz
     crop->z0 = p.box.z0;
     crop->dims = Dims{p.box.wx, p.box.wy, p.box.wz};
     crop->empty = false;
+    if (p.mode == kTwoLabels) crop->only_label = p.foreground;
   }
   return Status::kOk;
 }

@@ -61,6 +61,9 @@ struct CropBox {
   std::size_t x0 = 0, y0 = 0, z0 = 0;
   Dims dims{0, 0, 0};
   bool empty = true;
+  // Stream mode 4 (FORMAT.md A.5.6): the one nonzero label, which every voxel of the box is if
+  // it is not 0 (the decoder can write no other value); 0 for the other modes.
+  std::uint64_t only_label = 0;
 };
 
 // Reads a chunk's header (checked as decode_chunk checks it) for its crop box; width is the

@@ -227,6 +227,40 @@ Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& rec
               {o[0] + as_int(crop.z0), o[1] + as_int(crop.y0), o[2] + as_int(crop.x0)}};
 }
 
+std::optional<UnitBox> single_label_crop(std::span<const std::uint8_t> bytes,
+                                         const EntryRecord& record, std::size_t k,
+                                         const Shape3& shape_zyx, std::uint64_t label,
+                                         const std::string& path, const std::string& field,
+                                         std::uint64_t offset) {
+  if (bytes.empty() || record.reference.present()) return std::nullopt;
+  const std::string name = chunk_field(field, record, k);
+  require_checksum(bytes, record.chunks.at(k).xxh3, path, name, offset);
+  const UnitBox unit = unit_box(record, k, shape_zyx);
+  codec::CropBox crop;
+  require_decoded(codec::peek_crop(bytes.data(), bytes.size(), dims_of(unit.shape_zyx),
+                                   dtype_size(record.dtype), &crop),
+                  path, name, offset);
+  if (crop.empty) return UnitBox{unit.origin_zyx, {0, 0, 0}};
+  if (crop.only_label != label) return std::nullopt;
+  const auto as_int = [](std::size_t v) { return static_cast<std::int64_t>(v); };
+  const Shape3& o = unit.origin_zyx;
+  return UnitBox{{o[0] + as_int(crop.z0), o[1] + as_int(crop.y0), o[2] + as_int(crop.x0)},
+                 {as_int(crop.dims.nz), as_int(crop.dims.ny), as_int(crop.dims.nx)}};
+}
+
+void decode_unit_into(std::span<const std::uint8_t> bytes, const EntryRecord& record, std::size_t k,
+                      const Shape3& shape_zyx, std::uint8_t* slices, std::int64_t z_begin,
+                      const std::string& path, const std::string& field, std::uint64_t offset) {
+  const UnitBox unit = unit_box(record, k, shape_zyx);
+  const auto at = [](std::int64_t v) { return static_cast<std::size_t>(v); };
+  const Shape3& o = unit.origin_zyx;
+  std::uint8_t* origin =
+      slices + at(((o[0] - z_begin) * shape_zyx[1] + o[1]) * shape_zyx[2] + o[2]);
+  require_decoded(codec::decode_chunk_into(bytes.data(), bytes.size(), dims_of(unit.shape_zyx),
+                                           origin, at(shape_zyx[2]), at(shape_zyx[1]), true),
+                  path, chunk_field(field, record, k), offset);
+}
+
 void decode_cm_chunk_into(std::span<const std::uint8_t> bytes, const EntryRecord& record,
                           std::size_t k, LabelVolume& volume, const std::string& path,
                           const std::string& field, std::uint64_t offset) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -58,6 +59,23 @@ bool tile_uses_reference(std::span<const std::uint8_t> bytes);
 Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& record, std::size_t k,
                      const Shape3& shape_zyx, const std::string& path, const std::string& field,
                      std::uint64_t offset, const Slab* reference = nullptr);
+
+// For decoding unit k straight into a structure's mask: where its labels lie in the grid (its crop
+// box; a shape of zeros for a unit of zeros) when its stream codes 0 and `label` alone (stream
+// mode 4, FORMAT.md A.5.6: the decoder writes no other value), std::nullopt for any other stream
+// (and in a layer with a reference). Verifies the unit's checksum first; throws FormatError.
+std::optional<UnitBox> single_label_crop(std::span<const std::uint8_t> bytes,
+                                         const EntryRecord& record, std::size_t k,
+                                         const Shape3& shape_zyx, std::uint64_t label,
+                                         const std::string& path, const std::string& field,
+                                         std::uint64_t offset);
+
+// Decodes unit k (uint8 or bool) into `slices`: zeros of the grid's rows and columns whose first
+// slice is z_begin (<= the unit's first slice, and the unit ends within them). Only the unit's
+// crop box rows that hold labels are written. Throws FormatError naming the unit.
+void decode_unit_into(std::span<const std::uint8_t> bytes, const EntryRecord& record, std::size_t k,
+                      const Shape3& shape_zyx, std::uint8_t* slices, std::int64_t z_begin,
+                      const std::string& path, const std::string& field, std::uint64_t offset);
 
 // Decodes chunk k of an entry into its slices of volume (the whole grid, of the entry's dtype,
 // zero where nothing is decoded yet: only the chunk's crop box is written), leaving the other

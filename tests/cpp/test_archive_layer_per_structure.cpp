@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "archive_seal.hpp"
 #include "archive_test_support.hpp"
 #include "medmask/archive.hpp"
 #include "medmask/error.hpp"
@@ -254,6 +255,51 @@ TEST(LayerPerStructure, ALargeStructureIsCutInZChunksAndACopyFollowsItsCut) {
   const LabelVolume top = archive.read_structures(std::vector<std::string>{"longer"}, {60, 96});
   EXPECT_TRUE(top.equals(box({36, 96, 96}, {0, 4, 4}, {32, 91, 91})));  // slices 60..92
   archive.verify_data();
+}
+
+// A structure alone in its layer is decoded straight into its mask (no slab, no scan); a range
+// that cuts a unit, a unit already cached, or several parts in one mask take the scan. Every path
+// gives the same voxels, and the index's box bounds them on both.
+TEST(LayerPerStructure, ReadsDecodedStraightIntoTheMaskAgreeWithTheScan) {
+  TempDir dir;
+  const Shape3 shape{96, 96, 96};
+  const LabelVolume large = box(shape, {4, 4, 4}, {91, 91, 91});  // two z-chunks
+  const LabelVolume small = box(shape, {10, 60, 2}, {19, 69, 11});
+  const std::string path = dir.file("case.mska");
+  write_alone(path, shape, {{"large", large}, {"small", small}});
+  {
+    const MaskArchive archive(path, OpenMode::kRead);
+    EXPECT_TRUE(archive.read_structure("large").equals(large));
+    const std::vector<LabelVolume> each =
+        archive.read_each(std::vector<std::string>{"small", "large"});
+    EXPECT_TRUE(each[0].equals(small));
+    EXPECT_TRUE(each[1].equals(large));
+    LabelVolume both = large.clone();
+    for (std::size_t i = 0; i < both.size(); ++i) {
+      if (small.get(i) != 0) both.set(i, 1);
+    }
+    EXPECT_TRUE(archive.read_structures(std::vector<std::string>{"large", "small"}).equals(both));
+    // Slices 40..60 cut both z-chunks: scanned, and then cached for the next whole read.
+    const LabelVolume middle = archive.read_structures(std::vector<std::string>{"large"}, {40, 60});
+    EXPECT_TRUE(middle.equals(box({20, 96, 96}, {0, 4, 4}, {19, 91, 91})));
+    EXPECT_TRUE(archive.read_structure("large").equals(large));
+  }
+  // An index whose box leaves out the structure's last slice: both paths keep to the box.
+  fuzz::UnsealedArchive parts = fuzz::unseal(read_bytes(path), path);
+  Json index = Json::parse(parts.index_json);
+  const std::string entry = MaskArchive(path, OpenMode::kRead).structure("small").entry;
+  for (Json& item : index["entries"]) {
+    if (item["name"] != entry) continue;
+    item["stats"]["1"]["bbox_max_zyx"][0] = 18;
+    item["stats"]["1"]["voxels"] = 900;
+  }
+  parts.index_json = index.dump();
+  const std::string narrowed = dir.file("narrowed.mska");
+  write_bytes(narrowed, fuzz::seal(parts));
+  const LabelVolume within = box(shape, {10, 60, 2}, {18, 69, 11});
+  const MaskArchive archive(narrowed, OpenMode::kRead);
+  EXPECT_TRUE(archive.read_structure("small").equals(within));
+  EXPECT_TRUE(archive.read_each(std::vector<std::string>{"small"})[0].equals(within));
 }
 
 // At most 64 z-chunks per structure: each restarts the codec's models. A box of 520 x 256 x 256
