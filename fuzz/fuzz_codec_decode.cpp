@@ -1,7 +1,8 @@
 // fuzz/fuzz_codec_decode.cpp: the label codec's chunk decoder on arbitrary streams.
 // Input: byte 0 picks the voxel width (1, 2 or 4 bytes), bytes 1..3 the dims (x, y, z: 1..64),
 // the rest is the chunk stream. The decoder must return a Status, never read or write out of
-// bounds (ASan watches the exactly sized output buffers): the whole chunk, and its crop box alone.
+// bounds (ASan watches the exactly sized output buffers): the whole chunk (with a prediction too
+// for a stream that needs one), and its crop box alone.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -14,6 +15,12 @@ template <class T>
 void decode(const std::uint8_t* stream, std::size_t size, medmask::codec::Dims dims) {
   std::vector<T> out(dims.nx * dims.ny * dims.nz);
   (void)medmask::codec::decode_chunk<T>(stream, size, dims, out.data());
+  if (medmask::codec::uses_prediction(stream, size)) {
+    // A stream coded against a prediction (modes 3 and 5), given one: labels 0-2 in stripes.
+    std::vector<T> predicted(out.size());
+    for (std::size_t i = 0; i < predicted.size(); ++i) predicted[i] = static_cast<T>(i / 5 % 3);
+    (void)medmask::codec::decode_chunk<T>(stream, size, dims, out.data(), false, predicted.data());
+  }
   medmask::codec::CropBox crop;
   if (medmask::codec::peek_crop(stream, size, dims, sizeof(T), &crop) !=
           medmask::codec::Status::kOk ||

@@ -1,4 +1,5 @@
-// fuzz/fuzz_codec_roundtrip.cpp: encode then decode must reproduce the input exactly.
+// fuzz/fuzz_codec_roundtrip.cpp: encode then decode must reproduce the input exactly, coded alone
+// and against a prediction.
 // Input: byte 0 picks the width (1, 2, 4) and level (fast, default, max), bytes 1..3 the dims
 // (x, y, z: 1..32); the rest fills the voxels (repeated as needed; a byte is a small label so
 // that the volumes look like masks, the high bits of byte 0 widen some labels to the full type).
@@ -27,6 +28,18 @@ void round_trip(const std::uint8_t* bytes, std::size_t size, medmask::codec::Dim
   const medmask::codec::Status status =
       medmask::codec::decode_chunk<T>(stream.data(), stream.size(), dims, decoded.data());
   if (status != medmask::codec::Status::kOk || decoded != voxels) std::abort();
+  // Against a prediction (stream mode 5): a near-copy, as a layer coded against another (every
+  // 37th voxel 0, so that coding against it is usually the smaller stream).
+  std::vector<T> predicted = voxels;
+  for (std::size_t i = 0; i < predicted.size(); i += 37) predicted[i] = T{0};
+  const std::vector<std::uint8_t> against =
+      medmask::codec::encode_chunk<T>(voxels.data(), dims, level, predicted.data());
+  std::vector<T> again(voxels.size(), T{1});
+  if (medmask::codec::decode_chunk<T>(against.data(), against.size(), dims, again.data(), false,
+                                      predicted.data()) != medmask::codec::Status::kOk ||
+      again != voxels) {
+    std::abort();
+  }
 }
 
 }  // namespace

@@ -64,7 +64,8 @@ void archive_seeds() {
     const auto parts = fuzz::unseal(bytes, layout.name);
     write_seed("index", std::string(layout.name) + ".seed", fuzz::to_fuzz_input(parts));
   }
-  for (const char* name : {"tiny.mska", "groups_cm1.mska", "groups_zstd.mska"}) {
+  for (const char* name : {"tiny.mska", "groups_cm1.mska", "groups_zstd.mska", "layered_tiles.mska",
+                           "layered_edges_tiles.mska"}) {
     copy_seed("archive", fs::path("tests/data/golden") / name);
     const auto parts = fuzz::unseal(read_bytes(fs::path("tests/data/golden") / name), name);
     write_seed("index", std::string(name) + ".seed", fuzz::to_fuzz_input(parts));
@@ -95,6 +96,16 @@ void codec_seeds(const char* name, std::uint8_t width_selector, codec::Level lev
   const auto stream = codec::encode_chunk<T>(voxels.data(), dims, level);
   input.insert(input.end(), stream.begin(), stream.end());
   write_seed("codec_decode", name, input);
+  // The same chunk coded against a near-copy of itself (stream mode 5), which fuzz_codec_decode
+  // decodes with a prediction of its own.
+  std::vector<T> predicted = voxels;
+  for (std::size_t i = 0; i < predicted.size(); i += 37) predicted[i] = T{0};
+  const auto against = codec::encode_chunk<T>(voxels.data(), dims, level, predicted.data());
+  if (codec::uses_prediction(against.data(), against.size())) {
+    std::vector<std::uint8_t> seed{selector, 12, 8, 6};
+    seed.insert(seed.end(), against.begin(), against.end());
+    write_seed("codec_decode", std::string(name) + "_predicted", seed);
+  }
   std::vector<std::uint8_t> raw{selector, 12, 8, 6};
   for (std::size_t i = 0; i < 200; ++i) raw.push_back(static_cast<std::uint8_t>(voxels[i] & 0x0f));
   write_seed("codec_roundtrip", name, raw);

@@ -14,7 +14,18 @@ namespace {
 constexpr std::uint8_t kVersion = 2;
 // kPredicted: coded against a prediction (a reference layer's labels, FORMAT.md A.5.5), which the
 // decoder must be given. kTwoLabels: every voxel is 0 or one label, named in the header (A.5.6).
-enum Mode : std::uint8_t { kEmpty = 0, kStored = 1, kCoded = 2, kPredicted = 3, kTwoLabels = 4 };
+// kPredictedEdges: as kPredicted, and the prediction's edges cut stretches and inform decisions
+// (A.5.7); what encoders write since 2026-12-06, kPredicted is still read.
+enum Mode : std::uint8_t {
+  kEmpty = 0,
+  kStored = 1,
+  kCoded = 2,
+  kPredicted = 3,
+  kTwoLabels = 4,
+  kPredictedEdges = 5
+};
+
+bool against_prediction(std::uint8_t mode) { return mode == kPredicted || mode == kPredictedEdges; }
 
 void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -121,12 +132,12 @@ bool single_label(const T* v, Dims d, const Box& box, T* label) {
 
 // Codes the crop box; gives up (false) once the payload exceeds `budget` bytes, so that noise
 // costs no more time than it must before being stored raw.
-template <class T, int N, bool kMix, bool kRef, bool kTwo>
+template <class T, int N, bool kMix, bool kRef, bool kTwo, bool kEdge>
 bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
                 std::vector<std::uint8_t>& out, Prediction<T> prediction, T foreground) {
   EncodeIo io{RangeEncoder(out)};
-  auto coder = std::make_unique<VoxelCoder<T, EncodeIo, N, kMix, kRef, kTwo>>(io, box, prediction,
-                                                                              foreground);
+  auto coder = std::make_unique<VoxelCoder<T, EncodeIo, N, kMix, kRef, kTwo, kEdge>>(
+      io, box, prediction, foreground);
   for (std::size_t zz = 0; zz < box.wz; ++zz) {
     coder->code_slice(zz, voxels, d.nx, d.ny);
     if (out.size() > budget) return false;
@@ -136,13 +147,13 @@ bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
 }
 
 // out_nx, out_ny: the row length and rows per slice of the array out points into.
-template <class T, int N, bool kMix, bool kRef, bool kTwo>
+template <class T, int N, bool kMix, bool kRef, bool kTwo, bool kEdge>
 Status decode_box(const std::uint8_t* data, std::size_t size, const Box& box, T* out,
                   std::size_t out_nx, std::size_t out_ny, bool out_is_zero,
                   Prediction<T> prediction, T foreground) {
   DecodeIo io{RangeDecoder(data, size)};
-  auto coder = std::make_unique<VoxelCoder<T, DecodeIo, N, kMix, kRef, kTwo>>(io, box, prediction,
-                                                                              foreground);
+  auto coder = std::make_unique<VoxelCoder<T, DecodeIo, N, kMix, kRef, kTwo, kEdge>>(
+      io, box, prediction, foreground);
   if (out_is_zero) coder->set_output_is_zero();
   for (std::size_t zz = 0; zz < box.wz; ++zz) {
     if (!coder->code_slice(zz, out, out_nx, out_ny)) {
@@ -200,20 +211,20 @@ namespace {
 
 // The coded payload of the crop box at a level, with a prediction (kRef), as two labels (kTwo,
 // levels fast and default) or as any labels; false when it exceeds budget bytes.
-template <class T, bool kRef, bool kTwo = false>
+template <class T, bool kRef, bool kTwo = false, bool kEdge = kRef>
 bool encode_payload(const T* voxels, Dims dims, const Box& box, Level level, std::size_t budget,
                     std::vector<std::uint8_t>& payload, Prediction<T> prediction,
                     T foreground = T{1}) {
   switch (level) {
     case Level::kFast:
-      return encode_box<T, template_size(0) + kRef, false, kRef, kTwo>(
+      return encode_box<T, template_size(0) + kRef, false, kRef, kTwo, kEdge>(
           voxels, dims, box, budget, payload, prediction, foreground);
     case Level::kDefault:
-      return encode_box<T, template_size(1) + kRef, false, kRef, kTwo>(
+      return encode_box<T, template_size(1) + kRef, false, kRef, kTwo, kEdge>(
           voxels, dims, box, budget, payload, prediction, foreground);
     case Level::kMax:
       if constexpr (!kTwo) {
-        return encode_box<T, template_size(2) + kRef, true, kRef, false>(
+        return encode_box<T, template_size(2) + kRef, true, kRef, false, kEdge>(
             voxels, dims, box, budget, payload, prediction, foreground);
       }
       break;
@@ -264,7 +275,7 @@ std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level,
         against.size() < limit) {
       payload = std::move(against);
       coded = true;
-      mode = kPredicted;
+      mode = kPredictedEdges;
     }
   }
   out[mode_at] = mode;
@@ -304,7 +315,7 @@ Status peek_chunk_level(const std::uint8_t* data, std::size_t size, Level* level
 }
 
 bool uses_prediction(const std::uint8_t* data, std::size_t size) {
-  return size >= 2 && data[0] == kVersion && data[1] == kPredicted;
+  return size >= 2 && data[0] == kVersion && against_prediction(data[1]);
 }
 
 template <class T>
@@ -320,7 +331,7 @@ namespace {
 struct Parsed {
   std::uint8_t mode = kEmpty;
   Level level = Level::kFast;
-  Box box{};                           // kCoded, kPredicted, kTwoLabels: the crop box
+  Box box{};                           // every mode but kEmpty and kStored: the crop box
   std::uint64_t foreground = 0;        // kTwoLabels: the nonzero label
   const std::uint8_t* body = nullptr;  // kStored: the voxels; the coded modes: the payload
   std::size_t body_size = 0;
@@ -354,7 +365,7 @@ Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::s
     parsed->body_size = left;
     return Status::kOk;
   }
-  if (mode != kCoded && mode != kPredicted && mode != kTwoLabels) return Status::kCorrupt;
+  if (mode != kCoded && !against_prediction(mode) && mode != kTwoLabels) return Status::kCorrupt;
   std::uint64_t b[6] = {};
   for (auto& v : b) {
     if (const Status s = r.varint(&v); s != Status::kOk) return s;
@@ -382,20 +393,20 @@ Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::s
   return Status::kOk;
 }
 
-template <class T, bool kRef, bool kTwo = false>
+template <class T, bool kRef, bool kTwo = false, bool kEdge = false>
 Status decode_level(const Parsed& p, const Box& box, T* out, std::size_t out_nx, std::size_t out_ny,
                     bool out_is_zero, Prediction<T> prediction) {
   const T foreground = static_cast<T>(p.foreground);
   switch (p.level) {
     case Level::kFast:
-      return decode_box<T, template_size(0) + kRef, false, kRef, kTwo>(
+      return decode_box<T, template_size(0) + kRef, false, kRef, kTwo, kEdge>(
           p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground);
     case Level::kDefault:
-      return decode_box<T, template_size(1) + kRef, false, kRef, kTwo>(
+      return decode_box<T, template_size(1) + kRef, false, kRef, kTwo, kEdge>(
           p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground);
     case Level::kMax:
       if constexpr (!kTwo) {
-        return decode_box<T, template_size(2) + kRef, true, kRef, false>(
+        return decode_box<T, template_size(2) + kRef, true, kRef, false, kEdge>(
             p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground);
       }
       break;
@@ -405,14 +416,17 @@ Status decode_level(const Parsed& p, const Box& box, T* out, std::size_t out_nx,
 
 // Decodes a coded payload's crop box `box` into out (rows of out_nx voxels,
 // slices of out_ny rows), where out is the position of chunk voxel (0, 0, 0) for the box's
-// coordinates. predicted: the chunk's prediction (kPredicted only; null otherwise).
+// coordinates. predicted: the chunk's prediction (modes 3 and 5 only; null otherwise).
 template <class T>
 Status decode_payload(const Parsed& p, Dims dims, const Box& box, T* out, std::size_t out_nx,
                       std::size_t out_ny, bool out_is_zero, const T* predicted) {
-  if (p.mode == kPredicted) {
+  if (against_prediction(p.mode)) {
     if (predicted == nullptr) return Status::kNeedsPrediction;
-    return decode_level<T, true>(p, box, out, out_nx, out_ny, out_is_zero,
-                                 prediction_at(predicted, dims, p.box));
+    const Prediction<T> at = prediction_at(predicted, dims, p.box);
+    if (p.mode == kPredictedEdges) {
+      return decode_level<T, true, false, true>(p, box, out, out_nx, out_ny, out_is_zero, at);
+    }
+    return decode_level<T, true>(p, box, out, out_nx, out_ny, out_is_zero, at);
   }
   if (p.mode == kTwoLabels)
     return decode_level<T, false, true>(p, box, out, out_nx, out_ny, out_is_zero, {});

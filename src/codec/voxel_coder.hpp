@@ -236,9 +236,14 @@ struct Prediction {
 // (the predicted label at the voxel itself) and also cuts the run mode's stretches.
 // kTwo: every voxel is 0 or `foreground` (stream mode 4, FORMAT.md A.5.6): a voxel in context
 // mode is one decision, in the context of which neighbours hold the foreground.
-template <class T, class Io, int N, bool kMix, bool kRef = false, bool kTwo = false>
+// kEdge (with kRef, stream mode 5, FORMAT.md A.5.7): a voxel on the prediction's edge (a
+// neighbour in its row or column of the predicted slice holds another label) ends a stretch, and
+// its decisions know it is on the edge.
+template <class T, class Io, int N, bool kMix, bool kRef = false, bool kTwo = false,
+          bool kEdge = false>
 class VoxelCoder {
   static_assert(!(kTwo && (kMix || kRef)), "mode 4 is coded at levels fast and default alone");
+  static_assert(!kEdge || kRef, "the prediction's edge needs a prediction");
 
  public:
   VoxelCoder(Io& io, const Box& box, Prediction<T> prediction = {}, T foreground = T{1})
@@ -248,7 +253,7 @@ class VoxelCoder {
         slice_size_((box.wy + 4) * stride_),
         prediction_(prediction),
         foreground_(foreground),
-        cand_(std::size_t{16} << N) {
+        cand_(std::size_t{kEdge ? 32 : 16} << N) {
     for (auto& s : slices_) s.assign(slice_size_, T{0});
     if constexpr (kRef) {
       predicted_.assign(slice_size_, T{0});
@@ -311,6 +316,15 @@ class VoxelCoder {
         const Offset& o = kTemplate[kRef && i > kPredicted ? i - 1 : i];
         const T* base = o.dz == 0 ? cur : (o.dz == -1 ? prev : prev2);
         nb_[i] = base + row + o.dy * s + o.dx;
+      }
+      if constexpr (kEdge) {
+        edge_.resize(box_.wx + 1);
+        for (std::size_t x = 0; x < box_.wx; ++x) {
+          const T* q = predicted_.data() + row + x;  // the padding keeps q[-s] .. q[s] in bounds
+          const T v = q[0];
+          edge_[x] = (q[-1] != v || q[1] != v || q[-s] != v || q[s] != v) ? 1 : 0;
+        }
+        edge_[box_.wx] = 0;
       }
       if (!code_row(c, prev + row, s, kRef ? predicted_.data() + row : nullptr)) return false;
     }
@@ -396,7 +410,8 @@ class VoxelCoder {
     std::ptrdiff_t x = 0;
     while (x < wx) {
       const T v = c[x - 1];
-      if (n[x - 1] == v && p[x - 1] == v && n[x] == v && p[x] == v && (!kRef || q[x] == q[x - 1])) {
+      if (n[x - 1] == v && p[x - 1] == v && n[x] == v && p[x] == v &&
+          (!kRef || (q[x] == q[x - 1] && !on_edge(x)))) {
         std::ptrdiff_t k = stretch(n, p, pn, ps, x, wx, v);
         // With a prediction a stretch also ends where the prediction changes: there the
         // prediction, not the neighbours, tells what comes next.
@@ -448,11 +463,18 @@ class VoxelCoder {
   }
 
   // Length of the stretch from x on where the prediction keeps the label it has at x.
-  static std::ptrdiff_t same_run(const T* q, std::ptrdiff_t x, std::ptrdiff_t wx) {
+  // (kEdge: and no voxel after x is on its edge).
+  std::ptrdiff_t same_run(const T* q, std::ptrdiff_t x, std::ptrdiff_t wx) const {
     const T v = q[x];
     std::ptrdiff_t i = x + 1;
-    while (i < wx && q[i] == v) ++i;
+    while (i < wx && q[i] == v && !on_edge(i)) ++i;
     return i - x;
+  }
+
+  // kEdge: whether voxel x of the current row is on the prediction's edge.
+  std::uint32_t on_edge(std::ptrdiff_t x) const {
+    if constexpr (kEdge) return edge_[static_cast<std::size_t>(x)];
+    return 0;
   }
 
   // Offset j in [0, k) of a broken stretch: bit_width(k - 1) bits, most significant first.
@@ -610,7 +632,8 @@ class VoxelCoder {
       const std::uint32_t rank = static_cast<std::uint32_t>(std::min(r, 3));
       const std::uint32_t zero = cv == T{0} ? 1u : 0u;
       const std::uint32_t later = rank > 0 ? 1u : 0u;
-      const std::uint32_t ctx = ((pattern << 1 | later) << 1 | zero) << 2 | ncand;
+      const std::uint32_t ctx =
+          (((pattern << 1 | later) << 1 | zero) << 2 | ncand) << (kEdge ? 1 : 0) | on_edge(x);
       const int want = Io::kEncode && truth == cv ? 1 : 0;
       int got;
       if constexpr (kMix) {
@@ -621,7 +644,12 @@ class VoxelCoder {
         got = code_mixed(ctx, pattern, rank, zero, ncand, extra, cv,
                          cand[r == 0 ? (nc > 1 ? 1 : 0) : 0], want);
       } else if constexpr (N > kNear) {
-        BitModel& near = near_[((pattern & kNearMask) << 1 | later) << 1 | zero];
+        // kEdge: the fallback also knows whether the candidate is predicted, and the edge.
+        const std::uint32_t edge_bits =
+            kEdge ? ((pattern >> kPredicted & 1u) << 1 | on_edge(x)) : 0u;
+        BitModel& near =
+            near_[(((pattern & kNearMask) << 1 | later) << 1 | zero) << (kEdge ? 2 : 0) |
+                  edge_bits];
         got = code_with_fallback(ctx, near, want, kCandLimit, kNearLimit);
       } else {
         got = io_.bit(cand_[ctx], want, kCandLimit);
@@ -684,10 +712,13 @@ class VoxelCoder {
     // m5: the 9 nearest with rank and the number of candidates; a fresh m0 starts from it.
     // m6: the 9 nearest and the pair of labels meeting there (hashed).
     // With a prediction, m1 and m5 also know whether the candidate is the predicted label.
-    const std::uint32_t predicted = kRef ? (pattern >> kPredicted & 1u) : 0u;
+    // kEdge: and whether the voxel is on the prediction's edge (ctx's lowest bit).
+    constexpr int kPredictedBits = kRef ? (kEdge ? 2 : 1) : 0;
+    const std::uint32_t predicted =
+        kRef ? ((pattern >> kPredicted & 1u) << (kEdge ? 1 : 0) | (kEdge ? (ctx & 1u) : 0u)) : 0u;
     const std::uint32_t c1 =
         (((((pattern & 0x7Fu) << 2 | rank) << 1 | zero) << 2 | ncand) << 1 | first_)
-            << (kRef ? 1 : 0) |
+            << kPredictedBits |
         predicted;
     const std::uint32_t c2 = static_cast<std::uint32_t>(
         ((std::uint64_t{ctx} << kExtraNeighbours | extra) * 0x9E3779B97F4A7C15u) >> 42);
@@ -698,7 +729,7 @@ class VoxelCoder {
         (((std::uint64_t{label} << 10 | (pattern & 0x1FFu)) << 1 | later) * 0xD6E8FEB86659FD93u) >>
         44);
     const std::uint32_t c5 =
-        ((((pattern & 0x1FFu) << 2 | rank) << 1 | zero) << 2 | ncand) << (kRef ? 1 : 0) | predicted;
+        ((((pattern & 0x1FFu) << 2 | rank) << 1 | zero) << 2 | ncand) << kPredictedBits | predicted;
     const std::uint32_t c6 = static_cast<std::uint32_t>(
         ((((std::uint64_t{label} << 32 | other) << 9 | (pattern & 0x1FFu)) << 1 | later) *
          0x9E3779B97F4A7C15u) >>
@@ -821,8 +852,9 @@ class VoxelCoder {
   std::size_t slice_size_;
   std::vector<T> slices_[3];
   Prediction<T> prediction_;
-  T foreground_;              // kTwo: the one nonzero label
-  std::vector<T> predicted_;  // kRef: the current slice's prediction, padded as the slices
+  T foreground_;                    // kTwo: the one nonzero label
+  std::vector<T> predicted_;        // kRef: the current slice's prediction, padded as the slices
+  std::vector<std::uint8_t> edge_;  // kEdge: the current row's voxels on the prediction's edge
   // kRef: whether each row of the previous (then current) slice equalled its prediction, whether
   // the previous slice did, and their models.
   std::vector<std::uint8_t> row_same_;
@@ -841,14 +873,14 @@ class VoxelCoder {
   // The large tables are reused between chunks (each lists its models on first use, and resets
   // only those); the fast level's is small.
   std::conditional_t<(N > kNear), ReusedModels, std::vector<BitModel>> cand_;
-  BitModel near_[4 << kNear];
+  BitModel near_[(kEdge ? 16u : 4u) << kNear];
   // The max level's other models (code_mixed), each table in its own slot of the thread's spares.
   struct MixTables {
-    ReusedModels small{std::size_t{1} << (kRef ? 14 : 13), 1};
+    ReusedModels small{std::size_t{1} << (kEdge ? 15 : (kRef ? 14 : 13)), 1};
     ReusedModels large{std::size_t{1} << 22, 2};
     ReusedModels drift{std::size_t{1} << 16, 3};
     ReusedModels labelled{std::size_t{1} << 20, 4};
-    ReusedModels near9{std::size_t{1} << (kRef ? 15 : 14), 5};
+    ReusedModels near9{std::size_t{1} << (kEdge ? 16 : (kRef ? 15 : 14)), 5};
     ReusedModels pair{std::size_t{1} << 20, 6};
   };
   struct NoTables {};

@@ -171,20 +171,25 @@ namespace medmask {
 namespace {
 
 // layered_tiles.mska (format 1.3): layer1 coded against layer0 (FORMAT.md 4.3.3, 5.3.1), with
-// empty tiles that equal their prediction and tiles of stream mode 3; each structure decodes to
-// the boxes make_layered_mska.cpp painted (layered_expected.json).
+// empty tiles that equal their prediction and tiles of stream mode 3; layered_edges_tiles.mska:
+// the same case with tiles of stream mode 5 (A.5.7; tests/python/test_spec_reader.py checks the
+// modes). Each structure decodes to the boxes make_layered_mska.cpp painted
+// (layered_expected.json).
 TEST(GoldenVectors, LayeredTilesDecodeToTheirBoxes) {
   std::ifstream in(kGolden + "layered_expected.json");
   const json expected = json::parse(in);
-  const MaskArchive archive(kGolden + "layered_tiles.mska", OpenMode::kRead);
-  const Shape3 shape = expected.at("shape_zyx").get<Shape3>();
-  ASSERT_EQ(archive.space().shape_zyx(), shape);
-  for (const json& want : expected.at("structures")) {
-    const std::string name = want.at("name").get<std::string>();
-    const auto boxes = want.at("boxes_zyx").get<std::vector<std::array<std::int64_t, 6>>>();
-    EXPECT_TRUE(archive.read_structure(name).equals(mask_of(boxes, shape))) << name;
+  for (const std::string file : {"layered_tiles.mska", "layered_edges_tiles.mska"}) {
+    const MaskArchive archive(kGolden + file, OpenMode::kRead);
+    const Shape3 shape = expected.at("shape_zyx").get<Shape3>();
+    ASSERT_EQ(archive.space().shape_zyx(), shape) << file;
+    for (const json& want : expected.at("structures")) {
+      const std::string name = want.at("name").get<std::string>();
+      const auto boxes = want.at("boxes_zyx").get<std::vector<std::array<std::int64_t, 6>>>();
+      EXPECT_TRUE(archive.read_structure(name).equals(mask_of(boxes, shape)))
+          << file << " " << name;
+    }
+    archive.verify_data();
   }
-  archive.verify_data();
 }
 
 }  // namespace

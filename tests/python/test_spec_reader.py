@@ -88,18 +88,18 @@ def check_cm1_section(entry, section, shape_xyz):
 
 
 def check_stream_header(data, width, dims, what, predicted=False):
-    """FORMAT.md A.2: one chunk stream of the given (nx, ny, nz), nothing after it; mode 3 only
-    in a layer with a reference (predicted); mode 4 names one label that fits the width, below
-    level max."""
+    """FORMAT.md A.2: one chunk stream of the given (nx, ny, nz), nothing after it; modes 3 and 5
+    only in a layer with a reference (predicted); mode 4 names one label that fits the width,
+    below level max."""
     nx, ny, nz = dims
     version, mode, level, stream_width = data[0], data[1], data[2], data[3]
-    modes = (0, 1, 2, 3, 4) if predicted else (0, 1, 2, 4)
+    modes = (0, 1, 2, 3, 4, 5) if predicted else (0, 1, 2, 4)
     assert (version, stream_width) == (2, width) and mode in modes and level in (0, 1, 2)
     found, pos = read_varints(data, 4, 3)
     assert found == [nx, ny, nz], f"{what} dims {found}, expected {[nx, ny, nz]}"
     if mode == 1:
         pos += nx * ny * nz * width
-    elif mode in (2, 3, 4):
+    elif mode in (2, 3, 4, 5):
         (x0, y0, z0, wx, wy, wz), pos = read_varints(data, pos, 6)
         assert min(wx, wy, wz) >= 1 and x0 + wx <= nx and y0 + wy <= ny and z0 + wz <= nz
         if mode == 4:
@@ -406,10 +406,15 @@ def test_groups_1_2_and_1_3_files_match_generator(file_name):
             np.testing.assert_array_equal(archive["mask"](want["name"]), union)
 
 
-def test_layered_1_3_file_matches_generator():
-    """tests/data/golden/layered_tiles.mska: layer1 coded against layer0 (FORMAT.md 4.3.3)."""
+@pytest.mark.parametrize(
+    "file_name, stream_mode", [("layered_tiles.mska", 3), ("layered_edges_tiles.mska", 5)]
+)
+def test_layered_1_3_file_matches_generator(file_name, stream_mode):
+    """tests/data/golden/layered_tiles.mska: layer1 coded against layer0 (FORMAT.md 4.3.3) in
+    streams of mode 3; layered_edges_tiles.mska: the same case in streams of mode 5 (A.5.7)."""
     expected = json.loads((GOLDEN / "layered_expected.json").read_text())
-    archive = read_mska(GOLDEN / "layered_tiles.mska")
+    path = GOLDEN / file_name
+    archive = read_mska(path)
     index = archive["index"]
     assert index["version"] == expected["version"]
     assert archive["features"] == expected["required_features"]
@@ -421,9 +426,16 @@ def test_layered_1_3_file_matches_generator():
             expected["tile_yx"],
         )
         assert entry.get("reference") == expected["references"].get(entry["name"])
+    data = path.read_bytes()
     for name, empty in expected["empty_tiles"].items():
         tiles = entries[name]["tiles"]
         assert [k for k, t in enumerate(tiles) if t == 0] == empty
+        offset, modes = entries[name]["offset"], set()
+        for tile in tiles:
+            if tile != 0:
+                modes.add(data[offset + 1])  # the stream's mode byte (A.2)
+                offset += tile[0]
+        assert modes == {stream_mode}
     for want in expected["structures"]:
         ((n, label),) = archive["parts"][want["name"]]
         assert (index["entries"][n]["name"], label["value"]) == (want["entry"], want["value"])

@@ -1,7 +1,9 @@
 // Writes the format 1.3 test vector layered_tiles.mska (a layer coded against an earlier layer,
-// FORMAT.md 4.3.3, 5.3.1) with the public C++ API, and layered_expected.json: what it must decode
-// to and the reference FORMAT.md 5.3.1's writer rule gives, worked out by hand from the boxes
-// below (never from reading the file back). Not part of the build; PROVENANCE.md has the command.
+// FORMAT.md 4.3.3, 5.3.1), or the file named by its argument (layered_edges_tiles.mska: the same
+// case, written since stream mode 5), with the public C++ API, and layered_expected.json: what it
+// must decode to and the reference FORMAT.md 5.3.1's writer rule gives, worked out by hand from the
+// boxes below (never from reading the file back). Not part of the build; PROVENANCE.md has the
+// command.
 //
 // Grid 12 x 10 x 6 (x, y, z), arrays (z, y, x); tiles of 3 slices, 5 rows, 6 columns (2 x 2 x 2).
 // aorta (288 voxels) and kidney (8) go to layer0 as values 1 and 2. aorta_model2 is the aorta
@@ -49,14 +51,17 @@ medmask::LabelVolume mask_of(const std::vector<Box>& boxes) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const std::string file = argc > 1 ? argv[1] : "layered_tiles.mska";
   medmask::WriteOptions tiles;  // coding medmask-cm1-tiles, level default
   tiles.chunk_depth = 3;
   tiles.tile_size = 6;  // rows: 2 tiles of 5; columns: 2 of 6
+  // Shared label maps, the writer's default when layered_tiles.mska was recorded (2026-12-04).
+  tiles.layer_per_structure = false;
   const medmask::Space space({12, 10, 6}, {-20.0, 15.5, 80.0}, {0.75, 0.8, 2.0},
                              medmask::Mat3{{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}});
   {
-    medmask::MaskArchive archive("layered_tiles.mska", medmask::OpenMode::kWrite, space, tiles);
+    medmask::MaskArchive archive(file, medmask::OpenMode::kWrite, space, tiles);
     for (const Structure& s : structures()) {
       archive.add_structure(s.name, mask_of(s.boxes), medmask::Label{s.name, s.value, {}, {}, {}});
     }
@@ -73,6 +78,6 @@ int main() {
         {{"name", s.name}, {"entry", s.entry}, {"value", s.value}, {"boxes_zyx", s.boxes}});
   }
   std::ofstream("layered_expected.json") << out.dump(1) << "\n";
-  std::cout << "wrote layered_tiles.mska, layered_expected.json\n";
+  std::cout << "wrote " << file << ", layered_expected.json\n";
   return 0;
 }
