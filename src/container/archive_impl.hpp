@@ -177,8 +177,8 @@ struct MaskArchive::Impl : container::ArchiveModel {
   void decode_slabs(const std::vector<std::pair<std::size_t, std::size_t>>& keys) const;
   std::vector<PartMask> decode_into_masks(const std::vector<PartMask>& wanted, ZRange range) const;
   void fill_masks(const std::vector<PartMask>& wanted, ZRange range) const;
-  LabelVolume read_parts(const std::vector<PartRef>& parts, ZRange range) const;
-  LabelVolume union_of(const std::vector<PartRef>& parts, ZRange range) const;
+  void read_into_masks(const std::vector<PartMask>& wanted, ZRange range) const;
+  LabelVolume union_of(const std::vector<PartRef>& parts, ZRange range, bool direct = false) const;
   LabelVolume decode_labelled_chunks(const ArchiveEntry& entry) const;
 };
 

@@ -401,27 +401,29 @@ std::vector<PartMask> MaskArchive::Impl::decode_into_masks(const std::vector<Par
   return rest;
 }
 
-// The parts' union over the slices of `range`: units decoded straight into it where they can be,
+// Sets each part's voxels in its mask: units decoded straight into the masks where they can be,
 // the others decoded on the archive's threads, then scanned.
-LabelVolume MaskArchive::Impl::read_parts(const std::vector<PartRef>& parts, ZRange range) const {
-  const Shape3 shape = space.shape_zyx();
-  LabelVolume result(DType::kBool, {range.end - range.begin, shape[1], shape[2]});
-  std::vector<PartMask> wanted;
-  for (const PartRef& part : parts) wanted.push_back({part, result.data_as<std::uint8_t>()});
+void MaskArchive::Impl::read_into_masks(const std::vector<PartMask>& wanted, ZRange range) const {
   const std::vector<PartMask> rest = decode_into_masks(wanted, range);
   std::vector<PartRef> left;
   for (const PartMask& w : rest) left.push_back(w.part);
   decode_slabs(chunk_keys(left, range));
   fill_masks(rest, range);
-  return result;
 }
 
-LabelVolume MaskArchive::Impl::union_of(const std::vector<PartRef>& parts, ZRange range) const {
+// direct: read_into_masks (a request's read); otherwise every unit goes through the cache (the
+// writer's checks of unions, which read the same structures again).
+LabelVolume MaskArchive::Impl::union_of(const std::vector<PartRef>& parts, ZRange range,
+                                        bool direct) const {
   const Shape3 shape = space.shape_zyx();
   LabelVolume result(DType::kBool, {range.end - range.begin, shape[1], shape[2]});
   std::vector<PartMask> wanted;
   for (const PartRef& part : parts) wanted.push_back({part, result.data_as<std::uint8_t>()});
-  fill_masks(wanted, range);
+  if (direct) {
+    read_into_masks(wanted, range);
+  } else {
+    fill_masks(wanted, range);
+  }
   return result;
 }
 
@@ -474,7 +476,7 @@ LabelVolume MaskArchive::read_box(std::span<const std::string> names, const Voxe
     part.stats.voxels = voxels;
     parts.push_back(part);
   }
-  LabelVolume slices = s.read_parts(parts, box.z);
+  LabelVolume slices = s.union_of(parts, box.z, true);
   if (box.y.begin == 0 && box.y.end == shape[1] && box.x.begin == 0 && box.x.end == shape[2]) {
     return slices;
   }
@@ -508,11 +510,7 @@ std::vector<LabelVolume> MaskArchive::read_each(std::span<const std::string> nam
       wanted.push_back({part, out.back().data_as<std::uint8_t>()});
     }
   }
-  const std::vector<PartMask> rest = s.decode_into_masks(wanted, all);
-  std::vector<PartRef> left;
-  for (const PartMask& w : rest) left.push_back(w.part);
-  s.decode_slabs(s.chunk_keys(left, all));
-  s.fill_masks(rest, all);
+  s.read_into_masks(wanted, all);
   return out;
 }
 
