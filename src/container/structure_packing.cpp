@@ -1,6 +1,7 @@
 #include "container/structure_packing.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "core/dtype_dispatch.hpp"
 
@@ -25,6 +26,36 @@ void split_by_occupancy(const LabelVolume& layer, const detail::Runs& runs, deta
   });
 }
 
+namespace {
+
+// Whether the voxels `taken` in `layer`, out of the structure's `total`, are nearly all one stored
+// structure's and cover nearly all of it (kNearCopyFraction both ways).
+bool near_copy_of_one(const LabelVolume& layer, const detail::Runs& taken, std::uint64_t total) {
+  bool near_copy = false;
+  detail::visit_dtype(layer.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* values = layer.data_as<T>();
+    std::map<T, std::uint64_t> count;
+    for (const detail::Run& run : taken) {
+      for (std::size_t i = run.begin; i < run.end; ++i) ++count[values[i]];
+    }
+    const auto most =
+        std::max_element(count.begin(), count.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    if (most == count.end() ||
+        static_cast<double>(most->second) < kNearCopyFraction * static_cast<double>(total)) {
+      return;
+    }
+    // The structure's voxels in the layer: a scan of the layer, made only for a near-copy.
+    const auto all =
+        static_cast<std::uint64_t>(std::count(values, values + layer.size(), most->first));
+    near_copy = static_cast<double>(most->second) >= kNearCopyFraction * static_cast<double>(all);
+  });
+  return near_copy;
+}
+
+}  // namespace
+
 std::vector<Placement> place_structure(const std::vector<const LabelVolume*>& layers,
                                        const detail::Runs& runs, bool own_layer) {
   std::vector<Placement> placements;
@@ -36,16 +67,22 @@ std::vector<Placement> place_structure(const std::vector<const LabelVolume*>& la
   detail::Runs free;
   detail::Runs taken;
   std::size_t layer = 0;
+  bool near_copy = false;  // of a structure in a layer it skipped
   while (!remaining.empty() && layer < layers.size()) {
     split_by_occupancy(*layers[layer], remaining, free, taken);
-    const auto total = static_cast<double>(detail::voxel_count(remaining));
-    if (static_cast<double>(detail::voxel_count(taken)) <= kMaxSplitFraction * total) {
+    const std::uint64_t count = detail::voxel_count(remaining);
+    if (static_cast<double>(detail::voxel_count(taken)) <=
+        kMaxSplitFraction * static_cast<double>(count)) {
       placements.push_back({layer, std::move(free)});
       remaining = std::move(taken);
       free = {};
+    } else if (placements.empty() && !near_copy) {
+      near_copy = near_copy_of_one(*layers[layer], taken, count);
     }
     ++layer;
   }
+  // A near-copy that would be split with a piece in a new layer goes whole into that layer.
+  if (near_copy && !remaining.empty()) return {{layers.size(), runs}};
   // An empty structure still needs a home: the first layer (or a new one when there is none).
   if (placements.empty() && remaining.empty()) placements.push_back({0, {}});
   if (!remaining.empty()) placements.push_back({layers.size(), std::move(remaining)});

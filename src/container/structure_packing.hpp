@@ -31,6 +31,11 @@ struct Placement {
 // when the overlap is small (the 21 shared voxels of two muscles) but a structure lying mostly on
 // others (a whole lung over its lobes) is better coded whole in a layer of its own.
 inline constexpr double kMaxSplitFraction = 0.05;
+// A near-copy of one stored structure (a second model's aorta, a corrected organ: at least this
+// fraction of its voxels on that structure, covering at least this fraction of it) that the rule
+// above would split, with a piece in a new layer, goes whole into the new layer instead: one part,
+// coded against the layer of the structure it copies (FORMAT.md 5.3.1).
+inline constexpr double kNearCopyFraction = 0.9;
 
 // own_layer (WriteOptions::layer_per_structure): a non-empty structure goes whole into a new
 // layer instead.

@@ -155,6 +155,41 @@ TEST(LayerReference, EveryReadPathGivesTheExactVoxels) {
   archive.verify_data();
 }
 
+// FORMAT.md 10.2: a near-copy that the packing would split, a piece into a layer of its own
+// because another structure's overlap already sits in the next layer, goes whole into the new
+// layer, coded against the original's.
+TEST(LayerReference, ANearCopyThatWouldBeSplitGoesWholeIntoANewLayer) {
+  TempDir dir;
+  const LabelVolume aorta = ellipsoid(20, 24, 28, 17, 15, 19);
+  // A box whose 4 voxels inside the aorta (of 240: <= 5 %) go to layer1.
+  LabelVolume vessel(DType::kBool, kShape);
+  for (std::int64_t z = 18; z < 20; ++z)
+    for (std::int64_t y = 23; y < 25; ++y)
+      for (std::int64_t x = 46; x < 106 && x < kShape[2]; ++x) vessel.set(at(z, y, x), 1);
+  const LabelVolume second = near_copy(aorta, 18, 21);
+  const std::string path = dir.file("case.mska");
+  {
+    MaskArchive archive(path, OpenMode::kWrite, oblique_space({kShape[2], kShape[1], kShape[0]}),
+                        small_tiles());
+    archive.add_structure("aorta", aorta);
+    archive.add_structure("vessel", vessel);
+    archive.add_structure("aorta_model2", second);
+  }
+  const MaskArchive archive(path, OpenMode::kRead);
+  ASSERT_EQ(archive.structure("vessel").parts.size(), 2u);  // the premise: layer1 holds a piece
+  const StructureInfo& copy = archive.structure("aorta_model2");
+  ASSERT_EQ(copy.parts.size(), 1u);
+  EXPECT_EQ(copy.entry, "layer2");
+  const Json index = read_index(path);
+  const Json* layer2 = entry_named(index, "layer2");
+  ASSERT_NE(layer2, nullptr);
+  EXPECT_EQ((*layer2)["reference"]["entry"], "layer0");
+  EXPECT_TRUE(archive.read_structure("aorta_model2").equals(second));
+  EXPECT_TRUE(archive.read_structure("vessel").equals(vessel));
+  EXPECT_TRUE(archive.read_structure("aorta").equals(aorta));
+  archive.verify_data();
+}
+
 TEST(LayerReference, EditingTheReferencedLayerKeepsTheDependentExact) {
   TempDir dir;
   const Case c;
