@@ -413,8 +413,8 @@ class VoxelCoder {
       if (n[x - 1] == v && p[x - 1] == v && n[x] == v && p[x] == v &&
           (!kRef || (q[x] == q[x - 1] && !on_edge(x)))) {
         std::ptrdiff_t k = stretch(n, p, pn, ps, x, wx, v);
-        // With a prediction a stretch also ends where the prediction changes: there the
-        // prediction, not the neighbours, tells what comes next.
+        // With a prediction a stretch also ends where the prediction changes (kEdge: before a
+        // voxel on its edge): there the prediction, not the neighbours, tells what comes next.
         std::uint32_t cut = 0;
         if constexpr (kRef) {
           const std::ptrdiff_t kq = same_run(q, x, wx);
