@@ -118,6 +118,26 @@ void require_decoded(codec::Status status, const std::string& path, const std::s
   }
 }
 
+// Unit k's crop box (FORMAT.md A.2), after its checksum: the header read, not the voxels.
+codec::CropBox checked_crop(std::span<const std::uint8_t> bytes, const EntryRecord& record,
+                            std::size_t k, const UnitBox& unit, const std::string& path,
+                            const std::string& name, std::uint64_t offset) {
+  require_checksum(bytes, record.chunks.at(k).xxh3, path, name, offset);
+  codec::CropBox crop;
+  require_decoded(codec::peek_crop(bytes.data(), bytes.size(), dims_of(unit.shape_zyx),
+                                   dtype_size(record.dtype), &crop),
+                  path, name, offset);
+  return crop;
+}
+
+// Where a unit's (non-empty) crop box lies in the grid.
+UnitBox crop_in_grid(const UnitBox& unit, const codec::CropBox& crop) {
+  const auto as_int = [](std::size_t v) { return static_cast<std::int64_t>(v); };
+  const Shape3& o = unit.origin_zyx;
+  return {{o[0] + as_int(crop.z0), o[1] + as_int(crop.y0), o[2] + as_int(crop.x0)},
+          {as_int(crop.dims.nz), as_int(crop.dims.ny), as_int(crop.dims.nx)}};
+}
+
 }  // namespace
 
 LabelVolume decode_cm_section(std::span<const std::uint8_t> section, const EntryRecord& record,
@@ -203,17 +223,12 @@ Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& rec
   if (bytes.empty() && record.tiled() && record.chunks.at(k).length == 0) {
     return Slab{LabelVolume(record.dtype, {1, 1, 1}), unit.origin_zyx};
   }
-  require_checksum(bytes, record.chunks[k].xxh3, path, name, offset);
-  codec::CropBox crop;
-  require_decoded(codec::peek_crop(bytes.data(), bytes.size(), dims_of(unit.shape_zyx),
-                                   dtype_size(record.dtype), &crop),
-                  path, name, offset);
+  const codec::CropBox crop = checked_crop(bytes, record, k, unit, path, name, offset);
   if (crop.empty) return Slab{LabelVolume(record.dtype, {1, 1, 1}), unit.origin_zyx};
   // Only the crop box is kept: the zeros around a tile's labels cost neither memory nor the
   // page faults of writing them.
-  const auto as_int = [](std::size_t v) { return static_cast<std::int64_t>(v); };
-  const Shape3 crop_shape{as_int(crop.dims.nz), as_int(crop.dims.ny), as_int(crop.dims.nx)};
-  LabelVolume volume(record.dtype, crop_shape);  // zeros: rows of zeros are not written
+  const UnitBox in_grid = crop_in_grid(unit, crop);
+  LabelVolume volume(record.dtype, in_grid.shape_zyx);  // zeros: rows of zeros are not written
   detail::visit_dtype(record.dtype, [&](auto tag) {
     using T = decltype(tag);
     require_decoded(
@@ -222,9 +237,7 @@ Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& rec
         path, name, offset);
   });
   check_bool_voxels(volume, path, name, offset);
-  const Shape3& o = unit.origin_zyx;
-  return Slab{std::move(volume),
-              {o[0] + as_int(crop.z0), o[1] + as_int(crop.y0), o[2] + as_int(crop.x0)}};
+  return Slab{std::move(volume), in_grid.origin_zyx};
 }
 
 std::optional<UnitBox> single_label_crop(std::span<const std::uint8_t> bytes,
@@ -233,19 +246,12 @@ std::optional<UnitBox> single_label_crop(std::span<const std::uint8_t> bytes,
                                          const std::string& path, const std::string& field,
                                          std::uint64_t offset) {
   if (bytes.empty() || record.reference.present()) return std::nullopt;
-  const std::string name = chunk_field(field, record, k);
-  require_checksum(bytes, record.chunks.at(k).xxh3, path, name, offset);
   const UnitBox unit = unit_box(record, k, shape_zyx);
-  codec::CropBox crop;
-  require_decoded(codec::peek_crop(bytes.data(), bytes.size(), dims_of(unit.shape_zyx),
-                                   dtype_size(record.dtype), &crop),
-                  path, name, offset);
+  const codec::CropBox crop =
+      checked_crop(bytes, record, k, unit, path, chunk_field(field, record, k), offset);
   if (crop.empty) return UnitBox{unit.origin_zyx, {0, 0, 0}};
   if (crop.only_label != label) return std::nullopt;
-  const auto as_int = [](std::size_t v) { return static_cast<std::int64_t>(v); };
-  const Shape3& o = unit.origin_zyx;
-  return UnitBox{{o[0] + as_int(crop.z0), o[1] + as_int(crop.y0), o[2] + as_int(crop.x0)},
-                 {as_int(crop.dims.nz), as_int(crop.dims.ny), as_int(crop.dims.nx)}};
+  return crop_in_grid(unit, crop);
 }
 
 void decode_unit_into(std::span<const std::uint8_t> bytes, const EntryRecord& record, std::size_t k,
