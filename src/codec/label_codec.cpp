@@ -16,16 +16,20 @@ constexpr std::uint8_t kVersion = 2;
 // decoder must be given. kTwoLabels: every voxel is 0 or one label, named in the header (A.5.6).
 // kPredictedEdges: as kPredicted, and the prediction's edges cut stretches and inform decisions
 // (A.5.7); what encoders write since 2026-12-06, kPredicted is still read.
+// kTwoLabelsPrimed: as kTwoLabels, with models that start primed (A.5.8); what encoders write
+// since 2026-12-06, kTwoLabels is still read.
 enum Mode : std::uint8_t {
   kEmpty = 0,
   kStored = 1,
   kCoded = 2,
   kPredicted = 3,
   kTwoLabels = 4,
-  kPredictedEdges = 5
+  kPredictedEdges = 5,
+  kTwoLabelsPrimed = 6
 };
 
 bool against_prediction(std::uint8_t mode) { return mode == kPredicted || mode == kPredictedEdges; }
+bool two_labels(std::uint8_t mode) { return mode == kTwoLabels || mode == kTwoLabelsPrimed; }
 
 void put_varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -134,10 +138,11 @@ bool single_label(const T* v, Dims d, const Box& box, T* label) {
 // costs no more time than it must before being stored raw.
 template <class T, int N, bool kMix, bool kRef, bool kTwo, bool kEdge>
 bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
-                std::vector<std::uint8_t>& out, Prediction<T> prediction, T foreground) {
+                std::vector<std::uint8_t>& out, Prediction<T> prediction, T foreground,
+                bool primed) {
   EncodeIo io{RangeEncoder(out)};
   auto coder = std::make_unique<VoxelCoder<T, EncodeIo, N, kMix, kRef, kTwo, kEdge>>(
-      io, box, prediction, foreground);
+      io, box, prediction, foreground, primed);
   for (std::size_t zz = 0; zz < box.wz; ++zz) {
     coder->code_slice(zz, voxels, d.nx, d.ny);
     if (out.size() > budget) return false;
@@ -150,10 +155,10 @@ bool encode_box(const T* voxels, Dims d, const Box& box, std::size_t budget,
 template <class T, int N, bool kMix, bool kRef, bool kTwo, bool kEdge>
 Status decode_box(const std::uint8_t* data, std::size_t size, const Box& box, T* out,
                   std::size_t out_nx, std::size_t out_ny, bool out_is_zero,
-                  Prediction<T> prediction, T foreground) {
+                  Prediction<T> prediction, T foreground, bool primed) {
   DecodeIo io{RangeDecoder(data, size)};
   auto coder = std::make_unique<VoxelCoder<T, DecodeIo, N, kMix, kRef, kTwo, kEdge>>(
-      io, box, prediction, foreground);
+      io, box, prediction, foreground, primed);
   if (out_is_zero) coder->set_output_is_zero();
   for (std::size_t zz = 0; zz < box.wz; ++zz) {
     if (!coder->code_slice(zz, out, out_nx, out_ny)) {
@@ -210,7 +215,8 @@ const char* status_name(Status status) {
 namespace {
 
 // The coded payload of the crop box at a level, with a prediction (kRef), as two labels (kTwo,
-// levels fast and default) or as any labels; false when it exceeds budget bytes.
+// levels fast and default, with primed models) or as any labels; false when it exceeds budget
+// bytes.
 template <class T, bool kRef, bool kTwo = false, bool kEdge = kRef>
 bool encode_payload(const T* voxels, Dims dims, const Box& box, Level level, std::size_t budget,
                     std::vector<std::uint8_t>& payload, Prediction<T> prediction,
@@ -218,14 +224,14 @@ bool encode_payload(const T* voxels, Dims dims, const Box& box, Level level, std
   switch (level) {
     case Level::kFast:
       return encode_box<T, template_size(0) + kRef, false, kRef, kTwo, kEdge>(
-          voxels, dims, box, budget, payload, prediction, foreground);
+          voxels, dims, box, budget, payload, prediction, foreground, kTwo);
     case Level::kDefault:
       return encode_box<T, template_size(1) + kRef, false, kRef, kTwo, kEdge>(
-          voxels, dims, box, budget, payload, prediction, foreground);
+          voxels, dims, box, budget, payload, prediction, foreground, kTwo);
     case Level::kMax:
       if constexpr (!kTwo) {
         return encode_box<T, template_size(2) + kRef, true, kRef, false, kEdge>(
-            voxels, dims, box, budget, payload, prediction, foreground);
+            voxels, dims, box, budget, payload, prediction, foreground, false);
       }
       break;
   }
@@ -265,7 +271,7 @@ std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level,
   bool coded = two ? encode_payload<T, false, true>(voxels, dims, box, level, budget, payload, {},
                                                     foreground)
                    : encode_payload<T, false>(voxels, dims, box, level, budget, payload, {});
-  std::uint8_t mode = two ? kTwoLabels : kCoded;
+  std::uint8_t mode = two ? kTwoLabelsPrimed : kCoded;
   if (predicted != nullptr) {
     // Coded both ways; the prediction is kept only where it makes the stream smaller.
     std::vector<std::uint8_t> against;
@@ -285,7 +291,7 @@ std::vector<std::uint8_t> encode_chunk(const T* voxels, Dims dims, Level level,
   put_varint(out, box.wx);
   put_varint(out, box.wy);
   put_varint(out, box.wz);
-  if (mode == kTwoLabels) put_varint(out, foreground);
+  if (two_labels(mode)) put_varint(out, foreground);
   // The payload length makes a truncated stream detectable before decoding.
   put_varint(out, payload.size());
   out.insert(out.end(), payload.begin(), payload.end());
@@ -332,7 +338,7 @@ struct Parsed {
   std::uint8_t mode = kEmpty;
   Level level = Level::kFast;
   Box box{};                           // every mode but kEmpty and kStored: the crop box
-  std::uint64_t foreground = 0;        // kTwoLabels: the nonzero label
+  std::uint64_t foreground = 0;        // modes 4 and 6: the nonzero label
   const std::uint8_t* body = nullptr;  // kStored: the voxels; the coded modes: the payload
   std::size_t body_size = 0;
 };
@@ -365,7 +371,7 @@ Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::s
     parsed->body_size = left;
     return Status::kOk;
   }
-  if (mode != kCoded && !against_prediction(mode) && mode != kTwoLabels) return Status::kCorrupt;
+  if (mode != kCoded && !against_prediction(mode) && !two_labels(mode)) return Status::kCorrupt;
   std::uint64_t b[6] = {};
   for (auto& v : b) {
     if (const Status s = r.varint(&v); s != Status::kOk) return s;
@@ -376,7 +382,7 @@ Status parse_chunk(const std::uint8_t* data, std::size_t size, Dims dims, std::s
     return Status::kCorrupt;
   }
   parsed->box = Box{b[0], b[1], b[2], b[3], b[4], b[5]};
-  if (mode == kTwoLabels) {
+  if (two_labels(mode)) {
     // One nonzero label that fits the width; level max has no two-label scan.
     if (const Status s = r.varint(&parsed->foreground); s != Status::kOk) return s;
     const std::uint64_t largest = (std::uint64_t{1} << (8 * width)) - 1;
@@ -397,17 +403,21 @@ template <class T, bool kRef, bool kTwo = false, bool kEdge = false>
 Status decode_level(const Parsed& p, const Box& box, T* out, std::size_t out_nx, std::size_t out_ny,
                     bool out_is_zero, Prediction<T> prediction) {
   const T foreground = static_cast<T>(p.foreground);
+  const bool primed = p.mode == kTwoLabelsPrimed;
   switch (p.level) {
     case Level::kFast:
       return decode_box<T, template_size(0) + kRef, false, kRef, kTwo, kEdge>(
-          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground);
+          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground,
+          primed);
     case Level::kDefault:
       return decode_box<T, template_size(1) + kRef, false, kRef, kTwo, kEdge>(
-          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground);
+          p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground,
+          primed);
     case Level::kMax:
       if constexpr (!kTwo) {
         return decode_box<T, template_size(2) + kRef, true, kRef, false, kEdge>(
-            p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground);
+            p.body, p.body_size, box, out, out_nx, out_ny, out_is_zero, prediction, foreground,
+            false);
       }
       break;
   }
@@ -428,7 +438,7 @@ Status decode_payload(const Parsed& p, Dims dims, const Box& box, T* out, std::s
     }
     return decode_level<T, true>(p, box, out, out_nx, out_ny, out_is_zero, at);
   }
-  if (p.mode == kTwoLabels)
+  if (two_labels(p.mode))
     return decode_level<T, false, true>(p, box, out, out_nx, out_ny, out_is_zero, {});
   return decode_level<T, false>(p, box, out, out_nx, out_ny, out_is_zero, {});
 }
@@ -482,7 +492,7 @@ Status peek_crop(const std::uint8_t* data, std::size_t size, Dims dims, std::siz
     crop->z0 = p.box.z0;
     crop->dims = Dims{p.box.wx, p.box.wy, p.box.wz};
     crop->empty = false;
-    if (p.mode == kTwoLabels) crop->only_label = p.foreground;
+    if (two_labels(p.mode)) crop->only_label = p.foreground;
   }
   return Status::kOk;
 }

@@ -46,6 +46,31 @@ inline constexpr std::uint32_t kTwoLimit = 12;
 inline constexpr int kNear = 9;
 inline constexpr std::uint32_t kNearMask = (1u << kNear) - 1;
 
+// Stream mode 6 (FORMAT.md A.5.8): the two-label models start from what a structure's surface
+// usually looks like instead of from p = 1/2, which saves each stream the cost of learning it.
+// A pattern model's P(foreground) is a logistic function of which of the nine nearest neighbours
+// hold the foreground (weights in 1/256 of a logit unit, fitted to the sample case's 21
+// structures); every run flag starts at P(the stretch holds) = 0.99. Both start as if seen
+// kPrimedCount times, so that they still adapt quickly.
+inline constexpr int kPrimedBias = -1593;
+inline constexpr int kPrimedWeight[kNear] = {910, 702, 432, 204, 492, -175, 488, -420, 679};
+inline constexpr std::uint16_t kPrimedCount = 6;
+inline constexpr std::uint16_t kPrimedRun = 64880;  // 0.99 in 1/65536
+
+struct PrimedTwoLabels {
+  BitModel pattern[1u << kNear];
+  constexpr PrimedTwoLabels() : pattern() {
+    for (std::uint32_t p = 0; p < (1u << kNear); ++p) {
+      int logit = kPrimedBias;
+      for (int j = 0; j < kNear; ++j) logit += (p >> j & 1u) != 0 ? kPrimedWeight[j] : 0;
+      const std::uint32_t p16 = static_cast<std::uint32_t>(squash(logit)) * 16u;
+      pattern[p].p = static_cast<std::uint16_t>(std::clamp(p16, kProbMin, kProbMax));
+      pattern[p].n = kPrimedCount;
+    }
+  }
+};
+inline constexpr PrimedTwoLabels kPrimedTwoLabels{};
+
 // Candidates are ranked by the summed weights of the neighbours holding them: 4 for neighbours 0-2,
 // 2 for 3-8 (kNear), 1 for the others; looked up by pattern in two tables.
 struct ScoreTables {
@@ -246,7 +271,9 @@ class VoxelCoder {
   static_assert(!kEdge || kRef, "the prediction's edge needs a prediction");
 
  public:
-  VoxelCoder(Io& io, const Box& box, Prediction<T> prediction = {}, T foreground = T{1})
+  // primed (kTwo only, stream mode 6): the two-label and run models start primed.
+  VoxelCoder(Io& io, const Box& box, Prediction<T> prediction = {}, T foreground = T{1},
+             bool primed = false)
       : io_(io),
         box_(box),
         stride_(box.wx + 4),
@@ -261,6 +288,9 @@ class VoxelCoder {
     }
     palette_.push_back(T{0});
     if constexpr (Io::kEncode) palette_index_[T{0}] = 0;
+    if constexpr (kTwo) {
+      if (primed) prime();
+    }
   }
 
   // Codes slice zz of the crop box. Encoder: `src` points at the chunk's voxels and `dims_nx`,
@@ -343,6 +373,25 @@ class VoxelCoder {
   void set_output_is_zero() { out_is_zero_ = true; }
 
  private:
+  // Mode 6: the pattern models (fast) or their nearest-pattern starts (default), and the run
+  // flags, begin primed (kPrimedTwoLabels).
+  void prime() {
+    for (std::uint32_t p = 0; p < (1u << kNear); ++p) {
+      if constexpr (N > kNear) {
+        near_[p] = kPrimedTwoLabels.pattern[p];
+      } else {
+        cand_[p] = kPrimedTwoLabels.pattern[p];
+      }
+    }
+    for (auto& by_first : run_) {
+      for (auto& by_zero : by_first) {
+        for (auto& by_end : by_zero) {
+          for (BitModel& m : by_end) m = BitModel{kPrimedRun, kPrimedCount};
+        }
+      }
+    }
+  }
+
   // Codes whether rows [y0, y1) of the current slice equal the prediction; the decoder then
   // copies them from it.
   bool code_same_as_predicted(BitModel& model, T* cur, std::size_t y0, std::size_t y1) {

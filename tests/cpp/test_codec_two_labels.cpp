@@ -1,5 +1,6 @@
-// Stream mode 4 (FORMAT.md A.5.6): a chunk holding 0 and one other label is coded as two labels at
-// levels fast and default. Volumes are built by construction; every decode is compared with them.
+// Stream modes 4 and 6 (FORMAT.md A.5.6, A.5.8): a chunk holding 0 and one other label is coded as
+// two labels at levels fast and default, since 2026-12-06 with primed models (mode 6); mode 4 is
+// still read. Volumes are built by construction; every decode is compared with them.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -19,7 +20,8 @@ using medmask::codec::Level;
 using medmask::codec::Status;
 
 constexpr std::uint8_t kModeCoded = 2;
-constexpr std::uint8_t kModeTwoLabels = 4;
+constexpr std::uint8_t kModeTwoLabelsUnprimed = 4;  // read, no longer written
+constexpr std::uint8_t kModeTwoLabels = 6;
 
 // A ball with a hole, a thin diagonal line, a one-voxel-wide plate and isolated voxels: runs that
 // break, boundaries in every direction and voxels with no neighbour holding the label.
@@ -71,7 +73,7 @@ std::vector<std::uint8_t> expect_round_trip(const std::vector<T>& v, Dims d, Lev
   return stream;
 }
 
-TEST(CodecTwoLabels, EveryWidthAndLabelRoundTripsInModeFourBelowMax) {
+TEST(CodecTwoLabels, EveryWidthAndLabelRoundTripsInModeSixBelowMax) {
   const Dims d{40, 31, 15};
   for (const Level level : {Level::kFast, Level::kDefault, Level::kMax}) {
     const std::uint8_t mode = level == Level::kMax ? kModeCoded : kModeTwoLabels;
@@ -168,7 +170,7 @@ TEST(CodecTwoLabels, TruncationsAndFlipsAreErrorsNotCrashes) {
         continue;
       }
       // A flip the coder cannot notice still decodes 0 and one label at most, in its mode.
-      if (bad[1] == kModeTwoLabels) {
+      if (bad[1] == kModeTwoLabels || bad[1] == kModeTwoLabelsUnprimed) {
         std::uint16_t label = 0;
         for (const std::uint16_t value : out) {
           if (value != 0 && label == 0) label = value;
@@ -186,20 +188,48 @@ std::vector<std::uint8_t> recorded(const std::string& name) {
   return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
-// The mode 4 bitstream is frozen: streams recorded when it was introduced must decode to the
-// shape, and the encoder must still write them byte for byte (PROVENANCE.md).
+// The mode 4 and mode 6 bitstreams are frozen: streams recorded when each was introduced must
+// decode to the shape, and the encoder must still write the mode 6 ones byte for byte
+// (PROVENANCE.md).
 TEST(CodecTwoLabels, MatchesTheRecordedStreams) {
   const Dims d{40, 31, 15};
   const auto v = shape<std::uint8_t>(d, 42);
-  for (const auto& [level, name] : {std::pair{Level::kFast, "two_labels_fast_40x31x15.cm"},
-                                    std::pair{Level::kDefault, "two_labels_default_40x31x15.cm"}}) {
-    const std::vector<std::uint8_t> old_stream = recorded(name);
-    ASSERT_FALSE(old_stream.empty()) << name;
+  struct Recorded {
+    Level level;
+    const char* name;
+    std::uint8_t mode;
+  };
+  for (const Recorded& r :
+       {Recorded{Level::kFast, "two_labels_fast_40x31x15.cm", kModeTwoLabelsUnprimed},
+        Recorded{Level::kDefault, "two_labels_default_40x31x15.cm", kModeTwoLabelsUnprimed},
+        Recorded{Level::kFast, "two_labels_primed_fast_40x31x15.cm", kModeTwoLabels},
+        Recorded{Level::kDefault, "two_labels_primed_default_40x31x15.cm", kModeTwoLabels}}) {
+    const std::vector<std::uint8_t> stream = recorded(r.name);
+    ASSERT_GT(stream.size(), 1u) << r.name;
+    EXPECT_EQ(stream[1], r.mode) << r.name;
     std::vector<std::uint8_t> out(v.size(), 1);
-    ASSERT_EQ(medmask::codec::decode_chunk(old_stream.data(), old_stream.size(), d, out.data()),
-              Status::kOk);
-    EXPECT_EQ(out, v);
-    EXPECT_EQ(medmask::codec::encode_chunk(v.data(), d, level), old_stream) << name;
+    ASSERT_EQ(medmask::codec::decode_chunk(stream.data(), stream.size(), d, out.data()),
+              Status::kOk)
+        << r.name;
+    EXPECT_EQ(out, v) << r.name;
+    if (r.mode == kModeTwoLabels) {
+      EXPECT_EQ(medmask::codec::encode_chunk(v.data(), d, r.level), stream) << r.name;
+    }
+  }
+}
+
+// Mode 6 differs from mode 4 only in the models' first state: the same payload read with the
+// other mode's models is another (or no) volume, so a reader cannot mix them up unseen.
+TEST(CodecTwoLabels, PrimedModelsAreWhatDistinguishesModeSix) {
+  const Dims d{40, 31, 15};
+  const auto v = shape<std::uint8_t>(d, 42);
+  for (const Level level : {Level::kFast, Level::kDefault}) {
+    auto stream = medmask::codec::encode_chunk(v.data(), d, level);
+    ASSERT_EQ(stream[1], kModeTwoLabels);
+    stream[1] = kModeTwoLabelsUnprimed;
+    std::vector<std::uint8_t> out(v.size(), 0);
+    const Status s = medmask::codec::decode_chunk(stream.data(), stream.size(), d, out.data());
+    EXPECT_TRUE(s != Status::kOk || out != v);
   }
 }
 

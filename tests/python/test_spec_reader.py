@@ -89,22 +89,22 @@ def check_cm1_section(entry, section, shape_xyz):
 
 def check_stream_header(data, width, dims, what, predicted=False):
     """FORMAT.md A.2: one chunk stream of the given (nx, ny, nz), nothing after it; modes 3 and 5
-    only in a layer with a reference (predicted); mode 4 names one label that fits the width,
-    below level max."""
+    only in a layer with a reference (predicted); modes 4 and 6 name one label that fits the
+    width, below level max."""
     nx, ny, nz = dims
     version, mode, level, stream_width = data[0], data[1], data[2], data[3]
-    modes = (0, 1, 2, 3, 4, 5) if predicted else (0, 1, 2, 4)
+    modes = (0, 1, 2, 3, 4, 5, 6) if predicted else (0, 1, 2, 4, 6)
     assert (version, stream_width) == (2, width) and mode in modes and level in (0, 1, 2)
     found, pos = read_varints(data, 4, 3)
     assert found == [nx, ny, nz], f"{what} dims {found}, expected {[nx, ny, nz]}"
     if mode == 1:
         pos += nx * ny * nz * width
-    elif mode in (2, 3, 4, 5):
+    elif mode in (2, 3, 4, 5, 6):
         (x0, y0, z0, wx, wy, wz), pos = read_varints(data, pos, 6)
         assert min(wx, wy, wz) >= 1 and x0 + wx <= nx and y0 + wy <= ny and z0 + wz <= nz
-        if mode == 4:
+        if mode in (4, 6):
             (label,), pos = read_varints(data, pos, 1)
-            assert 1 <= label < 2 ** (8 * width) and level != 2, f"{what}: mode 4 label {label}"
+            assert 1 <= label < 2 ** (8 * width) and level != 2, f"{what}: mode {mode} label {label}"
         (payload,), pos = read_varints(data, pos, 1)
         pos += payload
     assert pos == len(data), f"{what}: stream of {pos} bytes in {len(data)}"
