@@ -326,9 +326,9 @@ void MaskArchive::Impl::fill_masks(const std::vector<PartMask>& wanted, ZRange r
 }
 
 // A part alone in its mask (a structure of one part) whose units each code 0 and 1 alone (stream
-// mode 4: a layer of its own at levels fast and default) is decoded straight into the mask, on
-// the archive's threads: no slab, no scan of it and no cache entry (fresh open + one structure of
-// the sample case took about a tenth less time). Returns the parts left for decode_slabs and
+// modes 4 and 6: a layer of its own at levels fast and default) is decoded straight into the mask,
+// on the archive's threads: no slab, no scan of it and no cache entry (fresh open + one structure
+// of the sample case took about a tenth less time). Returns the parts left for decode_slabs and
 // fill_masks: any other part, one whose units are cached, or one outside the slices of `range`.
 std::vector<PartMask> MaskArchive::Impl::decode_into_masks(const std::vector<PartMask>& wanted,
                                                            ZRange range) const {

@@ -62,8 +62,9 @@ Slab decode_cm_chunk(std::span<const std::uint8_t> bytes, const EntryRecord& rec
 
 // For decoding unit k straight into a structure's mask: where its labels lie in the grid (its crop
 // box; a shape of zeros for a unit of zeros) when its stream codes 0 and `label` alone (stream
-// mode 4, FORMAT.md A.5.6: the decoder writes no other value), std::nullopt for any other stream
-// (and in a layer with a reference). Verifies the unit's checksum first; throws FormatError.
+// modes 4 and 6, FORMAT.md A.5.6 and A.5.8: the decoder writes no other value), std::nullopt for
+// any other stream (and in a layer with a reference). Verifies the unit's checksum first; throws
+// FormatError.
 std::optional<UnitBox> single_label_crop(std::span<const std::uint8_t> bytes,
                                          const EntryRecord& record, std::size_t k,
                                          const Shape3& shape_zyx, std::uint64_t label,
