@@ -104,7 +104,9 @@ def check_stream_header(data, width, dims, what, predicted=False):
         assert min(wx, wy, wz) >= 1 and x0 + wx <= nx and y0 + wy <= ny and z0 + wz <= nz
         if mode in (4, 6):
             (label,), pos = read_varints(data, pos, 1)
-            assert 1 <= label < 2 ** (8 * width) and level != 2, f"{what}: mode {mode} label {label}"
+            assert 1 <= label < 2 ** (8 * width) and level != 2, (
+                f"{what}: mode {mode} label {label}"
+            )
         (payload,), pos = read_varints(data, pos, 1)
         pos += payload
     assert pos == len(data), f"{what}: stream of {pos} bytes in {len(data)}"
