@@ -51,11 +51,14 @@ inline constexpr std::uint32_t kNearMask = (1u << kNear) - 1;
 // A pattern model's P(foreground) is a logistic function of which of the nine nearest neighbours
 // hold the foreground (weights in 1/256 of a logit unit, fitted to the sample case's 21
 // structures); every run flag starts at P(the stretch holds) = 0.99. Both start as if seen
-// kPrimedCount times, so that they still adapt quickly.
+// kPrimedCount times, so that they still adapt quickly, and the run flags average over at most
+// kPrimedRunLimit bits (a run flag that starts near its value gains from following the surface's
+// drift, as the two-label models do).
 inline constexpr int kPrimedBias = -1593;
 inline constexpr int kPrimedWeight[kNear] = {910, 702, 432, 204, 492, -175, 488, -420, 679};
 inline constexpr std::uint16_t kPrimedCount = 6;
 inline constexpr std::uint16_t kPrimedRun = 64880;  // 0.99 in 1/65536
+inline constexpr std::uint32_t kPrimedRunLimit = 60;
 
 struct PrimedTwoLabels {
   BitModel pattern[1u << kNear];
@@ -376,6 +379,7 @@ class VoxelCoder {
   // Mode 6: the pattern models (fast) or their nearest-pattern starts (default), and the run
   // flags, begin primed (kPrimedTwoLabels).
   void prime() {
+    run_limit_ = kPrimedRunLimit;
     for (std::uint32_t p = 0; p < (1u << kNear); ++p) {
       if constexpr (N > kNear) {
         near_[p] = kPrimedTwoLabels.pattern[p];
@@ -480,7 +484,7 @@ class VoxelCoder {
               std::min(12u, static_cast<unsigned>(std::bit_width(static_cast<std::size_t>(k))));
           const unsigned ends = x + k == wx ? 1u : 0u;
           BitModel& m = run_model(v == T{0} ? 1u : 0u, ends, bucket, q, x, v, cut);
-          if (io_.bit(m, j == k ? 1 : 0, kRunLimit) != 0) {
+          if (io_.bit(m, j == k ? 1 : 0, run_limit_) != 0) {
             if constexpr (!Io::kEncode) std::fill(c + x, c + x + k, v);
             x += k;
             if (x < wx) {
@@ -939,6 +943,7 @@ class VoxelCoder {
   std::conditional_t<kMix, Mixer, NoMixer> mixer2_;
   Apm apm_{kMix ? std::size_t{2} << kNear : 0};
   BitModel run_[2][2][2][13];
+  std::uint32_t run_limit_ = kRunLimit;  // kPrimedRunLimit in mode 6
   // kRef: also whether the prediction holds the stretch's label and whether it cut the stretch.
   std::conditional_t<kRef, BitModel[2][2][2][13][2][2], BitModel[1]> run_ref_;
   BitModel offset_[25][25];
