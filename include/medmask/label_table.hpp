@@ -65,6 +65,12 @@ class LabelTable {
   bool operator==(const LabelTable& other) const noexcept { return labels_ == other.labels_; }
 
  private:
+  // A small table (most: an archive opened holds a table per entry, often of one label) is
+  // searched in order; from kIndexedFrom labels on, the maps below index it.
+  static constexpr std::size_t kIndexedFrom = 16;
+  bool indexed() const noexcept { return labels_.size() >= kIndexedFrom; }
+  void reindex_from(std::size_t position);
+
   std::vector<Label> labels_;  // in insertion order
   // Positions in labels_, so that lookups and adds cost O(1): tables of a million labels.
   struct NameHash {

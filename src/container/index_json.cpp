@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -25,6 +26,8 @@ namespace {
 
 using Json = detail::JsonView;
 using OrderedJson = nlohmann::ordered_json;
+// Names seen so far, as views of strings that outlive the set.
+using NameSet = std::unordered_set<std::string_view>;
 
 std::string dtype_text(DType dtype) { return std::string(dtype_name(dtype)); }
 
@@ -97,16 +100,23 @@ class Checker {
     if (!std::isfinite(number)) fail(field, "expected a finite number");
     return number;
   }
-  std::string string(const Json& value, const Field& field, bool allow_empty = true) const {
+  // A string's text, valid UTF-8; it points into the parsed document.
+  std::string_view text(const Json& value, const Field& field, bool allow_empty = true) const {
     if (!value.is_string()) fail(field, "expected a string, found " + value.shown());
-    std::string text(value.as_string());
+    const std::string_view text = value.as_string();
     if (!allow_empty && text.empty()) fail(field, "expected a non-empty string");
     if (!is_valid_utf8(text)) fail(field, "not valid UTF-8");
     return text;
   }
+  std::string string(const Json& value, const Field& field, bool allow_empty = true) const {
+    return std::string(text(value, field, allow_empty));
+  }
   // A structure, group or entry name: as name_problem() says, and within the length limit.
   std::string name(const Json& value, const Field& field) const {
-    std::string text = string(value, field, false);
+    return std::string(name_text(value, field));
+  }
+  std::string_view name_text(const Json& value, const Field& field) const {
+    const std::string_view text = this->text(value, field, false);
     if (text.size() > limits_.max_name_bytes) {
       over_limit(field, "name of " + std::to_string(text.size()) +
                             " bytes exceeds the read limit of " +
@@ -149,12 +159,12 @@ Space parse_space(const Checker& check, const Json& value) {
 }
 
 DType parse_dtype(const Checker& check, const Json& value, const Field& field) {
-  const std::string& text = check.string(value, field);
+  const std::string_view text = check.text(value, field);
   for (const DType dtype : {DType::kBool, DType::kUInt8, DType::kUInt16, DType::kUInt32}) {
     if (text == dtype_name(dtype)) return dtype;
   }
-  check.fail(field,
-             "unknown dtype; expected bool, uint8, uint16 or uint32, found \"" + text + "\"");
+  check.fail(field, "unknown dtype; expected bool, uint8, uint16 or uint32, found \"" +
+                        std::string(text) + "\"");
 }
 
 // max_value 0: a group, which has no value. An absent value is implied_value (since 1.2).
@@ -230,9 +240,11 @@ LabelStats parse_stats(const Checker& check, const Json& value, const Field& fie
 }
 
 std::uint64_t parse_xxh3(const Checker& check, const Json& value, const Field& field) {
-  const std::string& text = check.string(value, field);
+  const std::string_view text = check.text(value, field);
   const auto parsed = detail::parse_hex64(text);
-  if (!parsed) check.fail(field, "expected 16 hexadecimal digits, found \"" + text + "\"");
+  if (!parsed) {
+    check.fail(field, "expected 16 hexadecimal digits, found \"" + std::string(text) + "\"");
+  }
   return *parsed;
 }
 
@@ -322,13 +334,15 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const Field& fi
   check.object(value, field);
   EntryRecord entry;
   entry.name = check.name(check.member(value, "name", field), Field(field, "name"));
-  const std::string& kind = check.string(check.member(value, "kind", field), Field(field, "kind"));
+  const std::string_view kind =
+      check.text(check.member(value, "kind", field), Field(field, "kind"));
   if (kind == kKindMask) {
     entry.kind = EntryKind::kMask;
   } else if (kind == kKindLayer) {
     entry.kind = EntryKind::kLayer;
   } else {
-    check.fail(Field(field, "kind"), "expected \"mask\" or \"layer\", found \"" + kind + "\"");
+    check.fail(Field(field, "kind"),
+               "expected \"mask\" or \"layer\", found \"" + std::string(kind) + "\"");
   }
   entry.dtype = parse_dtype(check, check.member(value, "dtype", field), Field(field, "dtype"));
   entry.coding = check.string(check.member(value, "coding", field), Field(field, "coding"), false);
@@ -382,8 +396,8 @@ EntryRecord parse_entry(const Checker& check, const Json& value, const Field& fi
 
 // FORMAT.md 4.6: names unique among structures and groups, members known, no cycles.
 std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
-                                      const std::unordered_set<std::string>& structures,
-                                      const Shape3& shape_zyx, const ReadLimits& limits) {
+                                      const NameSet& structures, const Shape3& shape_zyx,
+                                      const ReadLimits& limits) {
   const std::vector<Json> items = check.array(value, "groups");
   std::vector<GroupRecord> groups;
   std::map<std::string, std::size_t> by_name;
@@ -461,8 +475,8 @@ std::vector<GroupRecord> parse_groups(const Checker& check, const Json& value,
 }
 
 IndexRecord finish_groups(const Checker& check, const Json& root, IndexRecord& index,
-                          const std::unordered_set<std::string>& structures,
-                          const Shape3& shape_zyx, const ReadLimits& limits) {
+                          const NameSet& structures, const Shape3& shape_zyx,
+                          const ReadLimits& limits) {
   if (const std::optional<Json> groups = check.optional_member(root, "groups")) {
     index.groups = parse_groups(check, *groups, structures, shape_zyx, limits);
   }
@@ -473,7 +487,7 @@ IndexRecord finish_groups(const Checker& check, const Json& root, IndexRecord& i
 
 std::vector<std::string> label_order(const std::vector<EntryRecord>& entries) {
   std::vector<std::string> order;
-  std::set<std::string> seen;
+  std::unordered_set<std::string_view> seen;  // views of the entries' names
   for (const EntryRecord& entry : entries) {
     for (const Label& label : entry.labels) {
       if (seen.insert(label.name).second) order.push_back(label.name);
@@ -566,7 +580,7 @@ std::string encode_index_json(const IndexRecord& index) {
 // A layer's "reference" (FORMAT.md 4.3.3): an earlier layer of the same tiles, itself coded
 // alone, and a map between their values.
 void parse_reference(const Checker& check, const Json& value, const Field& entry_field,
-                     const std::vector<EntryRecord>& earlier, bool layer_references,
+                     std::span<const EntryRecord> earlier, bool layer_references,
                      const ReadLimits& limits, EntryRecord& entry) {
   const std::optional<Json> reference = check.optional_member(value, "reference");
   if (!reference) return;
@@ -647,15 +661,19 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
                          std::to_string(entries.size()) + " entries exceed the read limit of " +
                              std::to_string(limits.max_entries));
   }
-  std::unordered_set<std::string> entry_names;
-  std::unordered_set<std::string> label_names;
+  // The sets below hold views of the names in index.entries, reserved so that no record moves.
+  index.entries.reserve(entries.size());
+  NameSet entry_names;
+  NameSet label_names;
   // The kind of the first entry naming each structure.
-  std::unordered_map<std::string, EntryKind> owner_kind;
+  std::unordered_map<std::string_view, EntryKind> owner_kind;
   std::uint64_t label_count = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Field field = Field("entries", i);
-    EntryRecord entry = parse_entry(check, entries[i], field, voxels, shape_zyx, file_length);
-    parse_reference(check, entries[i], field, index.entries, layer_references, limits, entry);
+    index.entries.push_back(parse_entry(check, entries[i], field, voxels, shape_zyx, file_length));
+    EntryRecord& entry = index.entries.back();
+    parse_reference(check, entries[i], field, std::span(index.entries).first(i), layer_references,
+                    limits, entry);
     if (!entry_names.insert(entry.name).second) {
       check.fail(Field(field, "name"), "duplicate entry name \"" + entry.name + "\"");
     }
@@ -679,7 +697,6 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
                                                "layers may share a structure");
       }
     }
-    index.entries.push_back(std::move(entry));
   }
 
   const std::optional<Json> order = check.optional_member(root, "structure_order");
@@ -688,13 +705,17 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
     return finish_groups(check, root, index, label_names, shape_zyx, limits);
   }
   const std::vector<Json> ordered = check.array(*order, "structure_order");
-  std::unordered_set<std::string> listed;
+  NameSet listed;
   for (std::size_t i = 0; i < ordered.size(); ++i) {
     const Field field = Field("structure_order", i);
-    const std::string name = check.name(ordered[i], field);
-    if (label_names.count(name) == 0) check.fail(field, "unknown structure \"" + name + "\"");
-    if (!listed.insert(name).second) check.fail(field, "\"" + name + "\" is listed twice");
-    index.structure_order.push_back(name);
+    const std::string_view name = check.name_text(ordered[i], field);
+    if (label_names.count(name) == 0) {
+      check.fail(field, "unknown structure \"" + std::string(name) + "\"");
+    }
+    if (!listed.insert(name).second) {
+      check.fail(field, "\"" + std::string(name) + "\" is listed twice");
+    }
+    index.structure_order.emplace_back(name);
   }
   if (listed.size() != label_names.size()) {
     check.fail("structure_order", "expected every structure once; " +

@@ -24,8 +24,15 @@ LabelStats merged(const LabelStats& a, const LabelStats& b) {
 
 void StructureList::rebuild(const EntryTable& entries, const std::vector<std::string>& order,
                             const std::vector<GroupRecord>& groups, double voxel_volume_mm3) {
-  std::unordered_map<std::string, StructureInfo> found;
-  found.reserve(order.size());
+  // Reserved before any name is added: the map's keys are views of the listed names.
+  by_name_.clear();
+  list_.clear();
+  by_name_.reserve(order.size() + groups.size());
+  list_.reserve(order.size() + groups.size());
+  for (const std::string& name : order) {
+    list_.emplace_back().name = name;
+    by_name_.emplace(list_.back().name, list_.size() - 1);
+  }
   for (const ArchiveEntry& entry : entries.all()) {
     const EntryRecord& record = entry.record;
     for (const Label& label : record.labels) {
@@ -33,10 +40,10 @@ void StructureList::rebuild(const EntryTable& entries, const std::vector<std::st
       if (const auto it = record.stats.find(label.value); it != record.stats.end()) {
         part.stats = it->second;
       }
-      auto [slot, fresh] = found.try_emplace(label.name);
-      StructureInfo& info = slot->second;
-      if (fresh) {
-        info.name = label.name;
+      const auto listed = by_name_.find(label.name);
+      if (listed == by_name_.end()) continue;  // not in the order: not a structure (yet)
+      StructureInfo& info = list_[listed->second];
+      if (info.parts.empty()) {
         info.entry = record.name;
         info.value = label.value;
         info.label = label;
@@ -45,24 +52,24 @@ void StructureList::rebuild(const EntryTable& entries, const std::vector<std::st
       info.parts.push_back(std::move(part));
     }
   }
-  by_name_.clear();
-  list_.clear();
-  by_name_.reserve(order.size() + groups.size());
-  list_.reserve(order.size() + groups.size());
-  for (const std::string& name : order) {
-    StructureInfo info = std::move(found.at(name));
+  for (StructureInfo& info : list_) {
+    if (info.parts.empty()) throw std::logic_error("medmask: a listed structure has no label");
     info.volume_mm3 = static_cast<double>(info.stats.voxels) * voxel_volume_mm3;
-    list_.push_back(std::move(info));
   }
   for (const GroupRecord& group : groups) {
-    StructureInfo info;
+    StructureInfo& info = list_.emplace_back();
     info.name = group.label.name;
     info.label = group.label;
     info.stats = group.stats;
     info.volume_mm3 = static_cast<double>(info.stats.voxels) * voxel_volume_mm3;
     info.members = group.members;
-    list_.push_back(std::move(info));
+    by_name_[info.name] = list_.size() - 1;  // a group named as a structure wins, as listed last
   }
+}
+
+void StructureList::index_names() {
+  by_name_.clear();
+  by_name_.reserve(list_.size());
   for (std::size_t i = 0; i < list_.size(); ++i) by_name_[list_[i].name] = i;
 }
 

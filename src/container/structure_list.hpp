@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -18,6 +19,20 @@ namespace medmask::container {
 
 class StructureList {
  public:
+  StructureList() = default;
+  // A copy indexes its own names (by_name_ holds views of list_'s).
+  StructureList(const StructureList& other) : list_(other.list_) { index_names(); }
+  StructureList& operator=(const StructureList& other) {
+    if (this != &other) {
+      list_ = other.list_;
+      index_names();
+    }
+    return *this;
+  }
+  // A move keeps list_'s buffer, so the views stay valid.
+  StructureList(StructureList&&) noexcept = default;
+  StructureList& operator=(StructureList&&) noexcept = default;
+
   // A structure's parts are in entry order and its first part's label is the structure's;
   // structures follow `order`, then the groups follow in their order.
   void rebuild(const EntryTable& entries, const std::vector<std::string>& order,
@@ -34,8 +49,10 @@ class StructureList {
   bool any_split() const;
 
  private:
+  void index_names();
+
   std::vector<StructureInfo> list_;
-  std::unordered_map<std::string, std::size_t> by_name_;
+  std::unordered_map<std::string_view, std::size_t> by_name_;  // views of list_'s names
 };
 
 }  // namespace medmask::container

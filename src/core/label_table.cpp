@@ -109,31 +109,58 @@ void LabelTable::add(Label label) {
     throw ArgumentError("label value " + std::to_string(label.value) + " of '" + label.name +
                         "' is already used by '" + other->name + "'");
   }
-  by_name_.emplace(label.name, labels_.size());
-  by_value_.emplace(label.value, labels_.size());
   labels_.push_back(std::move(label));
+  if (labels_.size() == kIndexedFrom) {
+    reindex_from(0);
+  } else if (indexed()) {
+    by_name_.emplace(labels_.back().name, labels_.size() - 1);
+    by_value_.emplace(labels_.back().value, labels_.size() - 1);
+  }
 }
 
-bool LabelTable::remove(std::string_view name) noexcept {
-  const auto it = by_name_.find(name);
-  if (it == by_name_.end()) return false;
-  const std::size_t position = it->second;
-  by_value_.erase(labels_[position].value);
-  by_name_.erase(it);
-  labels_.erase(labels_.begin() + static_cast<std::ptrdiff_t>(position));
+void LabelTable::reindex_from(std::size_t position) {
   for (std::size_t i = position; i < labels_.size(); ++i) {
     by_name_[labels_[i].name] = i;
     by_value_[labels_[i].value] = i;
+  }
+}
+
+bool LabelTable::remove(std::string_view name) noexcept {
+  const Label* label = find(name);
+  if (label == nullptr) return false;
+  const auto position = static_cast<std::size_t>(label - labels_.data());
+  if (indexed()) {
+    by_value_.erase(label->value);
+    by_name_.erase(by_name_.find(name));
+  }
+  labels_.erase(labels_.begin() + static_cast<std::ptrdiff_t>(position));
+  if (indexed()) {
+    reindex_from(position);
+  } else {
+    by_name_.clear();
+    by_value_.clear();
   }
   return true;
 }
 
 const Label* LabelTable::find(std::string_view name) const noexcept {
+  if (!indexed()) {
+    for (const Label& label : labels_) {
+      if (label.name == name) return &label;
+    }
+    return nullptr;
+  }
   const auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : &labels_[it->second];
 }
 
 const Label* LabelTable::find_value(std::uint32_t value) const noexcept {
+  if (!indexed()) {
+    for (const Label& label : labels_) {
+      if (label.value == value) return &label;
+    }
+    return nullptr;
+  }
   const auto it = by_value_.find(value);
   return it == by_value_.end() ? nullptr : &labels_[it->second];
 }

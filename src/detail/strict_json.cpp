@@ -79,6 +79,7 @@ std::optional<JsonView> JsonView::find(std::string_view key) const {
 std::vector<std::pair<std::string_view, JsonView>> JsonView::members() const {
   const simdjson::dom::object object = element_.get_object().value_unsafe();
   std::vector<std::pair<std::string_view, JsonView>> out;
+  out.reserve(object.size());
   for (const simdjson::dom::key_value_pair member : object) {
     out.emplace_back(member.key, JsonView(member.value));
   }
@@ -88,6 +89,7 @@ std::vector<std::pair<std::string_view, JsonView>> JsonView::members() const {
 std::vector<JsonView> JsonView::items() const {
   const simdjson::dom::array array = element_.get_array().value_unsafe();
   std::vector<JsonView> out;
+  out.reserve(array.size());
   for (const simdjson::dom::element item : array) out.emplace_back(item);
   return out;
 }

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "medmask/error.hpp"
 #include "medmask/label_table.hpp"
 
@@ -30,6 +34,48 @@ TEST(LabelTable, RejectsBadLabels) {
   EXPECT_THROW(table.add("", 3), ArgumentError);          // empty name
   EXPECT_THROW(table.add("\xC3\x28", 4), ArgumentError);  // invalid UTF-8
   EXPECT_EQ(table.size(), 1u);
+}
+
+// Small tables are searched in order, large ones through maps: every lookup, duplicate check
+// and removal agrees with a plain list whichever side of the switch the table is on.
+TEST(LabelTable, LookupsHoldAcrossGrowthAndRemoval) {
+  LabelTable table;
+  std::vector<std::pair<std::string, std::uint32_t>> expected;
+  const auto check = [&] {
+    ASSERT_EQ(table.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const auto& [name, value] = expected[i];
+      EXPECT_EQ(table.labels()[i].name, name);
+      ASSERT_NE(table.find(name), nullptr) << name;
+      EXPECT_EQ(table.find(name)->value, value);
+      ASSERT_NE(table.find_value(value), nullptr) << value;
+      EXPECT_EQ(table.find_value(value)->name, name);
+      EXPECT_THROW(table.add(name, 10'000), ArgumentError);
+      EXPECT_THROW(table.add("new", value), ArgumentError);
+    }
+    EXPECT_EQ(table.find("absent"), nullptr);
+    EXPECT_EQ(table.find_value(9'999), nullptr);
+  };
+  for (std::uint32_t v = 1; v <= 40; ++v) {
+    expected.emplace_back("s" + std::to_string(v), v * 3);
+    table.add(expected.back().first, expected.back().second);
+    check();
+  }
+  // Remove from the middle, the front and the back until the table is empty.
+  for (const std::size_t at : {20u, 0u, 37u, 5u}) {
+    EXPECT_TRUE(table.remove(expected[at].first));
+    expected.erase(expected.begin() + static_cast<std::ptrdiff_t>(at));
+    check();
+  }
+  EXPECT_FALSE(table.remove("absent"));
+  while (!expected.empty()) {
+    const std::size_t at = expected.size() / 2;
+    EXPECT_TRUE(table.remove(expected[at].first));
+    expected.erase(expected.begin() + static_cast<std::ptrdiff_t>(at));
+    check();
+  }
+  table.add("again", 3);
+  EXPECT_EQ(table.at("again").value, 3u);
 }
 
 TEST(LabelTable, UnknownNameErrorNamesIt) {
