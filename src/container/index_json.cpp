@@ -1,6 +1,7 @@
 #include "container/index_json.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -78,6 +79,18 @@ class Checker {
     if (exact_size != std::numeric_limits<std::size_t>::max() && items.size() != exact_size) {
       fail(field, "expected an array of " + std::to_string(exact_size) + " items, found " +
                       std::to_string(items.size()));
+    }
+    return items;
+  }
+  // The items of an array of exactly N, without allocating (bounding boxes, tile records).
+  template <std::size_t N>
+  std::array<Json, N> fixed(const Json& value, const Field& field) const {
+    if (!value.is_array()) fail(field, "expected an array, found " + value.shown());
+    std::array<Json, N> items;
+    const std::size_t count = value.items_into(items);
+    if (count != N) {
+      fail(field,
+           "expected an array of " + std::to_string(N) + " items, found " + std::to_string(count));
     }
     return items;
   }
@@ -184,7 +197,7 @@ Label parse_label(const Checker& check, const Json& value, const Field& field,
         stored ? check.integer(*stored, Field(field, "value"), 1, max_value) : implied_value);
   }
   if (const std::optional<Json> color = check.optional_member(value, "color")) {
-    const std::vector<Json> channels = check.array(*color, Field(field, "color"), 3);
+    const std::array<Json, 3> channels = check.fixed<3>(*color, Field(field, "color"));
     std::array<std::uint8_t, 3> rgb{};
     for (std::size_t i = 0; i < 3; ++i) {
       rgb[i] =
@@ -218,10 +231,10 @@ LabelStats parse_stats(const Checker& check, const Json& value, const Field& fie
   for (const std::int64_t e : shape_zyx) total *= static_cast<std::uint64_t>(e);
   stats.voxels =
       check.integer(check.member(value, "voxels", field), Field(field, "voxels"), 1, total);
-  const std::vector<Json> min =
-      check.array(check.member(value, "bbox_min_zyx", field), Field(field, "bbox_min_zyx"), 3);
-  const std::vector<Json> max =
-      check.array(check.member(value, "bbox_max_zyx", field), Field(field, "bbox_max_zyx"), 3);
+  const std::array<Json, 3> min =
+      check.fixed<3>(check.member(value, "bbox_min_zyx", field), Field(field, "bbox_min_zyx"));
+  const std::array<Json, 3> max =
+      check.fixed<3>(check.member(value, "bbox_max_zyx", field), Field(field, "bbox_max_zyx"));
   std::uint64_t box = 1;
   for (std::size_t a = 0; a < 3; ++a) {
     const auto limit = static_cast<std::uint64_t>(shape_zyx[a] - 1);
@@ -297,8 +310,8 @@ void parse_tiles(const Checker& check, const Json& value, const Field& field,
                  const Shape3& shape_zyx, EntryRecord& entry) {
   entry.chunk_depth = static_cast<std::uint32_t>(check.integer(
       check.member(value, "chunk_depth", field), Field(field, "chunk_depth"), 1, 0x7FFFFFFF));
-  const std::vector<Json> tile =
-      check.array(check.member(value, "tile_yx", field), Field(field, "tile_yx"), 2);
+  const std::array<Json, 2> tile =
+      check.fixed<2>(check.member(value, "tile_yx", field), Field(field, "tile_yx"));
   entry.tile_y = static_cast<std::uint32_t>(
       check.integer(tile[0], Field(field, "tile_yx", std::size_t{0}), 1, 0x7FFFFFFF));
   entry.tile_x = static_cast<std::uint32_t>(
@@ -318,7 +331,7 @@ void parse_tiles(const Checker& check, const Json& value, const Field& field,
     const Field tile_field = Field(field, "tiles", i);
     ChunkRecord record{next, 0, 0};
     if (!(tiles[i].is_unsigned() && tiles[i].as_unsigned() == 0)) {
-      const std::vector<Json> item = check.array(tiles[i], tile_field, 2);
+      const std::array<Json, 2> item = check.fixed<2>(tiles[i], tile_field);
       record.length =
           check.integer(item[0], Field(tile_field, std::size_t{0}), 1, entry.length - next);
       record.xxh3 = parse_xxh3(check, item[1], Field(tile_field, std::size_t{1}));
@@ -616,7 +629,7 @@ void parse_reference(const Checker& check, const Json& value, const Field& entry
   std::set<std::uint32_t> seen;
   for (std::size_t i = 0; i < map.size(); ++i) {
     const Field pair_field = Field(field, "map", i);
-    const std::vector<Json> pair = check.array(map[i], pair_field, 2);
+    const std::array<Json, 2> pair = check.fixed<2>(map[i], pair_field);
     const auto from = static_cast<std::uint32_t>(
         check.integer(pair[0], Field(pair_field, std::size_t{0}), 1, dtype_max_value(ref.dtype)));
     const auto to = static_cast<std::uint32_t>(
@@ -644,8 +657,8 @@ IndexRecord decode_index_json(std::string_view text, const std::string& path,
   if (format != kFormatName) {
     check.fail("format", "expected \"mska\", found \"" + format + "\"");
   }
-  const std::vector<Json> version =
-      check.array(check.member(root, "version", "index"), "version", 2);
+  const std::array<Json, 2> version =
+      check.fixed<2>(check.member(root, "version", "index"), "version");
   index.version_major =
       static_cast<std::uint16_t>(check.integer(version[0], "version[0]", 0, 65535));
   index.version_minor =

@@ -2,6 +2,7 @@
 #include "detail/strict_json.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 
 namespace medmask::detail {
@@ -31,20 +32,27 @@ bool check_value(simdjson::dom::element value, unsigned depth, unsigned max_dept
     return true;
   }
   const simdjson::dom::object object = value.get_object().value_unsafe();
+  // Index objects have a handful of keys: comparing each pair (kept on the stack) is cheaper
+  // than sorting them; a larger object's keys are sorted.
+  constexpr std::size_t kFew = 16;
+  std::array<std::string_view, kFew> few;
+  std::size_t count = 0;
   std::vector<std::string_view> keys;
   for (const simdjson::dom::key_value_pair member : object) {
-    keys.push_back(member.key);
+    if (count < kFew) few[count] = member.key;
+    ++count;
     if (!check_value(member.value, depth + 1, max_depth, problem)) return false;
   }
-  // Index objects have a handful of keys: comparing each pair is cheaper than sorting them.
   std::optional<std::string_view> repeated;
-  if (keys.size() <= 16) {
-    for (std::size_t i = 0; i < keys.size() && !repeated; ++i) {
-      for (std::size_t j = i + 1; j < keys.size(); ++j) {
-        if (keys[i] == keys[j]) repeated = keys[i];
+  if (count <= kFew) {
+    for (std::size_t i = 0; i < count && !repeated; ++i) {
+      for (std::size_t j = i + 1; j < count; ++j) {
+        if (few[i] == few[j]) repeated = few[i];
       }
     }
   } else {
+    keys.reserve(count);
+    for (const simdjson::dom::key_value_pair member : object) keys.push_back(member.key);
     std::sort(keys.begin(), keys.end());
     const auto found = std::adjacent_find(keys.begin(), keys.end());
     if (found != keys.end()) repeated = *found;
@@ -92,6 +100,16 @@ std::vector<JsonView> JsonView::items() const {
   out.reserve(array.size());
   for (const simdjson::dom::element item : array) out.emplace_back(item);
   return out;
+}
+
+std::size_t JsonView::items_into(std::span<JsonView> out) const {
+  const simdjson::dom::array array = element_.get_array().value_unsafe();
+  std::size_t count = 0;
+  for (const simdjson::dom::element item : array) {
+    if (count < out.size()) out[count] = JsonView(item);
+    ++count;
+  }
+  return count;
 }
 
 std::string JsonView::shown() const {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,7 @@ namespace medmask::detail {
 // One value of a parsed document; valid while its StrictJson lives.
 class JsonView {
  public:
+  JsonView() = default;  // a null value, until assigned
   explicit JsonView(simdjson::dom::element element) : element_(element) {}
 
   bool is_object() const { return type() == Type::OBJECT; }
@@ -49,6 +51,9 @@ class JsonView {
   // An array's items (indexing a simdjson array walks it, so loops take them all at once).
   // Requires is_array().
   std::vector<JsonView> items() const;
+  // The first out.size() items into out, without allocating; returns the number of items.
+  // Requires is_array().
+  std::size_t items_into(std::span<JsonView> out) const;
 
   // The JSON type and up to 40 characters of the value, for messages: `number -3`.
   std::string shown() const;
